@@ -1,0 +1,4 @@
+from glue2lakehouse.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+"""The g2l command line: parse, call the core, render, exit.
+
+Exit codes: 0 done or up to date; 1 conflicts (left for resolution, or would
+conflict in a dry run); 2 error, with nothing changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from glue2lakehouse import __version__
+from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, G2LError
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Keep a Databricks repository in step with an AWS Glue repository (run inside the Databricks repo).\n\n"
+         "Exit codes: 0 done or up to date, 1 conflicts, 2 error (nothing changed).",
+)
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"g2l: error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def handled(func):
+    """Turn user mistakes into one line on stderr and exit code 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except G2LError as error:
+            _fail(str(error))
+
+    return wrapper
+
+
+def _repo(path: Path):
+    from glue2lakehouse.gitrepo import GitRepo
+
+    return GitRepo(path)
+
+
+def _emit(data, as_json: bool, text: str) -> None:
+    typer.echo(json.dumps(data, indent=2) if as_json else text)
+
+
+@app.command()
+@handled
+def init(
+    glue: Path = typer.Option(..., "--glue", help="The Glue repository (a git repo, or a plain folder)."),
+    ref: str = typer.Option("HEAD", "--ref", help="For a git repo: the commit to migrate."),
+    catalog: str = typer.Option("main", "--catalog", help="Unity Catalog catalog for table names."),
+    repo: Path = typer.Option(Path("."), "--repo", help="The Databricks repository (default: here)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+):
+    """Migrate the Glue source once: snapshot on glue-upstream, merged into the current branch."""
+    from glue2lakehouse.sync import initialize
+
+    result = initialize(repo, glue, ref=ref, catalog=catalog)
+    _emit(result.to_dict(), as_json, result.render_text())
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@handled
+def sync(
+    dry_run: bool = typer.Option(False, "--dry-run", help="Report what would happen; change nothing."),
+    force_overwrite: bool = typer.Option(False, "--force-overwrite",
+                                         help="Resolve overlaps for Glue (native files and protected regions still win)."),
+    branch: Optional[str] = typer.Option(None, "--branch", help="Merge on a new branch made from HEAD (for a pull request)."),
+    no_commit: bool = typer.Option(False, "--no-commit", help="Leave the merge staged instead of committing it."),
+    glue: Optional[Path] = typer.Option(None, "--glue", help="Glue source for this run (default: .g2l.toml)."),
+    repo: Path = typer.Option(Path("."), "--repo", help="The Databricks repository (default: here)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (the Python API's field names)."),
+):
+    """Snapshot the Glue source and three-way merge it into the current branch."""
+    from glue2lakehouse.sync import sync as run_sync
+
+    result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
+                      no_commit=no_commit)
+    _emit(result.to_dict(), as_json, result.render_text())
+    raise typer.Exit(result.exit_code)
+
+
+@app.command()
+@handled
+def native(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders to mark Databricks-native."),
+    list_: bool = typer.Option(False, "--list", help="List the Databricks-native files."),
+    no_commit: bool = typer.Option(False, "--no-commit", help="Only edit; do not commit."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Mark files or folders Databricks-native: the Databricks version always wins."""
+    from glue2lakehouse import workspace
+
+    git = _repo(repo)
+    if list_:
+        files = workspace.list_native(git)
+        _emit(files, as_json, "\n".join(files) if files else "no Databricks-native files")
+        return
+    if not paths:
+        raise G2LError("no path given", "name files or folders, or use --list")
+    marked = workspace.mark_native(git, [str(p) for p in paths], commit=not no_commit)
+    _emit({"marked": marked}, as_json, "\n".join(f"marked Databricks-native: {p}" for p in marked))
+
+
+@app.command()
+@handled
+def protect(
+    file: Path = typer.Argument(..., help="File in the Databricks repo."),
+    start: int = typer.Argument(..., help="First line to protect (1-based)."),
+    end: int = typer.Argument(..., help="Last line to protect (inclusive)."),
+    no_commit: bool = typer.Option(False, "--no-commit", help="Only edit; do not commit."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Wrap lines START..END in PROTECTED markers: a sync keeps them byte for byte."""
+    from glue2lakehouse import workspace
+
+    region = workspace.protect(_repo(repo), str(file), start, end, commit=not no_commit)
+    _emit(region, as_json, f"protected {region['file']} lines {start}-{end} "
+                           f"(markers now at lines {region['start']} and {region['end']})")
+
+
+@app.command()
+@handled
+def status(
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json", help="Print the state document."),
+):
+    """Initialised?, last sync, files, native files, protected regions, sync history."""
+    from glue2lakehouse import workspace
+
+    git = _repo(repo)
+    doc = workspace.state(git)
+    if as_json:
+        typer.echo(json.dumps(doc, indent=2))
+        return
+    if not doc["initialized"]:
+        typer.echo("not initialised: run 'g2l init --glue PATH'")
+        return
+    lines = [
+        f"Initialized: yes (Glue source {doc['glue_source']}, catalog {doc['catalog']})",
+        f"Last sync: {doc['last_sync']} (Glue commit {str(doc['last_glue_commit'])[:12]})",
+        f"Total files: {doc['total_files']}",
+        f"Databricks-native files: {len(doc['databricks_native_files'])}",
+    ]
+    lines += [f"  {p}" for p in doc["databricks_native_files"]]
+    regions = doc["protected_regions"]
+    lines.append(f"Protected regions: {sum(len(v) for v in regions.values())}")
+    for path, items in regions.items():
+        for item in items:
+            where = item.get("error") or f"lines {item['start']}-{item['end']}"
+            lines.append(f"  {path}: {where}")
+    lines.append(f"Sync history: {len(doc['sync_history'])}")
+    for entry in doc["sync_history"]:
+        count = entry.get("files_migrated", entry.get("files_synced"))
+        extra = f", {entry['conflicts']} conflicts" if entry.get("conflicts") else ""
+        lines.append(f"  {entry['timestamp']}  {entry['type']:<17} Glue {str(entry['glue_commit'])[:12]}  "
+                     f"{count} files{extra}")
+    conflicts = workspace.conflicts_now(git)
+    if conflicts:
+        lines.append(f"Merge in progress with {len(conflicts)} conflicted file(s): see 'g2l conflicts'")
+    typer.echo("\n".join(lines))
+
+
+@app.command()
+@handled
+def conflicts(
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Files in conflict now (from the index) with their reasons, and the last sync's findings."""
+    from glue2lakehouse import workspace
+
+    git = _repo(repo)
+    now = workspace.conflicts_now(git)
+    findings = workspace.last_findings(git)
+    if as_json:
+        typer.echo(json.dumps({"conflicts": now, "findings": findings}, indent=2))
+    else:
+        lines = [f"{len(now)} file(s) in conflict" if now else "no conflicts"]
+        for item in now:
+            where = f" (lines {', '.join(map(str, item['lines']))})" if item.get("lines") else ""
+            lines.append(f"  {item['file']}{where}: {item['reason']}")
+        if findings:
+            lines.append(f"{len(findings)} transform finding(s) in the last snapshot:")
+            lines += [f"  {f['file']}:{f['line']} [{f['rule']}] {f['message']}" for f in findings]
+        typer.echo("\n".join(lines))
+    if now:
+        raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+@handled
+def install(repo: Path = typer.Option(Path("."), "--repo")):
+    """Write the merge-driver entries to .git/config (needed once per clone)."""
+    from glue2lakehouse.sync import install_drivers
+
+    git = _repo(repo)
+    install_drivers(git)
+    typer.echo(f"merge drivers g2l and g2l-native configured in {git.git_dir / 'config'}")
+
+
+@app.command()
+@handled
+def demo(directory: Optional[Path] = typer.Argument(None, help="Where to build the demo (default: a new temporary folder).")):
+    """Play the dual-track guide's real-world example week by week on real git repositories."""
+    from glue2lakehouse.demo import run_demo
+
+    raise typer.Exit(run_demo(directory, echo=typer.echo))
+
+
+@app.command()
+def version():
+    """Print the version."""
+    typer.echo(f"glue2lakehouse {__version__}")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("g2l: interrupted", err=True)
+        sys.exit(EXIT_ERROR)

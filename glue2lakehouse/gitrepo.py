@@ -1,0 +1,470 @@
+"""The one module that runs git or uses pygit2.
+
+Objects (blobs, trees, commits, notes, refs) are written with pygit2; merges,
+which need git's merge machinery and our merge drivers, run the git command
+(libgit2 does not run custom merge drivers).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pygit2
+
+from glue2lakehouse.errors import G2LError
+
+MIN_GIT = (2, 38)
+BOT = pygit2.Signature("glue2lakehouse", "glue2lakehouse@users.noreply.local", 0, 0)
+NOTES_REF = "refs/notes/g2l"
+FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE, pygit2.GIT_FILEMODE_LINK)
+
+_git_checked = False
+
+
+def check_git_version() -> tuple[int, int]:
+    """Fail clearly unless git >= 2.38 is on PATH (merge-tree --write-tree needs it)."""
+    global _git_checked
+    if shutil.which("git") is None:
+        raise G2LError("git is not installed or not on PATH", "install git 2.38 or newer")
+    out = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout
+    match = re.search(r"(\d+)\.(\d+)", out)
+    version = (int(match.group(1)), int(match.group(2))) if match else (0, 0)
+    if version < MIN_GIT:
+        raise G2LError(f"git {version[0]}.{version[1]} is too old: glue2lakehouse needs git 2.38 or newer",
+                       "upgrade git (it needs 'git merge-tree --write-tree')")
+    _git_checked = True
+    return version
+
+
+@dataclass
+class TreeEntry:
+    oid: str
+    mode: int
+
+
+@dataclass
+class Change:
+    """One file change between two trees: added, modified, deleted or renamed."""
+
+    status: str
+    path: str
+    old_path: str | None = None
+
+    def as_dict(self) -> dict:
+        data = {"change": self.status, "path": self.path}
+        if self.old_path and self.old_path != self.path:
+            data["old_path"] = self.old_path
+        return data
+
+
+@dataclass
+class MergeTreeResult:
+    tree: str
+    clean: bool
+    stages: dict[str, dict[int, TreeEntry]] = field(default_factory=dict)
+    messages: list[tuple[list[str], str, str]] = field(default_factory=list)
+
+
+def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: dict[str, TreeEntry]) -> None:
+    for entry in tree:
+        path = prefix + entry.name
+        if entry.filemode == pygit2.GIT_FILEMODE_TREE:
+            _flatten(repo, repo[entry.id], path + "/", out)
+        else:
+            out[path] = TreeEntry(str(entry.id), entry.filemode)
+
+
+class GitRepo:
+    """A Databricks repository with a working tree."""
+
+    def __init__(self, path: str | os.PathLike):
+        if not _git_checked:
+            check_git_version()
+        start = Path(path)
+        if not start.exists():
+            raise G2LError(f"{start} does not exist", "pass the path of the Databricks git repository")
+        found = pygit2.discover_repository(str(start))
+        if found is None:
+            raise G2LError(f"{start} is not a git repository", "run 'git init' there first, or pass the repository's path")
+        self.repo = pygit2.Repository(found)
+        if self.repo.is_bare or self.repo.workdir is None:
+            raise G2LError(f"{start} is a bare repository", "run glue2lakehouse in a clone with a working tree")
+        self.root = Path(self.repo.workdir).resolve()
+        self.git_dir = Path(self.repo.path).resolve()
+
+    # ----------------------------------------------------------------- commands
+    def git(self, *args: str, check: bool = True, env: dict | None = None, input: bytes | None = None,
+            config: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+        command = ["git"]
+        for key, value in (config or {}).items():
+            command += ["-c", f"{key}={value}"]
+        command += list(args)
+        full_env = {**os.environ, **(env or {})}
+        result = subprocess.run(command, cwd=self.root, capture_output=True, env=full_env, input=input)
+        if check and result.returncode != 0:
+            message = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
+            raise G2LError(f"git {args[0]} failed: {message[-1] if message else 'no output'}",
+                           "see 'git status' for the repository's state")
+        return result
+
+    # ---------------------------------------------------------------- HEAD & state
+    @property
+    def head_unborn(self) -> bool:
+        return self.repo.head_is_unborn
+
+    @property
+    def head_detached(self) -> bool:
+        return not self.repo.head_is_unborn and self.repo.head_is_detached
+
+    def head_branch(self) -> str:
+        """The short name of the current branch (also for an unborn one)."""
+        target = self.repo.references["HEAD"].target
+        return target.removeprefix("refs/heads/") if isinstance(target, str) else "HEAD"
+
+    def head(self) -> str | None:
+        return None if self.repo.head_is_unborn else str(self.repo.head.target)
+
+    def operation_in_progress(self) -> str | None:
+        for name, what in (("MERGE_HEAD", "a merge"), ("rebase-merge", "a rebase"), ("rebase-apply", "a rebase"),
+                           ("CHERRY_PICK_HEAD", "a cherry-pick"), ("REVERT_HEAD", "a revert")):
+            if (self.git_dir / name).exists():
+                return what
+        return None
+
+    def dirty_tracked(self) -> list[str]:
+        """Tracked files with changes in the index or the working tree."""
+        out = self.git("status", "--porcelain=v1", "-z", "--untracked-files=no").stdout.decode("utf-8", "replace")
+        return [item[3:] for item in out.split("\0") if len(item) > 3]
+
+    def identity(self) -> pygit2.Signature | None:
+        try:
+            return self.repo.default_signature
+        except (KeyError, pygit2.GitError):
+            return None
+
+    # ---------------------------------------------------------------- refs
+    def ref(self, name: str) -> str | None:
+        try:
+            return str(self.repo.references[name].target)
+        except KeyError:
+            return None
+
+    def branch_ref(self, branch: str) -> str | None:
+        return self.ref(f"refs/heads/{branch}")
+
+    def set_ref(self, name: str, oid: str | None) -> None:
+        if oid is None:
+            if name in self.repo.references:
+                self.repo.references.delete(name)
+            return
+        self.repo.references.create(name, pygit2.Oid(hex=oid), force=True)
+
+    def valid_branch_name(self, name: str) -> bool:
+        return self.git("check-ref-format", "--branch", name, check=False).returncode == 0
+
+    # ---------------------------------------------------------------- objects
+    def has_object(self, oid: str) -> bool:
+        return pygit2.Oid(hex=oid) in self.repo.odb
+
+    def write_blob(self, data: bytes) -> str:
+        return str(self.repo.create_blob(data))
+
+    def read_blob(self, oid: str) -> bytes:
+        return self.repo[oid].data
+
+    def commit_tree(self, commit: str) -> str:
+        return str(self.repo[commit].tree_id)
+
+    def tree_files(self, tree_or_commit: str | None) -> dict[str, TreeEntry]:
+        if tree_or_commit is None:
+            return {}
+        obj = self.repo[tree_or_commit]
+        tree = obj.tree if isinstance(obj, pygit2.Commit) else obj
+        out: dict[str, TreeEntry] = {}
+        _flatten(self.repo, tree, "", out)
+        return out
+
+    def file_at(self, commit: str | None, path: str) -> bytes | None:
+        if commit is None:
+            return None
+        try:
+            entry = self.repo[commit].tree[path]
+        except KeyError:
+            return None
+        return entry.data if isinstance(entry, pygit2.Blob) else None
+
+    def build_tree(self, files: dict[str, TreeEntry]) -> str:
+        """Write a tree (and its subtrees) holding exactly ``files``."""
+        nested: dict = {}
+        for path, entry in files.items():
+            parts = path.split("/")
+            node = nested
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+            node[parts[-1]] = entry
+
+        def write(node: dict) -> pygit2.Oid:
+            builder = self.repo.TreeBuilder()
+            for name, value in node.items():
+                if isinstance(value, dict):
+                    builder.insert(name, write(value), pygit2.GIT_FILEMODE_TREE)
+                else:
+                    builder.insert(name, pygit2.Oid(hex=value.oid), value.mode)
+            return builder.write()
+
+        return str(write(nested))
+
+    def create_commit(self, tree: str, parents: list[str], message: str,
+                      author: pygit2.Signature | None = None) -> str:
+        signature = author or BOT
+        now = pygit2.Signature(signature.name, signature.email)
+        oid = self.repo.create_commit(None, now, now, message, pygit2.Oid(hex=tree),
+                                      [pygit2.Oid(hex=p) for p in parents])
+        return str(oid)
+
+    def commit_info(self, oid: str) -> tuple[str, int, list[str]]:
+        commit = self.repo[oid]
+        return commit.message, commit.commit_time, [str(p) for p in commit.parent_ids]
+
+    def first_parent_history(self, oid: str | None):
+        while oid:
+            message, when, parents = self.commit_info(oid)
+            yield oid, message, when
+            oid = parents[0] if parents else None
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        if ancestor == descendant:
+            return True
+        return self.repo.descendant_of(pygit2.Oid(hex=descendant), pygit2.Oid(hex=ancestor))
+
+    def merge_base(self, a: str, b: str) -> str | None:
+        oid = self.repo.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
+        return str(oid) if oid else None
+
+    def diff_trees(self, old: str | None, new: str | None) -> list[Change]:
+        """File changes from tree ``old`` to tree ``new``, with renames detected."""
+        empty = self.build_tree({}) if old is None or new is None else None
+        diff = self.repo[old or empty].diff_to_tree(self.repo[new or empty])
+        diff.find_similar()
+        changes = []
+        names = {pygit2.GIT_DELTA_ADDED: "added", pygit2.GIT_DELTA_DELETED: "deleted",
+                 pygit2.GIT_DELTA_MODIFIED: "modified", pygit2.GIT_DELTA_RENAMED: "renamed",
+                 pygit2.GIT_DELTA_TYPECHANGE: "modified", pygit2.GIT_DELTA_COPIED: "added"}
+        for delta in diff.deltas:
+            status = names.get(delta.status, "modified")
+            old_path = delta.old_file.path
+            path = delta.new_file.path if status != "deleted" else old_path
+            changes.append(Change(status, path, old_path if status == "renamed" else None))
+        changes.sort(key=lambda c: c.path)
+        return changes
+
+    # ---------------------------------------------------------------- notes
+    def note(self, oid: str) -> str | None:
+        try:
+            return self.repo.lookup_note(oid, NOTES_REF).message
+        except KeyError:
+            return None
+
+    def set_note(self, oid: str, text: str) -> None:
+        now = pygit2.Signature(BOT.name, BOT.email)
+        self.repo.create_note(text, now, now, oid, NOTES_REF, True)
+
+    # ---------------------------------------------------------------- config
+    def set_config(self, key: str, value: str) -> None:
+        self.repo.config[key] = value
+
+    def get_config(self, key: str) -> str | None:
+        try:
+            return self.repo.config[key]
+        except KeyError:
+            return None
+
+    # ---------------------------------------------------------------- merging
+    def merge_tree(self, ours: str, theirs: str, config: dict[str, str],
+                   allow_unrelated: bool = False) -> MergeTreeResult:
+        args = ["merge-tree", "--write-tree", "-z", "--messages"]
+        if allow_unrelated:
+            args.append("--allow-unrelated-histories")
+        result = self.git(*args, ours, theirs, check=False, config=config)
+        if result.returncode not in (0, 1):
+            message = result.stderr.decode("utf-8", "replace").strip()
+            raise G2LError(f"git merge-tree failed: {message}", "check that git >= 2.38 and the repository is sound")
+        text = result.stdout.decode("utf-8", "surrogateescape")
+        head, _, rest = text.partition("\0")
+        tree = head.strip()
+        stages: dict[str, dict[int, TreeEntry]] = {}
+        messages: list[tuple[list[str], str, str]] = []
+        if result.returncode == 1:
+            conflicted, _, info = rest.partition("\0\0")
+            for item in conflicted.split("\0"):
+                if not item:
+                    continue
+                meta, _, path = item.partition("\t")
+                mode, oid, stage = meta.split()
+                stages.setdefault(path, {})[int(stage)] = TreeEntry(oid, int(mode, 8))
+            parts = info.split("\0")
+        else:
+            parts = rest.lstrip("\0").split("\0")
+        i = 0
+        while i < len(parts) and parts[i].isdigit():
+            count = int(parts[i])
+            paths = parts[i + 1 : i + 1 + count]
+            kind, message = parts[i + 1 + count], parts[i + 2 + count]
+            messages.append((paths, kind, message))
+            i += 3 + count
+        return MergeTreeResult(tree, result.returncode == 0, stages, messages)
+
+    def merge_no_commit(self, theirs: str, message: str, config: dict[str, str],
+                        allow_unrelated: bool = False) -> int:
+        args = ["merge", "--no-ff", "--no-commit", "--no-stat", "-m", message]
+        if allow_unrelated:
+            args.append("--allow-unrelated-histories")
+        result = self.git(*args, theirs, check=False, config=config)
+        if result.returncode not in (0, 1) or (result.returncode == 1 and not self.operation_in_progress()):
+            text = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
+            first = next((line for line in text if line.startswith(("error", "fatal"))), text[0] if text else "")
+            raise G2LError(f"git merge refused to start: {first}",
+                           "move the untracked files it names out of the way and run again")
+        return result.returncode
+
+    def unmerged(self) -> dict[str, dict[int, TreeEntry]]:
+        out = self.git("ls-files", "-u", "-z").stdout.decode("utf-8", "surrogateescape")
+        stages: dict[str, dict[int, TreeEntry]] = {}
+        for item in out.split("\0"):
+            if not item:
+                continue
+            meta, _, path = item.partition("\t")
+            mode, oid, stage = meta.split()
+            stages.setdefault(path, {})[int(stage)] = TreeEntry(oid, int(mode, 8))
+        return stages
+
+    def merge_head(self) -> str | None:
+        path = self.git_dir / "MERGE_HEAD"
+        return path.read_text().split()[0] if path.exists() else None
+
+    def write_merge_msg(self, message: str) -> None:
+        (self.git_dir / "MERGE_MSG").write_text(message)
+
+    def restore_from_head(self, paths: list[str]) -> None:
+        if paths:
+            self.git("checkout", "HEAD", "--", *paths)
+
+    def remove_paths(self, paths: list[str]) -> None:
+        if paths:
+            self.git("rm", "-q", "-f", "--ignore-unmatch", "--", *paths)
+
+    def abort_merge(self) -> None:
+        if self.operation_in_progress() == "a merge":
+            self.git("merge", "--abort", check=False)
+
+    def fast_forward(self, commit: str) -> None:
+        result = self.git("merge", "--ff-only", "--no-stat", commit, check=False)
+        if result.returncode != 0:
+            text = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
+            first = next((line for line in text if line.startswith(("error", "fatal"))), text[0] if text else "")
+            raise G2LError(f"could not update the working tree: {first}",
+                           "move the untracked files it names out of the way and run again")
+
+    def checkout_new_branch(self, name: str) -> None:
+        self.git("checkout", "-q", "-b", name)
+
+    def checkout_branch(self, name: str) -> None:
+        self.git("checkout", "-q", name)
+
+    def delete_branch(self, name: str) -> None:
+        self.git("branch", "-q", "-D", name, check=False)
+
+    def reset_hard(self, commit: str) -> None:
+        self.git("reset", "-q", "--hard", commit)
+
+    def commit_paths(self, paths: list[str], message: str) -> str:
+        """Stage ``paths`` (added, changed or deleted) and commit them."""
+        self.git("add", "-A", "--", *paths)
+        self.git("commit", "-q", "--no-verify", "-m", message, "--", *paths)
+        return self.head()
+
+    def add_paths(self, paths: list[str]) -> None:
+        self.git("add", "-A", "--", *paths)
+
+    def commit_staged(self, message: str) -> str:
+        self.git("commit", "-q", "--no-verify", "-m", message)
+        return self.head()
+
+    def read_worktree(self, path: str) -> bytes | None:
+        full = self.root / path
+        return full.read_bytes() if full.is_file() else None
+
+    def tracked_files(self) -> list[str]:
+        out = self.git("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
+        return [p for p in out.split("\0") if p]
+
+
+def driver_command(kind: str, extra: list[str] | None = None) -> str:
+    """The merge.<driver>.driver command line for git config."""
+    python = sys.executable.replace("\\", "/")
+    quoted = f'"{python}"' if " " in python else python
+    parts = [quoted, "-m", "glue2lakehouse.merge.driver", kind, *(extra or []), "%O", "%A", "%B", "%P", "%L"]
+    return " ".join(parts)
+
+
+class SourceRepo:
+    """A Glue repository read through pygit2 (its committed tree at a ref)."""
+
+    def __init__(self, path: Path, ref: str):
+        found = pygit2.discover_repository(str(path))
+        self.repo = pygit2.Repository(found)
+        try:
+            commit = self.repo.revparse_single(ref)
+            commit = commit.peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError):
+            raise G2LError(f"the Glue repository {path} has no commit '{ref}'",
+                           "commit the Glue code there, or set [glue] ref in .g2l.toml to an existing ref") from None
+        self.commit = str(commit.id)
+        self.tree = commit.tree
+
+    def files(self) -> dict[str, TreeEntry]:
+        out: dict[str, TreeEntry] = {}
+        _flatten(self.repo, self.tree, "", out)
+        return out
+
+    def read(self, oid: str) -> bytes:
+        return self.repo[oid].data
+
+
+def is_git_worktree_root(path: Path) -> bool:
+    found = pygit2.discover_repository(str(path))
+    if found is None:
+        return False
+    repo = pygit2.Repository(found)
+    if repo.is_bare:
+        return Path(repo.path).resolve() == path.resolve()
+    return repo.workdir is not None and Path(repo.workdir).resolve() == path.resolve()
+
+
+def blob_hash(data: bytes) -> str:
+    return str(pygit2.hash(data))
+
+
+def _index_entry(path: str, entry: TreeEntry) -> pygit2.IndexEntry:
+    return pygit2.IndexEntry(path, pygit2.Oid(hex=entry.oid), entry.mode)
+
+
+def edit_tree(repo: GitRepo, tree: str, edits: dict[str, TreeEntry | None]) -> str:
+    """``tree`` with some paths set to other blobs (or removed, for None)."""
+    if not edits:
+        return tree
+    index = pygit2.Index()
+    index.read_tree(repo.repo[tree])
+    for path, entry in edits.items():
+        if entry is None:
+            if path in index:
+                index.remove(path)
+        else:
+            index.add(_index_entry(path, entry))
+    return str(index.write_tree(repo.repo))

@@ -1,0 +1,106 @@
+"""SyncResult and its text / JSON renderings."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+
+from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class SyncResult:
+    """The outcome of ``initial_migration`` / ``sync``: the guide's fields first."""
+
+    success: bool = True
+    files_synced: int = 0
+    files_protected: int = 0
+    files_skipped: int = 0
+    glue_changes_applied: int = 0
+    databricks_code_preserved: int = 0
+    conflicts: list[dict] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    timestamp: str = field(default_factory=now_iso)
+    # What happened, for people and machines.
+    kind: str = "sync"                      # "initial_migration" or "sync"
+    status: str = "merged"                  # merged | up-to-date | conflicts | would-merge | would-conflict | error
+    dry_run: bool = False
+    branch: str | None = None
+    glue_commit: str | None = None
+    glue_previous: str | None = None
+    snapshot: str | None = None
+    merge_commit: str | None = None
+    changes: list[dict] = field(default_factory=list)
+    preserved: list[dict] = field(default_factory=list)
+    overlaps: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return EXIT_ERROR
+        return EXIT_CONFLICTS if self.conflicts else EXIT_OK
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["exit_code"] = self.exit_code
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=False)
+
+    def render_text(self) -> str:
+        lines = []
+        title = {
+            "merged": "Glue changes merged",
+            "up-to-date": "Up to date: the Glue source has not changed since the last sync",
+            "conflicts": "Merge left in progress with conflicts",
+            "would-merge": "Dry run: the sync would merge cleanly",
+            "would-conflict": "Dry run: the sync would conflict",
+            "error": "Sync failed",
+        }.get(self.status, self.status)
+        if self.kind == "initial_migration" and self.status == "merged":
+            title = "Initial migration committed"
+        lines.append(title)
+        if self.glue_commit:
+            previous = f" (previous {self.glue_previous[:12]})" if self.glue_previous else ""
+            lines.append(f"  Glue commit: {self.glue_commit[:12]}{previous}")
+        if self.branch:
+            lines.append(f"  Branch: {self.branch}")
+        lines.append(f"  Files synced: {self.files_synced}   applied: {self.glue_changes_applied}   "
+                     f"protected: {self.files_protected}   skipped: {self.files_skipped}   "
+                     f"Databricks code preserved: {self.databricks_code_preserved}")
+        if self.changes and self.kind != "initial_migration":
+            lines.append("  Glue changed:")
+            for change in self.changes:
+                old = f" (from {change['old_path']})" if change.get("old_path") else ""
+                lines.append(f"    {change['change']:<9} {change['path']}{old}")
+        if self.preserved:
+            lines.append("  Preserved:")
+            for item in self.preserved:
+                lines.append(f"    {item['path']}: {item['why']}")
+        if self.overlaps:
+            lines.append("  Glue changes not applied inside protected regions:")
+            for item in self.overlaps:
+                lines.append(f"    {item['file']} (region at lines {item['region']['start']}-{item['region']['end']})")
+                for glue_line in item["glue"].splitlines() or ["(lines deleted)"]:
+                    lines.append(f"      + {glue_line}")
+        if self.conflicts:
+            lines.append("  Conflicts:")
+            for conflict in self.conflicts:
+                where = f" (line {', '.join(str(n) for n in conflict['lines'])})" if conflict.get("lines") else ""
+                lines.append(f"    {conflict['file']}{where}: {conflict['reason']}")
+            if not self.dry_run:
+                lines.append("  Resolve the markers, then 'git add' the files and 'git commit' (or 'git merge --abort').")
+        if self.findings:
+            lines.append(f"  Transform findings: {len(self.findings)} (see 'g2l conflicts')")
+        if self.merge_commit:
+            lines.append(f"  Commit: {self.merge_commit[:12]}")
+        for error in self.errors:
+            lines.append(f"  error: {error}")
+        return "\n".join(lines)

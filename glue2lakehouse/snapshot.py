@@ -1,0 +1,203 @@
+"""Glue source -> transformed tree -> snapshot commit on the glue-upstream branch.
+
+A snapshot is built without touching the working tree or moving any ref (the
+caller moves refs once the whole sync is known to succeed). Besides the
+transformed tree, the raw Glue tree is kept as a commit under
+``refs/g2l/glue-source``: it lets the next sync transform only the Glue files
+whose content changed, and it is the Glue version of every file as of the sync.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from glue2lakehouse import __version__
+from glue2lakehouse.config import Config
+from glue2lakehouse.errors import G2LError
+from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, is_git_worktree_root
+from glue2lakehouse.transform import Finding, transform_file
+
+SOURCE_REF = "refs/g2l/glue-source"
+# Paths glue2lakehouse owns in the Databricks repo: never taken from Glue.
+OWNED_PATHS = {".gitattributes", ".g2l.toml"}
+_SKIP_DIRS = {".git", "__pycache__", ".ipynb_checkpoints"}
+_TRAILER = re.compile(r"^([A-Za-z0-9-]+): (.+)$")
+
+
+def trailers(message: str) -> dict[str, str]:
+    out = {}
+    for line in message.splitlines():
+        match = _TRAILER.match(line.strip())
+        if match:
+            out[match.group(1)] = match.group(2)
+    return out
+
+
+@dataclass
+class GlueSource:
+    commit: str                          # the Glue commit, or "folder:<hash>" for a plain folder
+    files: dict[str, TreeEntry]          # path -> blob already in the Databricks repo's object store
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
+    """Read the Glue source (a git repo at ``ref``, or a plain folder) into the repo's object store."""
+    if not path.exists():
+        raise G2LError(f"the Glue source {path} does not exist",
+                       "fix [glue] source in .g2l.toml (or pass the right path)")
+    if not path.is_dir():
+        raise G2LError(f"the Glue source {path} is not a folder", "point [glue] source at the Glue repository")
+    if not os.access(path, os.R_OK | os.X_OK):
+        raise G2LError(f"the Glue source {path} is not readable", "check its permissions")
+    if path.resolve() == repo.root:
+        raise G2LError("the Glue source is the Databricks repository itself", "point [glue] source at the Glue repository")
+    if is_git_worktree_root(path):
+        source = SourceRepo(path, ref)
+        files: dict[str, TreeEntry] = {}
+        skipped = []
+        for name, entry in source.files().items():
+            if name in OWNED_PATHS or entry.mode == 0o160000:
+                skipped.append(name)
+                continue
+            if not repo.has_object(entry.oid):
+                repo.write_blob(source.read(entry.oid))
+            files[name] = entry
+        return GlueSource(source.commit, files, skipped)
+    files = {}
+    skipped = []
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+        for filename in sorted(filenames):
+            full = Path(dirpath) / filename
+            rel = full.relative_to(path).as_posix()
+            if filename.endswith(".pyc") or rel in OWNED_PATHS:
+                skipped.append(rel)
+                continue
+            try:
+                if full.is_symlink():
+                    data, mode = os.readlink(full).encode(), 0o120000
+                else:
+                    data = full.read_bytes()
+                    mode = 0o100755 if os.access(full, os.X_OK) else 0o100644
+            except OSError as error:
+                raise G2LError(f"cannot read {full}: {error.strerror}", "check the Glue source's permissions") from None
+            files[rel] = TreeEntry(repo.write_blob(data), mode)
+    digest = hashlib.sha256("".join(f"{p}\0{e.oid}\0" for p, e in sorted(files.items())).encode()).hexdigest()
+    return GlueSource(f"folder:{digest[:16]}", files, skipped)
+
+
+@dataclass
+class Snapshot:
+    commit: str
+    previous: str | None
+    glue_commit: str
+    glue_previous: str | None
+    source_commit: str
+    changes: list[Change]
+    files: int
+    transformed: int
+    findings: list[Finding]
+    skipped: list[str]
+    new: bool                            # False: nothing changed since ``previous``
+
+    @property
+    def tree_changed(self) -> bool:
+        return self.new
+
+
+def snapshot_info(repo: GitRepo, commit: str | None) -> dict[str, str]:
+    if commit is None:
+        return {}
+    message, _, _ = repo.commit_info(commit)
+    return trailers(message)
+
+
+def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
+    if commit is None:
+        return []
+    note = repo.note(commit)
+    if not note:
+        return []
+    try:
+        return json.loads(note).get("findings", [])
+    except (ValueError, AttributeError):
+        return []
+
+
+def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress=None) -> Snapshot:
+    """Build (but do not publish) the next snapshot commit."""
+    source = read_source(repo, glue_path, config.glue_ref)
+    previous = repo.branch_ref(config.branch)
+    info = snapshot_info(repo, previous)
+    fingerprint = config.transform.fingerprint()
+    reuse = previous is not None and info.get("G2L-Settings") == fingerprint
+    prev_source = info.get("G2L-Source")
+    prev_source_files = repo.tree_files(prev_source) if prev_source and repo.has_object(prev_source) else {}
+    prev_out = repo.tree_files(previous) if previous else {}
+    prev_findings = {}
+    for item in stored_findings(repo, previous):
+        prev_findings.setdefault(item["file"], []).append(item)
+
+    out: dict[str, TreeEntry] = {}
+    findings: list[Finding] = []
+    transformed = 0
+    todo = []
+    for path, entry in sorted(source.files.items()):
+        old = prev_source_files.get(path)
+        if reuse and old is not None and old.oid == entry.oid and path in prev_out:
+            out[path] = prev_out[path]
+            findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, []))
+        else:
+            todo.append((path, entry))
+    for index, (path, entry) in enumerate(todo):
+        if entry.mode == 0o120000:
+            out[path] = entry
+            continue
+        result = transform_file(repo.read_blob(entry.oid), path, config.transform)
+        out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
+        findings.extend(result.findings)
+        transformed += 1
+        if progress:
+            progress(index + 1, len(todo))
+
+    tree = repo.build_tree(out)
+    source_tree = repo.build_tree(source.files)
+    glue_previous = info.get("Glue-Commit")
+    if previous is not None and repo.commit_tree(previous) == tree:
+        return Snapshot(previous, previous, glue_previous or source.commit, glue_previous, prev_source or "",
+                        [], len(out), 0, findings, source.skipped, new=False)
+    changes = repo.diff_trees(repo.commit_tree(previous) if previous else None, tree)
+    source_parents = [prev_source] if prev_source and repo.has_object(prev_source) else []
+    source_commit = repo.create_commit(source_tree, source_parents,
+                                       f"Glue source {source.commit}\n\nGlue-Commit: {source.commit}\n")
+    counts = {}
+    for change in changes:
+        counts[change.status] = counts.get(change.status, 0) + 1
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no file changes"
+    lines = [
+        f"g2l snapshot of Glue {source.commit[:12]}",
+        "",
+        f"{len(out)} files; {summary}; {transformed} transformed"
+        + ("" if reuse or previous is None else " (transform settings or version changed: all files transformed again)"),
+        "",
+        f"Glue-Commit: {source.commit}",
+    ]
+    if glue_previous:
+        lines.append(f"Glue-Previous: {glue_previous}")
+    lines += [f"G2L-Source: {source_commit}", f"G2L-Version: {__version__}", f"G2L-Settings: {fingerprint}",
+              f"G2L-Kind: {kind}"]
+    commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
+    return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
+                    findings, source.skipped, new=True)
+
+
+def publish(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict) -> None:
+    """Move glue-upstream and the source ref to the snapshot and attach its report."""
+    repo.set_ref(f"refs/heads/{config.branch}", snapshot.commit)
+    repo.set_ref(SOURCE_REF, snapshot.source_commit)
+    repo.set_note(snapshot.commit, json.dumps(report, indent=1, sort_keys=True))

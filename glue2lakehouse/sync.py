@@ -1,0 +1,449 @@
+"""Preconditions, snapshot, merge, native enforcement, report: ``init`` and ``sync``.
+
+Every path here is all or nothing: refs move and the working tree changes
+only once the outcome is known, and an error on the way leaves the
+repository as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from glue2lakehouse import attributes
+from glue2lakehouse.config import CONFIG_FILE, Config, TransformSettings, parse_config, render_config
+from glue2lakehouse.errors import G2LError, MarkerError
+from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
+from glue2lakehouse.markers import RegionError, find_regions, has_markers
+from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED
+from glue2lakehouse.report import SyncResult
+from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish
+
+GITATTRIBUTES = ".gitattributes"
+
+
+# ------------------------------------------------------------------ context
+def open_repo(path: str | os.PathLike) -> GitRepo:
+    return GitRepo(path)
+
+
+def load_config(repo: GitRepo) -> Config:
+    path = repo.root / CONFIG_FILE
+    if not path.exists():
+        raise G2LError(f"{repo.root} is not initialised for glue2lakehouse (no {CONFIG_FILE})",
+                       "run 'g2l init --glue PATH' first")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise G2LError(f"cannot read {CONFIG_FILE}: {error}", "restore it with 'git checkout -- .g2l.toml'") from None
+    return parse_config(text)
+
+
+def check_ready(repo: GitRepo, allow_unborn: bool = False) -> None:
+    """The repository is in a state where a sync can run and be undone."""
+    operation = repo.operation_in_progress()
+    if operation:
+        raise G2LError(f"{operation} is in progress in {repo.root}",
+                       "finish it ('git commit') or abandon it ('git merge --abort' / 'git rebase --abort') first")
+    if repo.head_detached:
+        raise G2LError("HEAD is detached", "check out a branch first ('git switch BRANCH')")
+    if repo.head_unborn and not allow_unborn:
+        raise G2LError("the repository has no commit yet", "run 'g2l init --glue PATH' first")
+    dirty = repo.dirty_tracked()
+    if dirty:
+        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
+        raise G2LError(f"uncommitted changes to tracked files ({dirty[0]}{more})",
+                       "commit or stash them first ('git stash')")
+
+
+def check_identity(repo: GitRepo) -> None:
+    if repo.identity() is None:
+        raise G2LError("git has no user identity for the merge commit",
+                       "run 'git config user.name \"NAME\"' and 'git config user.email EMAIL'")
+
+
+def install_drivers(repo: GitRepo) -> None:
+    """Write the merge-driver entries to .git/config (a fresh clone needs this, as git-lfs does)."""
+    repo.set_config("merge.g2l.name", "glue2lakehouse: keep PROTECTED regions byte for byte")
+    repo.set_config("merge.g2l.driver", driver_command("protected"))
+    repo.set_config("merge.g2l-native.name", "glue2lakehouse: Databricks-native files keep their version")
+    repo.set_config("merge.g2l-native.driver", driver_command("native"))
+
+
+def _driver_overrides(config: Config, force: bool, report_file: str) -> dict[str, str]:
+    extra = ["--overlap", config.protected_overlap, "--report", report_file]
+    if force:
+        extra.append("--favor-theirs")
+    return {
+        "merge.g2l.driver": driver_command("protected", extra),
+        "merge.g2l-native.driver": driver_command("native", ["--report", report_file]),
+    }
+
+
+def _read_reports(report_file: str) -> dict[str, dict]:
+    out: dict[str, dict] = {}
+    try:
+        with open(report_file, encoding="utf-8") as handle:
+            for line in handle:
+                if line.strip():
+                    record = json.loads(line)
+                    out[record["path"]] = record
+    except FileNotFoundError:
+        pass
+    return out
+
+
+# ------------------------------------------------------------------ the plan
+@dataclass
+class Plan:
+    """What merging a snapshot into HEAD gives, before anything is changed."""
+
+    tree: str
+    conflicts: list[dict]
+    preserved: list[dict]
+    overlaps: list[dict]
+    skipped: list[dict]
+    native_restore: list[str]
+    native_remove: list[str]
+    force_edits: dict[str, TreeEntry | None]
+    changes: list[dict]
+    applied: int
+    databricks_files: list[str]
+
+
+def _native_patterns(repo: GitRepo, commit: str | None) -> list[str]:
+    data = repo.file_at(commit, GITATTRIBUTES)
+    return attributes.native_patterns(data.decode("utf-8", "replace")) if data else []
+
+
+def _conflict_reason(path: str, stages: dict, record: dict | None, kinds: list[str]) -> tuple[str, list[int]]:
+    lines = [c["line"] for c in (record or {}).get("conflicts", [])]
+    if record and record.get("conflicts"):
+        reasons = {c["reason"] for c in record["conflicts"]}
+        return (REASON_PROTECTED if REASON_PROTECTED in reasons else REASON_OVERLAP), lines
+    if 3 not in stages and 2 in stages:
+        return "Glue deleted a file that Databricks changed", lines
+    if 2 not in stages and 3 in stages:
+        return "Databricks deleted a file that Glue changed", lines
+    if record and record.get("error"):
+        return f"protected markers could not be read ({record['error']}); merged by git's line merge", lines
+    if any("add/add" in kind for kind in kinds):
+        return "Glue and Databricks both added this file with different content", lines
+    if kinds:
+        return f"{REASON_OVERLAP} ({', '.join(sorted(set(kinds)))})", lines
+    return REASON_OVERLAP, lines
+
+
+def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool, report_file: str,
+               allow_unrelated: bool = False) -> Plan:
+    head = repo.head()
+    base = repo.merge_base(head, snapshot_commit) if head else None
+    head_files_changed = {}
+    glue_changes = repo.diff_trees(repo.commit_tree(base) if base else None, repo.commit_tree(snapshot_commit))
+    patterns = _native_patterns(repo, head)
+    # Files both sides may touch: validate their markers before anything changes.
+    regions: dict[str, list[bytes]] = {}
+    for change in glue_changes:
+        for path in {change.path, change.old_path} - {None}:
+            data = repo.file_at(head, path)
+            if data is None or not has_markers(data) or attributes.is_native(path, patterns):
+                continue
+            try:
+                found = find_regions(data)
+            except RegionError as error:
+                raise MarkerError(path, error.line, error.what) from None
+            lines = data.splitlines(keepends=True)
+            regions[path] = [b"".join(lines[r.start - 1 : r.end]) for r in found]
+            head_files_changed[path] = data
+    result = repo.merge_tree(head or snapshot_commit, snapshot_commit, _driver_overrides(config, force, report_file),
+                             allow_unrelated=allow_unrelated) if head else None
+    reports = _read_reports(report_file)
+    tree = result.tree if result else repo.commit_tree(snapshot_commit)
+    stages = result.stages if result else {}
+    kinds: dict[str, list[str]] = {}
+    for paths, kind, _message in (result.messages if result else []):
+        if kind.startswith("CONFLICT"):
+            for path in paths:
+                kinds.setdefault(path, []).append(kind)
+
+    head_tree = repo.tree_files(head) if head else {}
+    base_tree = repo.tree_files(base) if base else {}
+    edits: dict[str, TreeEntry | None] = {}
+    native_restore, native_remove = [], []
+    preserved, skipped, change_dicts = [], [], []
+    touched_native: set[str] = set()
+    for change in glue_changes:
+        change_dicts.append(change.as_dict())
+        targets = [change.path] + ([change.old_path] if change.old_path else [])
+        native_targets = [p for p in targets if attributes.is_native(p, patterns)]
+        for path in native_targets:
+            touched_native.add(path)
+            if path in head_tree:
+                edits[path] = head_tree[path]
+                native_restore.append(path)
+            else:
+                edits[path] = None
+                native_remove.append(path)
+        if native_targets:
+            what = change.status + (f" from {change.old_path}" if change.old_path else "")
+            skipped.append({"path": change.path, "change": change.status})
+            for path in native_targets:
+                preserved.append({"path": path, "why": f"Databricks-native: Glue {what}; Databricks version kept"})
+            continue
+        if change.path in head_tree and change.path in base_tree and head_tree[change.path].oid != base_tree[change.path].oid:
+            preserved.append({"path": change.path, "why": "Databricks edits kept, Glue changes merged around them"})
+    for path, kept in regions.items():
+        preserved.append({"path": path, "why": f"{len(kept)} protected region(s) kept byte for byte"})
+
+    overlaps = []
+    for path, record in sorted(reports.items()):
+        for overlap in record.get("overlaps", []):
+            overlaps.append({"file": path, **overlap})
+    conflicts = []
+    for path in sorted(stages):
+        if path in touched_native:
+            continue
+        if force:
+            entry = stages[path]
+            if path in regions:  # protected regions win over --force-overwrite
+                edits[path] = entry.get(2)
+            elif 3 in entry:
+                edits[path] = entry[3]
+            else:
+                edits[path] = None
+            continue
+        reason, lines = _conflict_reason(path, stages[path], reports.get(path), kinds.get(path, []))
+        conflict = {"file": path, "reason": reason}
+        if lines:
+            conflict["lines"] = lines
+        conflicts.append(conflict)
+    force_edits = {p: e for p, e in edits.items() if p in stages and p not in touched_native}
+    tree = edit_tree(repo, tree, edits)
+
+    # The guarantee, checked on the result: every protected region is still there, byte for byte.
+    final = repo.tree_files(tree) if regions else {}
+    for path, kept in regions.items():
+        entry = final.get(path)
+        data = repo.read_blob(entry.oid) if entry else b""
+        for region in kept:
+            if region not in data:
+                raise G2LError(f"the merge would lose a protected region of {path}; nothing was changed",
+                               "report this with the two commits; resolve by hand with 'git merge glue-upstream'")
+    conflicted = {c["file"] for c in conflicts}
+    ours_changes = repo.diff_trees(repo.commit_tree(base), repo.commit_tree(head)) if base and head else []
+    databricks_files = sorted({c.path for c in ours_changes if c.path not in OWNED_PATHS} - conflicted)
+    applied = sum(1 for c in glue_changes if c.path not in conflicted and not attributes.is_native(c.path, patterns))
+    return Plan(tree, conflicts, preserved, overlaps, skipped, native_restore, native_remove, force_edits,
+                change_dicts, applied, databricks_files)
+
+
+def _message(title: str, snapshot: Snapshot, plan: Plan) -> str:
+    lines = [title, ""]
+    if plan.changes:
+        lines.append("Glue changed:")
+        for change in plan.changes:
+            old = f" (from {change['old_path']})" if change.get("old_path") else ""
+            lines.append(f"  {change['change']} {change['path']}{old}")
+        lines.append("")
+    if plan.preserved:
+        lines.append("Preserved:")
+        lines += [f"  {item['path']}: {item['why']}" for item in plan.preserved]
+        lines.append("")
+    if plan.overlaps:
+        lines.append("Glue changes not applied inside protected regions (protected_overlap = keep-databricks):")
+        lines += [f"  {o['file']} (region at lines {o['region']['start']}-{o['region']['end']})" for o in plan.overlaps]
+        lines.append("")
+    if plan.conflicts:
+        lines.append("Conflicts:")
+        lines += [f"  {c['file']}: {c['reason']}" for c in plan.conflicts]
+        lines.append("")
+    lines.append(f"Glue-Commit: {snapshot.glue_commit}")
+    if snapshot.glue_previous:
+        lines.append(f"Glue-Previous: {snapshot.glue_previous}")
+    lines.append(f"G2L-Snapshot: {snapshot.commit}")
+    return "\n".join(lines) + "\n"
+
+
+def _fill(result: SyncResult, snapshot: Snapshot, plan: Plan, native_count: int) -> None:
+    result.glue_commit = snapshot.glue_commit
+    result.glue_previous = snapshot.glue_previous
+    result.snapshot = snapshot.commit
+    result.changes = plan.changes
+    result.files_synced = len(plan.changes) - len(plan.skipped)
+    result.files_skipped = len(plan.skipped)
+    result.files_protected = native_count
+    result.glue_changes_applied = plan.applied
+    result.preserved = plan.preserved
+    result.databricks_code_preserved = len(plan.databricks_files)
+    result.conflicts = plan.conflicts
+    result.overlaps = plan.overlaps
+    result.findings = [f.as_dict() for f in snapshot.findings]
+
+
+def _native_count(repo: GitRepo, commit: str | None) -> int:
+    patterns = _native_patterns(repo, commit)
+    if not patterns or commit is None:
+        return 0
+    return sum(1 for path in repo.tree_files(commit) if attributes.is_native(path, patterns))
+
+
+def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Config, force: bool,
+                       report_file: str, message: str, allow_unrelated: bool = False) -> None:
+    """Run the real merge, leave it in progress, then enforce natives and --force-overwrite on it."""
+    repo.merge_no_commit(snapshot.commit, message, _driver_overrides(config, force, report_file),
+                         allow_unrelated=allow_unrelated)
+    repo.restore_from_head(plan.native_restore)
+    repo.remove_paths(plan.native_remove)
+    for path, entry in plan.force_edits.items():
+        if entry is None:
+            repo.remove_paths([path])
+        else:
+            (repo.root / path).write_bytes(repo.read_blob(entry.oid))
+            repo.add_paths([path])
+    repo.write_merge_msg(message)
+
+
+def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: str | None, refs: dict) -> None:
+    repo.abort_merge()
+    if head and repo.head() != head:
+        repo.reset_hard(head)
+    if new_branch:
+        repo.checkout_branch(start_branch)
+        repo.delete_branch(new_branch)
+    for name, oid in refs.items():
+        repo.set_ref(name, oid)
+
+
+# ------------------------------------------------------------------ sync
+def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = None, dry_run: bool = False,
+         force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
+         progress=None) -> SyncResult:
+    repo = open_repo(path)
+    config = load_config(repo)
+    check_ready(repo)
+    if not repo.branch_ref(config.branch):
+        raise G2LError(f"the snapshot branch '{config.branch}' does not exist",
+                       "fetch it ('git fetch origin glue-upstream:glue-upstream') or run 'g2l init' in a new repository")
+    if not dry_run:
+        check_identity(repo)
+    if branch is not None:
+        if not repo.valid_branch_name(branch):
+            raise G2LError(f"'{branch}' is not a valid branch name", "pick another name for --branch")
+        if repo.branch_ref(branch):
+            raise G2LError(f"branch '{branch}' already exists", "pick a new name for --branch")
+    glue_path = Path(glue_source).expanduser().resolve() if glue_source else config.glue_path(repo.root)
+    result = SyncResult(kind="sync", dry_run=dry_run)
+    snapshot = build_snapshot(repo, config, glue_path, kind="sync", progress=progress)
+    head = repo.head()
+    if not snapshot.new and repo.is_ancestor(snapshot.commit, head):
+        result.status = "up-to-date"
+        result.glue_commit = snapshot.glue_commit
+        result.snapshot = snapshot.commit
+        result.files_protected = _native_count(repo, head)
+        return result
+
+    with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
+        report_file = str(Path(tmp) / "drivers.jsonl")
+        plan = plan_merge(repo, config, snapshot.commit, force_overwrite, report_file)
+        _fill(result, snapshot, plan, _native_count(repo, head))
+        if dry_run:
+            result.status = "would-conflict" if plan.conflicts else "would-merge"
+            return result
+
+        start_branch = repo.head_branch()
+        refs = {f"refs/heads/{config.branch}": repo.branch_ref(config.branch),
+                "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
+        title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {branch or start_branch}"
+        message = _message(title, snapshot, plan)
+        try:
+            install_drivers(repo)
+            if branch:
+                repo.checkout_new_branch(branch)
+                result.branch = branch
+            if plan.conflicts or no_commit:
+                Path(report_file).unlink(missing_ok=True)
+                _apply_in_worktree(repo, plan, snapshot, config, force_overwrite, report_file, message)
+                unmerged = repo.unmerged()
+                if set(unmerged) != {c["file"] for c in plan.conflicts}:
+                    reports = _read_reports(report_file)
+                    result.conflicts = [
+                        {"file": p, "reason": _conflict_reason(p, s, reports.get(p), [])[0]}
+                        for p, s in sorted(unmerged.items())
+                    ]
+                result.status = "conflicts" if result.conflicts else "merged"
+            else:
+                commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
+                repo.fast_forward(commit)
+                result.merge_commit = commit
+                result.status = "merged"
+            publish(repo, config, snapshot, result.to_dict())
+        except BaseException:
+            _rollback(repo, head, start_branch, branch, refs)
+            raise
+    return result
+
+
+# ------------------------------------------------------------------ init
+def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "HEAD", catalog: str = "main",
+               progress=None) -> SyncResult:
+    repo = open_repo(path)
+    if (repo.root / CONFIG_FILE).exists() or repo.file_at(repo.head(), CONFIG_FILE) is not None:
+        raise G2LError(f"{repo.root} is already initialised ({CONFIG_FILE} exists)",
+                       "run 'g2l sync' to bring in Glue changes")
+    check_ready(repo, allow_unborn=True)
+    check_identity(repo)
+    if not catalog or not catalog.replace("_", "").replace("-", "").isalnum():
+        raise G2LError(f"'{catalog}' is not a catalog name", "use letters, digits, '_' or '-' (for example production)")
+    glue_path = Path(glue).expanduser().resolve()
+    try:
+        stored = os.path.relpath(glue_path, repo.root)
+    except ValueError:
+        stored = str(glue_path)
+    config = Config(glue_source=Path(stored).as_posix(), glue_ref=ref, transform=TransformSettings(catalog=catalog))
+    if repo.branch_ref(config.branch):
+        raise G2LError(f"a branch '{config.branch}' already exists", "delete it or initialise another repository")
+
+    snapshot = build_snapshot(repo, config, glue_path, kind="initial_migration", progress=progress)
+    head = repo.head()
+    start_branch = repo.head_branch()
+    existing = repo.file_at(head, GITATTRIBUTES) or b""
+    settings = {
+        CONFIG_FILE: render_config(config).encode(),
+        GITATTRIBUTES: attributes.ensure_driver_lines(existing.decode("utf-8", "replace")).encode(),
+    }
+    result = SyncResult(kind="initial_migration")
+    refs = {f"refs/heads/{config.branch}": None, "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
+    with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
+        report_file = str(Path(tmp) / "drivers.jsonl")
+        plan = plan_merge(repo, config, snapshot.commit, False, report_file, allow_unrelated=True)
+        _fill(result, snapshot, plan, 0)
+        result.files_synced = snapshot.files
+        result.glue_changes_applied = snapshot.files - len(plan.conflicts)
+        result.preserved = []
+        result.databricks_code_preserved = 0
+        title = f"g2l init: initial migration of Glue {snapshot.glue_commit[:12]} (catalog {catalog})"
+        message = _message(title, snapshot, plan)
+        settings_edits = {name: TreeEntry(repo.write_blob(data), 0o100644) for name, data in settings.items()}
+        try:
+            if plan.conflicts:
+                _apply_in_worktree(repo, plan, snapshot, config, False, report_file, message, allow_unrelated=True)
+                for name, data in settings.items():
+                    (repo.root / name).write_bytes(data)
+                repo.add_paths(list(settings))
+                result.status = "conflicts"
+            else:
+                tree = edit_tree(repo, plan.tree, settings_edits)
+                parents = [head, snapshot.commit] if head else [snapshot.commit]
+                commit = repo.create_commit(tree, parents, message, author=repo.identity())
+                repo.fast_forward(commit)
+                result.merge_commit = commit
+                result.status = "merged"
+            install_drivers(repo)
+            publish(repo, config, snapshot, result.to_dict())
+        except BaseException:
+            _rollback(repo, head, start_branch, None, refs)
+            raise
+    return result

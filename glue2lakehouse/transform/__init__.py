@@ -1,0 +1,55 @@
+"""The transform stage: one Glue file in, its Databricks version and findings out.
+
+``transform_file`` is the single entry point used by snapshots (and later by
+``g2l convert``). It is deterministic: the same bytes, path and settings give
+the same output bytes. A file that cannot be read as Python 3 is carried over
+unchanged with a finding; files other than Python are carried over byte for
+byte. Rules live in their own modules, one per family.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from glue2lakehouse.config import TransformSettings
+from glue2lakehouse.markers import SOURCE_GLUE, set_source_header
+
+
+@dataclass(frozen=True)
+class Finding:
+    path: str
+    line: int
+    rule: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"file": self.path, "line": self.line, "rule": self.rule, "message": self.message}
+
+
+@dataclass
+class TransformResult:
+    data: bytes
+    findings: list[Finding] = field(default_factory=list)
+
+
+def transform_file(data: bytes, path: str, settings: TransformSettings) -> TransformResult:
+    """Transform one Glue file into its Databricks form."""
+    if not path.endswith(".py"):
+        return TransformResult(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return TransformResult(data, [Finding(path, 1, "not-utf8",
+                                              f"not UTF-8 ({error.reason} at byte {error.start}); copied unchanged")])
+    if not text.strip():
+        return TransformResult(data)
+    from glue2lakehouse.transform.rewrite import rewrite_module
+
+    try:
+        new_text, findings = rewrite_module(text, path, settings)
+    except SyntaxError as error:
+        line = getattr(error, "lineno", None) or 1
+        return TransformResult(data, [Finding(path, line, "syntax-error",
+                                              f"does not parse as Python 3 ({error.msg}); copied unchanged")])
+    new_text = set_source_header(new_text, SOURCE_GLUE)
+    return TransformResult(new_text.encode("utf-8"), findings)

@@ -1,0 +1,226 @@
+"""Edits in the Databricks repository: mark native files, protect regions, read the state.
+
+Native files are named in .gitattributes (``merge=g2l-native``); protected
+regions are the markers in the files; the sync history is the glue-upstream
+branch. The state document is derived from these every time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+from glue2lakehouse import __version__, attributes
+from glue2lakehouse.errors import G2LError, MarkerError
+from glue2lakehouse.gitrepo import GitRepo
+from glue2lakehouse.markers import SOURCE_NATIVE, RegionError, find_regions, protect_lines, set_source_header
+from glue2lakehouse.snapshot import snapshot_info
+from glue2lakehouse.sync import GITATTRIBUTES, load_config
+
+STATE_VERSION = "1.0.0"
+
+
+def resolve_in_repo(repo: GitRepo, path: str | os.PathLike) -> str:
+    """A path relative to the repo root, from one relative to the root, absolute, or relative to the cwd."""
+    raw = Path(path).expanduser()
+    candidates = [raw] if raw.is_absolute() else [repo.root / raw, Path.cwd() / raw]
+    for candidate in candidates:
+        if candidate.exists():
+            full = candidate.resolve()
+            try:
+                rel = full.relative_to(repo.root)
+            except ValueError:
+                raise G2LError(f"{path} is outside the Databricks repository {repo.root}",
+                               "name a file or folder inside it") from None
+            if not rel.parts:
+                raise G2LError("the repository root itself cannot be marked", "name a file or folder inside it")
+            return rel.as_posix()
+    raise G2LError(f"{path} does not exist in the Databricks repository {repo.root}",
+                   "create the file first, or give its path relative to the repository root")
+
+
+def _check_no_merge(repo: GitRepo) -> None:
+    operation = repo.operation_in_progress()
+    if operation:
+        raise G2LError(f"{operation} is in progress", "finish or abort it first")
+
+
+def mark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[str]:
+    """Mark files or folders Databricks-native. Returns the repo-relative paths marked."""
+    load_config(repo)
+    _check_no_merge(repo)
+    if not paths:
+        raise G2LError("no path given", "name the files or folders to mark, e.g. 'g2l native process_d.py'")
+    gitattributes = repo.root / GITATTRIBUTES
+    text = gitattributes.read_text(encoding="utf-8") if gitattributes.exists() else ""
+    marked, touched = [], [GITATTRIBUTES]
+    edits: dict[Path, str] = {}
+    for path in paths:
+        rel = resolve_in_repo(repo, path)
+        full = repo.root / rel
+        text = attributes.add_native(text, attributes.native_pattern(rel, full.is_dir()))
+        files = sorted(p for p in full.rglob("*.py") if ".git" not in p.parts) if full.is_dir() else [full]
+        for file in files:
+            if file.suffix != ".py":
+                continue
+            try:
+                content = file.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            new = set_source_header(content, SOURCE_NATIVE)
+            if new != content:
+                edits[file] = new
+                touched.append(file.relative_to(repo.root).as_posix())
+        marked.append(rel)
+    gitattributes.write_text(text, encoding="utf-8")
+    for file, content in edits.items():
+        file.write_bytes(content.encode("utf-8"))
+    if commit:
+        repo.commit_paths(sorted(set(touched) | set(marked)), f"g2l native: mark {', '.join(marked)} Databricks-native")
+    return marked
+
+
+def native_patterns(repo: GitRepo) -> list[str]:
+    path = repo.root / GITATTRIBUTES
+    return attributes.native_patterns(path.read_text(encoding="utf-8")) if path.exists() else []
+
+
+def list_native(repo: GitRepo) -> list[str]:
+    patterns = native_patterns(repo)
+    if not patterns:
+        return []
+    files = set(repo.tracked_files())
+    for pattern in patterns:  # a marked file that is not committed yet is still native
+        if not pattern.endswith("/**") and (repo.root / pattern.lstrip("/")).is_file():
+            files.add(pattern.lstrip("/"))
+    return sorted(p for p in files if attributes.is_native(p, patterns))
+
+
+def protect(repo: GitRepo, file: str, start: int, end: int, commit: bool = True) -> dict:
+    load_config(repo)
+    _check_no_merge(repo)
+    rel = resolve_in_repo(repo, file)
+    full = repo.root / rel
+    if not full.is_file():
+        raise G2LError(f"{rel} is not a file", "name a file to protect lines in")
+    try:
+        text = full.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise G2LError(f"{rel} is not UTF-8 text", "protect regions only in UTF-8 source files") from None
+    try:
+        find_regions(text.encode("utf-8"))
+    except RegionError as error:
+        raise MarkerError(rel, error.line, error.what) from None
+    try:
+        new = protect_lines(text, start, end)
+    except ValueError as error:
+        raise G2LError(f"{rel}: {error}", "choose START and END inside the file, outside existing regions") from None
+    full.write_bytes(new.encode("utf-8"))
+    if commit:
+        repo.commit_paths([rel], f"g2l protect: {rel} lines {start}-{end}")
+    return {"file": rel, "start": start, "end": end + 2}
+
+
+def protected_regions(repo: GitRepo) -> dict[str, list[dict]]:
+    """Regions in the working tree's tracked files (found with git grep, then parsed)."""
+    result = repo.git("grep", "-l", "-I", "-F", "# PROTECTED:", "--", "*.py", check=False)
+    out: dict[str, list[dict]] = {}
+    for path in sorted(result.stdout.decode("utf-8", "surrogateescape").split("\n")):
+        if not path:
+            continue
+        data = (repo.root / path).read_bytes()
+        try:
+            regions = find_regions(data)
+        except RegionError as error:
+            out[path] = [{"error": f"line {error.line}: {error.what}"}]
+            continue
+        if regions:
+            out[path] = [r.as_dict() for r in regions]
+    return out
+
+
+def _iso(seconds: int) -> str:
+    return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=0).isoformat()
+
+
+def last_synced(repo: GitRepo, branch: str) -> str | None:
+    tip = repo.branch_ref(branch)
+    head = repo.head()
+    if not tip or not head:
+        return None
+    return tip if repo.is_ancestor(tip, head) else repo.merge_base(tip, head)
+
+
+def state(repo: GitRepo) -> dict:
+    """The guide's .dual_track_state.json document, derived from git."""
+    try:
+        config = load_config(repo)
+    except G2LError:
+        return {"version": STATE_VERSION, "initialized": False, "last_sync": None, "glue_file_hashes": {},
+                "databricks_native_files": [], "protected_regions": {}, "sync_history": []}
+    synced = last_synced(repo, config.branch)
+    history = []
+    for oid, message, when in repo.first_parent_history(synced):
+        info = snapshot_info(repo, oid)
+        note = repo.note(oid)
+        report = json.loads(note) if note else {}
+        entry = {"type": info.get("G2L-Kind", "sync"), "timestamp": _iso(when),
+                 "glue_commit": info.get("Glue-Commit"), "snapshot": oid}
+        if entry["type"] == "initial_migration":
+            entry["files_migrated"] = report.get("files_synced", 0)
+        else:
+            entry["files_synced"] = report.get("files_synced", 0)
+            entry["conflicts"] = len(report.get("conflicts", []))
+        history.append(entry)
+    history.reverse()
+    info = snapshot_info(repo, synced)
+    source = info.get("G2L-Source")
+    hashes = ({p: e.oid for p, e in sorted(repo.tree_files(source).items())}
+              if source and repo.has_object(source) else {})
+    return {
+        "version": STATE_VERSION,
+        "tool_version": __version__,
+        "initialized": synced is not None,
+        "last_sync": history[-1]["timestamp"] if history else None,
+        "last_glue_commit": info.get("Glue-Commit"),
+        "glue_source": config.glue_source,
+        "catalog": config.transform.catalog,
+        "total_files": len(repo.tree_files(synced)) if synced else 0,
+        "glue_file_hashes": hashes,
+        "databricks_native_files": list_native(repo),
+        "protected_regions": protected_regions(repo),
+        "sync_history": history,
+    }
+
+
+def conflicts_now(repo: GitRepo) -> list[dict]:
+    """Files unmerged in the index, each with the reason recorded by the sync that left them."""
+    unmerged = repo.unmerged()
+    if not unmerged:
+        return []
+    reasons = {}
+    merge_head = repo.merge_head()
+    note = repo.note(merge_head) if merge_head else None
+    if note:
+        for conflict in json.loads(note).get("conflicts", []):
+            reasons[conflict["file"]] = conflict
+    out = []
+    for path in sorted(unmerged):
+        known = reasons.get(path, {})
+        item = {"file": path, "reason": known.get("reason", "unmerged in the index: both sides changed it")}
+        if known.get("lines"):
+            item["lines"] = known["lines"]
+        out.append(item)
+    return out
+
+
+def last_findings(repo: GitRepo) -> list[dict]:
+    try:
+        config = load_config(repo)
+    except G2LError:
+        return []
+    tip = repo.branch_ref(config.branch)
+    note = repo.note(tip) if tip else None
+    return json.loads(note).get("findings", []) if note else []

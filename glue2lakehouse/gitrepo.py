@@ -327,10 +327,7 @@ class GitRepo:
             args.append("--allow-unrelated-histories")
         result = self.git(*args, theirs, check=False, config=config)
         if result.returncode not in (0, 1) or (result.returncode == 1 and not self.operation_in_progress()):
-            text = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
-            first = next((line for line in text if line.startswith(("error", "fatal"))), text[0] if text else "")
-            raise G2LError(f"git merge refused to start: {first}",
-                           "move the untracked files it names out of the way and run again")
+            raise _merge_refused(result)
         return result.returncode
 
     def unmerged(self) -> dict[str, dict[int, TreeEntry]]:
@@ -366,10 +363,7 @@ class GitRepo:
     def fast_forward(self, commit: str) -> None:
         result = self.git("merge", "--ff-only", "--no-stat", commit, check=False)
         if result.returncode != 0:
-            text = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
-            first = next((line for line in text if line.startswith(("error", "fatal"))), text[0] if text else "")
-            raise G2LError(f"could not update the working tree: {first}",
-                           "move the untracked files it names out of the way and run again")
+            raise _merge_refused(result)
 
     def checkout_new_branch(self, name: str) -> None:
         self.git("checkout", "-q", "-b", name)
@@ -403,6 +397,20 @@ class GitRepo:
     def tracked_files(self) -> list[str]:
         out = self.git("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
         return [p for p in out.split("\0") if p]
+
+
+def _merge_refused(result: subprocess.CompletedProcess) -> G2LError:
+    """One line out of git's refusal to merge into the working tree."""
+    text = (result.stderr + result.stdout).decode("utf-8", "replace").splitlines()
+    named = [line.strip() for line in text if line.startswith("\t")]
+    if any("untracked working tree files would be overwritten" in line for line in text):
+        return G2LError(f"untracked files are in the way of the sync: {', '.join(named)}",
+                        "move them out of the way (or commit them) and run again")
+    if any("local changes" in line for line in text):
+        return G2LError(f"local changes are in the way of the sync: {', '.join(named)}",
+                        "commit or stash them and run again")
+    first = next((line for line in text if line.startswith(("error", "fatal"))), text[0] if text else "no output")
+    return G2LError(f"git refused to update the working tree ({first})", "see 'git status', then run again")
 
 
 def driver_command(kind: str, extra: list[str] | None = None) -> str:

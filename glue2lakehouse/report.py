@@ -28,7 +28,7 @@ class SyncResult:
     timestamp: str = field(default_factory=now_iso)
     # What happened, for people and machines.
     kind: str = "sync"                      # "initial_migration" or "sync"
-    status: str = "merged"                  # merged | up-to-date | conflicts | would-merge | would-conflict | error
+    status: str = "merged"  # merged | staged | up-to-date | conflicts | would-merge | would-conflict | error
     dry_run: bool = False
     branch: str | None = None
     glue_commit: str | None = None
@@ -60,6 +60,7 @@ class SyncResult:
             "merged": "Glue changes merged",
             "up-to-date": "Up to date: the Glue source has not changed since the last sync",
             "conflicts": "Merge left in progress with conflicts",
+            "staged": "Merge staged, not committed (--no-commit): review it, then 'git commit'",
             "would-merge": "Dry run: the sync would merge cleanly",
             "would-conflict": "Dry run: the sync would conflict",
             "error": "Sync failed",

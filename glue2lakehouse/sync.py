@@ -78,6 +78,7 @@ def _driver_overrides(config: Config, force: bool, report_file: str) -> dict[str
     if force:
         extra.append("--favor-theirs")
     return {
+        "merge.conflictStyle": "diff3",
         "merge.g2l.driver": driver_command("protected", extra),
         "merge.g2l-native.driver": driver_command("native", ["--report", report_file]),
     }
@@ -373,7 +374,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                         {"file": p, "reason": _conflict_reason(p, s, reports.get(p), [])[0]}
                         for p, s in sorted(unmerged.items())
                     ]
-                result.status = "conflicts" if result.conflicts else "merged"
+                result.status = "conflicts" if result.conflicts else "staged"
             else:
                 commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
                 repo.fast_forward(commit)

@@ -273,3 +273,59 @@ def test_api_result_fields_and_sync_json(pair):
                 "databricks_code_preserved", "conflicts", "errors", "timestamp"):
         assert key in data
     assert data["files_synced"] == 1 and data["success"] is True
+
+
+def test_non_python_conflicts_use_diff3_markers(pair):
+    glue, dbx = pair
+    edit(dbx, "config/tables.json", '"a": 1', '"a": 2')
+    commit_all(dbx)
+    edit(glue, "config/tables.json", '"a": 1', '"a": 3')
+    commit_all(glue)
+    result = sync(dbx)
+    assert result.exit_code == 1
+    text = (dbx / "config/tables.json").read_text()
+    assert "<<<<<<< " in text and "||||||| " in text and '{"a": 1}' in text and ">>>>>>> " in text
+
+
+def test_rebase_in_progress_is_refused(pair):
+    glue, dbx = pair
+    git(dbx, "checkout", "-q", "-b", "side")
+    edit(dbx, "lib/util.py", "return 1", "return 5")
+    commit_all(dbx)
+    git(dbx, "checkout", "-q", "main")
+    edit(dbx, "lib/util.py", "return 1", "return 6")
+    commit_all(dbx)
+    git(dbx, "checkout", "-q", "side")
+    git(dbx, "rebase", "main", check=False)
+    result = g2l(dbx, "sync")
+    assert result.returncode == 2 and "a rebase is in progress" in result.stderr
+
+
+def test_init_with_clashing_databricks_files_is_left_as_a_merge(tmp_path):
+    glue = glue_repo(tmp_path, {"a.py": "x = 1\n"})
+    dbx = new_repo(tmp_path / "dbx")
+    write(dbx, "a.py", "x = 'databricks'\n")
+    commit_all(dbx)
+    result = initialize(dbx, glue)
+    assert result.exit_code == 1 and result.conflicts[0]["file"] == "a.py"
+    assert (dbx / ".g2l.toml").exists()
+    assert ".g2l.toml" in git(dbx, "diff", "--cached", "--name-only")
+    git(dbx, "checkout", "--ours", "a.py")
+    git(dbx, "add", "a.py")
+    git(dbx, "commit", "-q", "--no-edit")
+    assert sync(dbx).status == "up-to-date"
+
+
+def test_files_that_do_not_parse_are_carried_over_and_reported(tmp_path):
+    py2 = "print 'hello'\n"
+    glue = glue_repo(tmp_path, {"old.py": py2, "bad.py": b"x = '\xff'\n".decode("latin-1")})
+    (glue / "bad.py").write_bytes(b"x = '\xff'\n")
+    commit_all(glue)
+    dbx = new_repo(tmp_path / "dbx")
+    result = initialize(dbx, glue)
+    assert (dbx / "old.py").read_text() == py2
+    assert (dbx / "bad.py").read_bytes() == b"x = '\xff'\n"
+    rules = sorted((f["file"], f["rule"]) for f in result.findings)
+    assert rules == [("bad.py", "not-utf8"), ("old.py", "syntax-error")]
+    listed = g2l(dbx, "conflicts", "--json")
+    assert len(json.loads(listed.stdout)["findings"]) == 2

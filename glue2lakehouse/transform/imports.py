@@ -6,6 +6,8 @@ from collections import Counter
 
 import libcst as cst
 
+from glue2lakehouse.transform.edits import KeepsLeadingLines
+
 _DROPPABLE = ("awsglue", "pyspark.context")
 
 
@@ -20,7 +22,7 @@ def _module_name(node: cst.ImportFrom) -> str:
     return ".".join(reversed(parts))
 
 
-class _Tidy(cst.CSTTransformer):
+class _Tidy(KeepsLeadingLines):
     def __init__(self, counts: Counter[str]):
         super().__init__()
         self.counts = counts

@@ -17,6 +17,7 @@ from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.analysis import Roles, analyse
 from glue2lakehouse.transform.catalog import CatalogReads
+from glue2lakehouse.transform.edits import collapse_removed
 from glue2lakehouse.transform.imports import tidy_imports
 from glue2lakehouse.transform.session import SessionBoilerplate
 
@@ -54,7 +55,9 @@ def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[s
     reads = CatalogReads(roles, settings, path, findings, wrapper.module)
     module = wrapper.visit(reads)
     module = SessionBoilerplate(roles, name_counts, needs_spark=reads.used_spark).apply(module)
+    module = collapse_removed(module)
     module = tidy_imports(module, name_counts(module))
+    module = collapse_removed(module)
     return module.code, sorted(findings, key=lambda f: (f.line, f.rule))
 
 

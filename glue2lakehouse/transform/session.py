@@ -15,6 +15,7 @@ from typing import Callable
 
 import libcst as cst
 
+from glue2lakehouse.transform.edits import KeepsLeadingLines
 from glue2lakehouse.transform.analysis import (
     Roles,
     is_glue_context_call,
@@ -34,7 +35,7 @@ def _is_job_method(node: cst.BaseSmallStatement, jobs: set[str]) -> bool:
             and func.value.value in jobs and func.attr.value in ("init", "commit"))
 
 
-class _Rewrite(cst.CSTTransformer):
+class _Rewrite(KeepsLeadingLines):
     def __init__(self, roles: Roles, remove: set[str], spark_at: str | None, spark_mode: str):
         super().__init__()
         self.roles = roles
@@ -65,16 +66,13 @@ class _Rewrite(cst.CSTTransformer):
         return updated
 
     def leave_SimpleStatementLine(self, original, updated):
+        if not updated.body:
+            return super().leave_SimpleStatementLine(original, updated)
         if (self.spark_mode == "after" and not self.spark_done and len(original.body) == 1
                 and isinstance(original.body[0], cst.Assign) and single_target(original.body[0]) == self.spark_at
                 and is_glue_context_call(original.body[0].value)):
             self.spark_done = True
             return cst.FlattenSentinel([updated, cst.parse_statement(f"spark = {SPARK_BUILDER}\n")])
-        return updated
-
-    def leave_IndentedBlock(self, original, updated):
-        if not updated.body:
-            return updated.with_changes(body=[cst.SimpleStatementLine([cst.Pass()])])
         return updated
 
 

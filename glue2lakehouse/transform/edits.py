@@ -1,0 +1,68 @@
+"""Removing whole statements without losing the comments and blank lines above them.
+
+A rule that empties a statement line (all its small statements removed) leaves
+a placeholder that keeps the line's ``leading_lines``; ``collapse_removed``
+then drops the placeholders and hands their comments and blank lines to the
+next statement of the same block (an emptied block gets ``pass``).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+_MARK = "__g2l_removed__"
+
+
+def placeholder(original: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(body=[cst.Expr(cst.Name(_MARK))], leading_lines=original.leading_lines)
+
+
+def is_placeholder(node: cst.CSTNode) -> bool:
+    return (isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1
+            and isinstance(node.body[0], cst.Expr) and isinstance(node.body[0].value, cst.Name)
+            and node.body[0].value.value == _MARK)
+
+
+class KeepsLeadingLines(cst.CSTTransformer):
+    """Mixin: a statement line emptied by this transformer becomes a placeholder."""
+
+    def leave_SimpleStatementLine(self, original, updated):
+        if not updated.body:
+            return placeholder(original)
+        return updated
+
+
+def _merge_leading(carried: list[cst.EmptyLine], own: tuple) -> list[cst.EmptyLine]:
+    """The removed lines' comments and blanks, then the statement's own, without doubling a blank line."""
+    own_lines = list(own)
+    if carried and own_lines and carried[-1].comment is None and own_lines[0].comment is None:
+        own_lines = own_lines[1:]
+    return list(carried) + own_lines
+
+
+def _collapse(body, block: bool):
+    out = []
+    carried: list[cst.EmptyLine] = []
+    for statement in body:
+        if is_placeholder(statement):
+            carried.extend(statement.leading_lines)
+            continue
+        if carried and hasattr(statement, "leading_lines"):
+            statement = statement.with_changes(leading_lines=_merge_leading(carried, statement.leading_lines))
+            carried = []
+        out.append(statement)
+    if block and not out:
+        out.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carried))
+    return out
+
+
+class _Collapse(cst.CSTTransformer):
+    def leave_Module(self, original, updated):
+        return updated.with_changes(body=_collapse(updated.body, block=False))
+
+    def leave_IndentedBlock(self, original, updated):
+        return updated.with_changes(body=_collapse(updated.body, block=True))
+
+
+def collapse_removed(module: cst.Module) -> cst.Module:
+    return module.visit(_Collapse())

@@ -71,6 +71,18 @@ class MergeTreeResult:
     messages: list[tuple[list[str], str, str]] = field(default_factory=list)
 
 
+def _parse_stages(text: str) -> dict[str, dict[int, TreeEntry]]:
+    """'<mode> <oid> <stage>\t<path>' records separated by NUL (ls-files -u, merge-tree)."""
+    stages: dict[str, dict[int, TreeEntry]] = {}
+    for item in text.split("\0"):
+        if not item:
+            continue
+        meta, _, path = item.partition("\t")
+        mode, oid, stage = meta.split()
+        stages.setdefault(path, {})[int(stage)] = TreeEntry(oid, int(mode, 8))
+    return stages
+
+
 def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: dict[str, TreeEntry]) -> None:
     for entry in tree:
         path = prefix + entry.name
@@ -302,12 +314,7 @@ class GitRepo:
         messages: list[tuple[list[str], str, str]] = []
         if result.returncode == 1:
             conflicted, _, info = rest.partition("\0\0")
-            for item in conflicted.split("\0"):
-                if not item:
-                    continue
-                meta, _, path = item.partition("\t")
-                mode, oid, stage = meta.split()
-                stages.setdefault(path, {})[int(stage)] = TreeEntry(oid, int(mode, 8))
+            stages = _parse_stages(conflicted)
             parts = info.split("\0")
         else:
             parts = rest.lstrip("\0").split("\0")
@@ -331,15 +338,7 @@ class GitRepo:
         return result.returncode
 
     def unmerged(self) -> dict[str, dict[int, TreeEntry]]:
-        out = self.git("ls-files", "-u", "-z").stdout.decode("utf-8", "surrogateescape")
-        stages: dict[str, dict[int, TreeEntry]] = {}
-        for item in out.split("\0"):
-            if not item:
-                continue
-            meta, _, path = item.partition("\t")
-            mode, oid, stage = meta.split()
-            stages.setdefault(path, {})[int(stage)] = TreeEntry(oid, int(mode, 8))
-        return stages
+        return _parse_stages(self.git("ls-files", "-u", "-z").stdout.decode("utf-8", "surrogateescape"))
 
     def merge_head(self) -> str | None:
         path = self.git_dir / "MERGE_HEAD"

@@ -6,20 +6,10 @@ from collections import Counter
 
 import libcst as cst
 
+from glue2lakehouse.transform.analysis import dotted
 from glue2lakehouse.transform.edits import KeepsLeadingLines
 
 _DROPPABLE = ("awsglue", "pyspark.context")
-
-
-def _module_name(node: cst.ImportFrom) -> str:
-    parts = []
-    current = node.module
-    while isinstance(current, cst.Attribute):
-        parts.append(current.attr.value)
-        current = current.value
-    if isinstance(current, cst.Name):
-        parts.append(current.value)
-    return ".".join(reversed(parts))
 
 
 class _Tidy(KeepsLeadingLines):
@@ -29,7 +19,7 @@ class _Tidy(KeepsLeadingLines):
         self.has_spark_session = False
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
-        module = _module_name(original)
+        module = dotted(original.module) if original.module else ""
         if isinstance(updated.names, cst.ImportStar):
             return updated
         for alias in updated.names:

@@ -10,6 +10,7 @@ which both teams change the same line, which ends in a conflict.
 from __future__ import annotations
 
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -172,7 +173,8 @@ def run_demo(directory: Path | None, echo=print) -> int:
     step("Where to look")
     echo(f"cd {dbx_dir}")
     echo("git status                  # the unmerged file, as in any git merge")
-    echo("g2l conflicts               # each conflicted file with its reason")
+    g2l = shutil.which("g2l") or str(Path(sys.executable).parent / "g2l")
+    echo(f"{g2l} conflicts   # each conflicted file with its reason")
     echo("git log --graph --oneline --all   # snapshots on glue-upstream, syncs merged into main")
     echo("Resolve the markers, then: git add risk_calculations/process_b.py && git commit")
     return 0

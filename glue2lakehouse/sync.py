@@ -234,6 +234,7 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
                 raise G2LError(f"the merge would lose a protected region of {path}; nothing was changed",
                                "report this with the two commits; resolve by hand with 'git merge glue-upstream'")
     conflicted = {c["file"] for c in conflicts}
+    preserved = [item for item in preserved if item["path"] not in conflicted]
     ours_changes = repo.diff_trees(repo.commit_tree(base), repo.commit_tree(head)) if base and head else []
     databricks_files = sorted({c.path for c in ours_changes if c.path not in OWNED_PATHS} - conflicted)
     applied = sum(1 for c in glue_changes if c.path not in conflicted and not attributes.is_native(c.path, patterns))

@@ -41,9 +41,31 @@ def load_toml_text(text: str) -> dict:
     return tomllib.loads(text)
 
 
+ARGS_STYLES = ("argparse", "widgets")
+S3_WRITE_MODES = ("keep", "delta")
+
+
 @dataclass(frozen=True)
 class TransformSettings:
+    """Everything that decides the transformer's output. Defaults keep Glue's behaviour."""
+
     catalog: str = "main"
+    schemas: dict = field(default_factory=dict)     # Glue database -> Unity Catalog schema
+    paths: dict = field(default_factory=dict)       # S3 prefix -> /Volumes/... or external-location prefix
+    args_style: str = "argparse"                    # or "widgets" (dbutils.widgets)
+    s3_writes: str = "keep"                         # or "delta": S3 writes become Delta
+
+    def schema(self, database: str) -> str:
+        return self.schemas.get(database, database)
+
+    def table(self, database: str, table: str) -> str:
+        return f"{self.catalog}.{self.schema(database)}.{table}"
+
+    def map_path(self, path: str) -> str:
+        for prefix in sorted(self.paths, key=len, reverse=True):
+            if path.startswith(prefix):
+                return self.paths[prefix] + path[len(prefix):]
+        return path
 
     def fingerprint(self) -> str:
         """A short hash of everything that decides the transformer's output."""
@@ -80,7 +102,8 @@ def parse_config(text: str) -> Config:
         data = load_toml_text(text)
     except tomllib.TOMLDecodeError as error:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
-    known = {"glue": {"source", "ref"}, "transform": {"catalog"}, "sync": {"branch", "protected_overlap"}}
+    known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
+             "sync": {"branch", "protected_overlap"}}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise G2LError(f"{CONFIG_FILE}: unknown table [{table}]",
@@ -99,14 +122,42 @@ def parse_config(text: str) -> Config:
     return Config(
         glue_source=_string(glue, "source", "glue"),
         glue_ref=_string(glue, "ref", "glue", "HEAD"),
-        transform=TransformSettings(catalog=_string(transform, "catalog", "transform", "main")),
+        transform=transform_settings(transform),
         branch=_string(sync, "branch", "sync", DEFAULT_BRANCH),
         protected_overlap=overlap,
     )
 
 
+def _string_table(table: dict, key: str) -> dict:
+    value = table.get(key, {})
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+        raise G2LError(f"{CONFIG_FILE}: [transform.{key}] must map strings to strings",
+                       f'write entries like "name" = "value" under [transform.{key}]')
+    return dict(sorted(value.items()))
+
+
+def transform_settings(table: dict) -> TransformSettings:
+    """Validated transform settings from the [transform] table (also used by 'g2l convert')."""
+    args_style = _string(table, "args_style", "transform", "argparse")
+    if args_style not in ARGS_STYLES:
+        raise G2LError(f"{CONFIG_FILE}: [transform] args_style = {args_style!r} is not known",
+                       'use "argparse" or "widgets"')
+    s3_writes = _string(table, "s3_writes", "transform", "keep")
+    if s3_writes not in S3_WRITE_MODES:
+        raise G2LError(f"{CONFIG_FILE}: [transform] s3_writes = {s3_writes!r} is not known", 'use "keep" or "delta"')
+    catalog = _string(table, "catalog", "transform", "main")
+    return TransformSettings(catalog=catalog, schemas=_string_table(table, "schemas"),
+                             paths=_string_table(table, "paths"), args_style=args_style, s3_writes=s3_writes)
+
+
 def _quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def _render_table(name: str, values: dict) -> str:
+    if not values:
+        return ""
+    return f"\n[{name}]\n" + "".join(f"{_quote(k)} = {_quote(v)}\n" for k, v in sorted(values.items()))
 
 
 def render_config(config: Config) -> str:
@@ -117,7 +168,11 @@ def render_config(config: Config) -> str:
         f"ref = {_quote(config.glue_ref)}\n"
         "\n[transform]\n"
         f"catalog = {_quote(config.transform.catalog)}\n"
-        "\n[sync]\n"
+        f"args_style = {_quote(config.transform.args_style)}\n"
+        f"s3_writes = {_quote(config.transform.s3_writes)}\n"
+        + _render_table("transform.schemas", config.transform.schemas)
+        + _render_table("transform.paths", config.transform.paths)
+        + "\n[sync]\n"
         f"branch = {_quote(config.branch)}\n"
         f"protected_overlap = {_quote(config.protected_overlap)}\n"
     )

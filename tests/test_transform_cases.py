@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from glue2lakehouse.config import TransformSettings, load_toml_text
+from glue2lakehouse.config import TransformSettings, load_toml_text, transform_settings
 from glue2lakehouse.transform import transform_file
 
 from .conftest import FIXTURES
@@ -15,7 +15,7 @@ CASES = sorted(p for p in (FIXTURES / "transform").iterdir() if p.is_dir())
 def _case(case):
     options = load_toml_text((case / "case.toml").read_text()) if (case / "case.toml").exists() else {}
     expected_rules = options.pop("findings", [])
-    return TransformSettings(**options), expected_rules
+    return transform_settings(options), expected_rules
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

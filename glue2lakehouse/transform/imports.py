@@ -1,4 +1,4 @@
-"""Rule: drop Glue imports nothing uses any more; import SparkSession where it is used."""
+"""Rule: drop Glue imports nothing uses any more; import what the converted code uses."""
 
 from __future__ import annotations
 
@@ -6,29 +6,56 @@ from collections import Counter
 
 import libcst as cst
 
-from glue2lakehouse.transform.analysis import dotted
+from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, dotted
 from glue2lakehouse.transform.edits import KeepsLeadingLines
 
 _DROPPABLE = ("awsglue", "pyspark.context")
+# Names converted code may use -> the import that binds them (added in this order).
+NEEDED = {
+    "argparse": "import argparse",
+    "logging": "import logging",
+    "DataFrame": "from pyspark.sql import DataFrame",
+    "SparkSession": "from pyspark.sql import SparkSession",
+    "F": "from pyspark.sql import functions as F",
+}
+
+
+def _bound_name(alias: cst.ImportAlias) -> str:
+    if alias.asname is not None:
+        return alias.asname.name.value
+    return (dotted(alias.name) or "").split(".")[0]
 
 
 class _Tidy(KeepsLeadingLines):
     def __init__(self, counts: Counter[str]):
         super().__init__()
         self.counts = counts
-        self.has_spark_session = False
+        self.bound: set[str] = set()
+
+    def leave_Import(self, original: cst.Import, updated: cst.Import):
+        kept = []
+        for alias in updated.names:
+            name = dotted(alias.name) or ""
+            if name.startswith("awsglue") and self.counts[_bound_name(alias)] == 0:
+                continue
+            kept.append(alias)
+            self.bound.add(_bound_name(alias))
+        if not kept:
+            return cst.RemoveFromParent()
+        if len(kept) != len(updated.names):
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated.with_changes(names=kept)
+        return updated
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
         module = dotted(original.module) if original.module else ""
+        droppable = module.startswith(_DROPPABLE)
         if isinstance(updated.names, cst.ImportStar):
+            if droppable and not any(self.counts[name] for name in GLUE_TRANSFORMS):
+                return cst.RemoveFromParent()
             return updated
-        for alias in updated.names:
-            if (alias.asname.name.value if alias.asname else alias.name.value) == "SparkSession":
-                self.has_spark_session = True
-        if not module.startswith(_DROPPABLE):
-            return updated
-        kept = [a for a in updated.names
-                if self.counts[(a.asname.name.value if a.asname else a.name.value)] > 0]
+        kept = [a for a in updated.names if not droppable or self.counts[_bound_name(a)] > 0]
+        self.bound.update(_bound_name(a) for a in kept)
         if not kept:
             return cst.RemoveFromParent()
         if len(kept) != len(updated.names):
@@ -37,18 +64,36 @@ class _Tidy(KeepsLeadingLines):
         return updated
 
 
+def _is_import(statement) -> bool:
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
+
+
+def import_position(body) -> int:
+    """Index after the top-level import block (after a docstring and __future__ imports at least)."""
+    position = 0
+    for index, statement in enumerate(body):
+        if _is_import(statement):
+            position = index + 1
+        elif index == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
+                statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString):
+            position = 1
+    return position
+
+
 def tidy_imports(module: cst.Module, counts: Counter[str]) -> cst.Module:
     tidy = _Tidy(counts)
     module = module.visit(tidy)
-    if counts["SparkSession"] and not tidy.has_spark_session:
+    missing = [line for name, line in NEEDED.items() if counts[name] and name not in tidy.bound]
+    if missing:
         body = list(module.body)
-        last_import = -1
-        for index, statement in enumerate(body):
-            if isinstance(statement, cst.SimpleStatementLine) and any(
-                isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-            ):
-                last_import = index
-        line = cst.parse_statement("from pyspark.sql import SparkSession\n")
-        body.insert(last_import + 1, line)
+        at = import_position(body)
+        new = [cst.parse_statement(line + "\n") for line in missing]
+        if at == 0 and body and body[0].leading_lines:
+            new[0] = new[0].with_changes(leading_lines=body[0].leading_lines)
+            body[0] = body[0].with_changes(leading_lines=[cst.EmptyLine()])
+        elif at > 0 and at == 1 and not _is_import(body[0]):
+            new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
+        body[at:at] = new
         module = module.with_changes(body=body)
     return module

@@ -1,9 +1,12 @@
-"""The libcst pass: analyse which names hold Glue objects, then apply the rules.
+"""The libcst pass: analyse which names hold Glue objects, dispatch each call to its rule.
 
-First-pass rules (each in its own module):
-- ``session``: GlueContext / SparkContext / Job boilerplate -> SparkSession.
-- ``catalog``: ``create_dynamic_frame.from_catalog`` -> ``spark.table("<catalog>.<db>.<table>")``.
-- ``imports``: drop the Glue imports nothing needs any more, add SparkSession.
+Passes, in order:
+1. ``analysis``: roles of names (GlueContext, DynamicFrame, collections, ...).
+2. ``GlueRewriter``: every Glue call to its rule (``rules.REGISTRY``), the
+   getResolvedOptions statement, getSink chains, DynamicFrame annotations;
+   review comments (``# G2L-REVIEW:``) above the statements left for review.
+3. ``session``: GlueContext / SparkContext / Job boilerplate -> SparkSession.
+4. ``imports``: Glue imports nothing uses any more go, needed imports come in.
 """
 
 from __future__ import annotations
@@ -15,11 +18,22 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
-from glue2lakehouse.transform.analysis import Roles, analyse
-from glue2lakehouse.transform.catalog import CatalogReads
-from glue2lakehouse.transform.edits import collapse_removed
+from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, Roles, analyse, dotted, single_target
+from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal, py
+from glue2lakehouse.transform.edits import collapse_removed, placeholder
 from glue2lakehouse.transform.imports import tidy_imports
+from glue2lakehouse.transform.rules import REGISTRY
+from glue2lakehouse.transform.rules.writers import SinkFinder, sink_write
 from glue2lakehouse.transform.session import SessionBoilerplate
+
+# A file none of these appear in has nothing for the rules to do.
+TRIGGERS = ("awsglue", "GlueContext", "DynamicFrame", "getResolvedOptions", ".sql(", "create_dynamic_frame",
+            "write_dynamic_frame", "SparkContext", "get_logger", "Job(")
+# Method names that only a DynamicFrame has.
+FRAME_ONLY = {"apply_mapping", "drop_fields", "select_fields", "rename_field", "resolveChoice", "spigot", "unbox",
+              "relationalize", "split_fields", "split_rows", "drop_null_fields", "unnest"}
+FRAME_SHARED = {"toDF", "filter", "join", "map"}
+GLUE_READERS = ("create_dynamic_frame", "create_data_frame", "write_dynamic_frame")
 
 
 class _NameCounter(cst.CSTVisitor):
@@ -42,23 +56,223 @@ def name_counts(module: cst.Module) -> Counter[str]:
     return counter.counts
 
 
+def call_shape(roles: Roles, node: cst.Call) -> str | None:
+    func = node.func
+    if isinstance(func, cst.Name):
+        return "DynamicFrameCollection" if func.value == "DynamicFrameCollection" else None
+    if not isinstance(func, cst.Attribute):
+        return None
+    attr, receiver = func.attr.value, func.value
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value in GLUE_READERS:
+        return f"{receiver.attr.value}.{attr}"
+    name = dotted(func) or ""
+    if attr == "apply":
+        cls = (dotted(receiver) or "").rsplit(".", 1)[-1]
+        if cls in GLUE_TRANSFORMS:
+            return f"{cls}.apply"
+    if name in ("DynamicFrame.fromDF", "awsglue.dynamicframe.DynamicFrame.fromDF"):
+        return "DynamicFrame.fromDF"
+    if roles.is_glue(receiver):
+        if attr in ("get_logger", "purge_s3_path", "purge_table"):
+            return f"glue.{attr}"
+        if attr == "getSink":
+            return None  # handled with its chain
+        return "glue.*"
+    if isinstance(receiver, cst.Name):
+        if attr == "warn" and receiver.value in roles.loggers:
+            return "logger.warn"
+        if attr == "sql" and (receiver.value in roles.spark_names or receiver.value == "spark"):
+            return "spark.sql"
+    if attr in FRAME_ONLY or (attr in FRAME_SHARED and roles.is_frame(receiver)):
+        return f"frame.{attr}"
+    return None
+
+
+class GlueRewriter(cst.CSTTransformer):
+    METADATA_DEPENDENCIES = (PositionProvider,)
+
+    def __init__(self, ctx: Context, sinks: dict):
+        super().__init__()
+        self.ctx = ctx
+        self.sinks = sinks
+        self._stack: list[tuple[int, int, list[str], list[str]]] = []
+
+    # ---- statement bookkeeping: review comments and helper statements go above the statement
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            position = self.get_metadata(PositionProvider, node)
+            self._stack.append((self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements))
+            self.ctx.line, self.ctx.indent = position.start.line, position.start.column
+            self.ctx.pending_reviews, self.ctx.pre_statements = [], []
+        if isinstance(node, cst.FunctionDef):
+            params = node.params
+            self.ctx.function_params.append({p.name.value for p in params.params + params.kwonly_params
+                                             + params.posonly_params})
+        return super().on_visit(node)
+
+    def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        result = super().on_leave(original, updated)
+        if isinstance(original, cst.FunctionDef):
+            self.ctx.function_params.pop()
+        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            reviews, pre = self.ctx.pending_reviews, self.ctx.pre_statements
+            self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements = self._stack.pop()
+            if reviews and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                result = _with_reviews(result, reviews)
+            if pre and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+                statements = [cst.parse_statement(code) for code in pre]
+                if result.leading_lines:
+                    statements[0] = statements[0].with_changes(leading_lines=result.leading_lines)
+                    result = result.with_changes(leading_lines=[])
+                return cst.FlattenSentinel([*statements, result])
+        return result
+
+    # ---- calls
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        shape = call_shape(self.ctx.roles, original)
+        if shape is None:
+            return self._sink_call(original, updated)
+        handler = REGISTRY.get(shape)
+        if handler is None:
+            return updated
+        result = handler(self.ctx, original, updated)
+        return updated if result is None else result
+
+    def _sink_call(self, original: cst.Call, updated: cst.Call):
+        func = original.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return updated
+        sink = self.sinks.get(func.value.value)
+        if sink is None:
+            return updated
+        if func.attr.value == "getSink" or not sink.convertible:
+            return updated
+        if func.attr.value == "writeFrame":
+            args = bind(updated, ("frame", "callDeleteObjectsOnCancel"))
+            code = sink_write(self.ctx, sink, args.get("frame")) if args.get("frame") is not None else None
+            if code is None:
+                self.ctx.flag("sink", "getSink write not converted: write with .write.mode(\"append\") by hand")
+                return updated
+            return self.ctx.parse(code)
+        return updated
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        if original.attr.value == "spark_session" and self.ctx.roles.is_glue(original.value):
+            self.ctx.imports.add("SparkSession")
+            return self.ctx.parse("SparkSession.builder.getOrCreate()")
+        return updated
+
+    def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:
+        value = original.annotation
+        name = dotted(value)
+        if isinstance(value, cst.SimpleString) and literal(value) == "DynamicFrame":
+            name = "DynamicFrame"
+        if name in ("DynamicFrame", "awsglue.dynamicframe.DynamicFrame"):
+            self.ctx.imports.add("DataFrame")
+            return updated.with_changes(annotation=cst.Name("DataFrame"))
+        return updated
+
+    # ---- statements
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        if len(original.body) != 1:
+            return updated
+        statement = original.body[0]
+        value = statement.value if isinstance(statement, (cst.Assign, cst.Expr)) else None
+        if isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("getResolvedOptions"):
+            return self._resolved_options(original, updated)
+        if isinstance(statement, cst.Assign):
+            sink = self.sinks.get(single_target(statement) or "")
+            if sink is not None and isinstance(value, cst.Call) and (dotted(value.func) or "").endswith(".getSink"):
+                if sink.convertible:
+                    return placeholder(original)
+                self.ctx.flag("sink", "getSink chain not converted: write the frame with "
+                                      ".write.mode(\"append\").saveAsTable(...) by hand")
+                return updated
+        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Name):
+            sink = self.sinks.get(value.func.value.value)
+            if sink is not None and sink.convertible and value.func.attr.value in ("setCatalogInfo", "setFormat"):
+                return placeholder(original)
+        return updated
+
+    def _resolved_options(self, original, updated):
+        ctx = self.ctx
+        call = updated.body[0].value
+        args = bind(call, ("args", "options"))
+        if args.star or not {"args", "options"} <= set(args.values):
+            ctx.flag("arguments", "getResolvedOptions with unusual arguments: convert by hand to argparse")
+            return updated
+        names = ctx.code(args.get("options"))
+        if ctx.settings.args_style == "widgets":
+            expression = ctx.parse(f"{{_name.replace(\"-\", \"_\"): dbutils.widgets.get(_name) for _name in {names}}}")
+            return updated.with_changes(body=[updated.body[0].with_changes(value=expression)])
+        statement = updated.body[0]
+        if not isinstance(statement, cst.Assign):
+            ctx.flag("arguments", "getResolvedOptions outside an assignment: convert by hand to argparse")
+            return updated
+        ctx.imports.add("argparse")
+        target = ctx.code(statement.targets[0].target)
+        argv = ctx.receiver(args.get("args"))
+        code = (
+            "_g2l_parser = argparse.ArgumentParser(allow_abbrev=False)\n"
+            f"for _g2l_name in {names}:\n"
+            "    _g2l_parser.add_argument(\"--\" + _g2l_name, required=True)\n"
+            f"{target} = vars(_g2l_parser.parse_known_args({argv}[1:])[0])\n"
+        )
+        body = cst.parse_module(code).body
+        indent_fixed = [body[0].with_changes(leading_lines=updated.leading_lines), *body[1:]]
+        return cst.FlattenSentinel(indent_fixed)
+
+
+def _with_reviews(statement, reviews: list[str]):
+    existing = {line.comment.value for line in statement.leading_lines if line.comment is not None}
+    new_lines = []
+    for message in dict.fromkeys(reviews):
+        comment = REVIEW_PREFIX + message
+        if comment not in existing:
+            new_lines.append(cst.EmptyLine(indent=True, comment=cst.Comment(comment)))
+    if not new_lines:
+        return statement
+    return statement.with_changes(leading_lines=[*statement.leading_lines, *new_lines])
+
+
+def _module_literals(module: cst.Module) -> dict[str, object]:
+    seen: Counter[str] = Counter()
+    values: dict[str, object] = {}
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign):
+                    name = single_target(small)
+                    if name:
+                        seen[name] += 1
+                        try:
+                            values[name] = literal(small.value)
+                        except ValueError:
+                            values.pop(name, None)
+    return {name: value for name, value in values.items() if seen[name] == 1}
+
+
 def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[str, list[Finding]]:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        raise SyntaxError(error.message.splitlines()[0] if error.message else "invalid syntax", (path, error.raw_line, error.raw_column, "")) from None
-    wrapper = MetadataWrapper(module)
-    roles: Roles = analyse(wrapper.module)
-    if not roles.any_glue():
+        message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+        raise SyntaxError(message, (path, error.raw_line, error.raw_column, "")) from None
+    if not any(trigger in text for trigger in TRIGGERS):
         return text, []
-    findings: list[Finding] = []
-    reads = CatalogReads(roles, settings, path, findings, wrapper.module)
-    module = wrapper.visit(reads)
-    module = SessionBoilerplate(roles, name_counts, needs_spark=reads.used_spark).apply(module)
+    wrapper = MetadataWrapper(module)
+    roles = analyse(wrapper.module)
+    ctx = Context(roles, settings, path, wrapper.module)
+    ctx.literals = _module_literals(wrapper.module)
+    finder = SinkFinder(ctx)
+    wrapper.module.visit(finder)
+    module = wrapper.visit(GlueRewriter(ctx, finder.sinks))
+    module = SessionBoilerplate(roles, name_counts, needs_spark=ctx.used_spark).apply(module)
     module = collapse_removed(module)
     module = tidy_imports(module, name_counts(module))
     module = collapse_removed(module)
-    return module.code, sorted(findings, key=lambda f: (f.line, f.rule))
+    findings = [Finding(path, line, rule, message) for line, rule, message in ctx.findings]
+    return module.code, sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
 
 
-__all__ = ["rewrite_module", "PositionProvider"]
+__all__ = ["rewrite_module", "call_shape", "py"]

@@ -1,11 +1,12 @@
 """Rule: GlueContext / SparkContext / Job boilerplate -> ``SparkSession.builder.getOrCreate()``.
 
-- ``spark = glueContext.spark_session`` -> ``spark = SparkSession.builder.getOrCreate()``;
 - ``job.init(...)`` / ``job.commit()`` and ``job = Job(glueContext)`` go, for names
   that hold a Job only (``conn.commit()`` stays);
-- ``sc = SparkContext(...)`` and ``glueContext = GlueContext(sc)`` go once nothing
-  uses them any more; where the code needs ``spark`` and nothing defines it, the
-  GlueContext line becomes the SparkSession line.
+- ``glueContext = GlueContext(sc)`` goes once nothing uses it; where the code
+  needs ``spark`` and nothing defines it, that line becomes the SparkSession line
+  (and, in a file with no GlueContext, one is added after the imports);
+- ``sc = SparkContext(...)`` goes once nothing uses it, else it becomes
+  ``spark.sparkContext`` of the session.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from typing import Callable
 
 import libcst as cst
 
-from glue2lakehouse.transform.edits import KeepsLeadingLines
 from glue2lakehouse.transform.analysis import (
     Roles,
     is_glue_context_call,
@@ -23,6 +23,7 @@ from glue2lakehouse.transform.analysis import (
     is_spark_context_call,
     single_target,
 )
+from glue2lakehouse.transform.edits import KeepsLeadingLines, placeholder
 
 SPARK_BUILDER = "SparkSession.builder.getOrCreate()"
 
@@ -36,12 +37,14 @@ def _is_job_method(node: cst.BaseSmallStatement, jobs: set[str]) -> bool:
 
 
 class _Rewrite(KeepsLeadingLines):
-    def __init__(self, roles: Roles, remove: set[str], spark_at: str | None, spark_mode: str):
+    def __init__(self, roles: Roles, remove: set[str] | None, spark_at: str | None, spark_mode: str):
         super().__init__()
+        self.jobs_only = remove is None  # first phase: only the Job lines go
+        remove = remove or set()
         self.roles = roles
         self.remove = remove          # names whose defining assignments go
         self.spark_at = spark_at      # GlueContext name whose line gives the spark line
-        self.spark_mode = spark_mode  # "replace" or "after"
+        self.spark_mode = spark_mode  # "replace", "after" or "none"
         self.spark_done = False
 
     def leave_Assign(self, original: cst.Assign, updated: cst.Assign):
@@ -49,10 +52,12 @@ class _Rewrite(KeepsLeadingLines):
         value = original.value
         if name is None:
             return updated
-        if isinstance(value, cst.Attribute) and value.attr.value == "spark_session" and self.roles.is_glue(value.value):
-            return updated.with_changes(value=cst.parse_expression(SPARK_BUILDER))
         if is_job_call(value) and name in self.roles.jobs:
             return cst.RemoveFromParent()
+        if self.jobs_only:
+            return updated
+        if is_spark_context_call(value) and name in self.roles.spark_context and name not in self.remove:
+            return updated.with_changes(value=cst.parse_expression(f"{SPARK_BUILDER}.sparkContext"))
         if name in self.remove and (is_glue_context_call(value) or is_spark_context_call(value)):
             if name == self.spark_at and self.spark_mode == "replace" and not self.spark_done:
                 self.spark_done = True
@@ -67,7 +72,7 @@ class _Rewrite(KeepsLeadingLines):
 
     def leave_SimpleStatementLine(self, original, updated):
         if not updated.body:
-            return super().leave_SimpleStatementLine(original, updated)
+            return placeholder(original)
         if (self.spark_mode == "after" and not self.spark_done and len(original.body) == 1
                 and isinstance(original.body[0], cst.Assign) and single_target(original.body[0]) == self.spark_at
                 and is_glue_context_call(original.body[0].value)):
@@ -110,8 +115,7 @@ class SessionBoilerplate:
         self.needs_spark = needs_spark
 
     def apply(self, module: cst.Module) -> cst.Module:
-        # First the lines that go whatever else happens: spark_session, Job.
-        module = module.visit(_Rewrite(self.roles, set(), None, "none"))
+        module = module.visit(_Rewrite(self.roles, None, None, "none"))
         definitions = _Definitions()
         module.visit(definitions)
         counts = self.counts(module)
@@ -132,4 +136,11 @@ class SessionBoilerplate:
         if self.roles.glue and not spark_defined and (self.needs_spark or remove & self.roles.glue):
             spark_at = sorted(self.roles.glue)[0]
             mode = "replace" if spark_at in remove else "after"
-        return module.visit(_Rewrite(self.roles, remove, spark_at, mode))
+        module = module.visit(_Rewrite(self.roles, remove, spark_at, mode))
+        if self.needs_spark and not spark_defined and not self.roles.glue:
+            from glue2lakehouse.transform.imports import import_position
+
+            body = list(module.body)
+            body.insert(import_position(body), cst.parse_statement(f"spark = {SPARK_BUILDER}\n"))
+            module = module.with_changes(body=body)
+        return module

@@ -1,0 +1,175 @@
+"""What every rule needs: roles, settings, code generation, findings, review flags, imports."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from glue2lakehouse.config import TransformSettings
+from glue2lakehouse.transform.analysis import Roles
+
+REVIEW_PREFIX = "# G2L-REVIEW: "
+_SIMPLE = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
+           cst.List, cst.Tuple, cst.Dict, cst.FormattedString, cst.ConcatenatedString)
+_SAFE_FSTRING_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\[\]()]*$")
+
+
+@dataclass
+class Args:
+    """Arguments of a call bound to parameter names (keyword, or positional by the API's order)."""
+
+    values: dict[str, cst.BaseExpression]
+    extra: list[str] = field(default_factory=list)   # arguments that could not be bound
+    star: bool = False
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.values
+
+    def get(self, key: str, default=None):
+        return self.values.get(key, default)
+
+    def unknown(self, handled: set[str]) -> list[str]:
+        return sorted(set(self.values) - handled) + self.extra
+
+
+def bind(call: cst.Call, positional: tuple[str, ...], aliases: dict[str, str] | None = None) -> Args:
+    values: dict[str, cst.BaseExpression] = {}
+    extra: list[str] = []
+    star = False
+    for index, arg in enumerate(call.args):
+        if arg.star:
+            star = True
+            continue
+        if arg.keyword is not None:
+            key = arg.keyword.value
+        elif index < len(positional):
+            key = positional[index]
+        else:
+            extra.append(f"argument {index + 1}")
+            continue
+        values[(aliases or {}).get(key, key)] = arg.value
+    return Args(values, extra, star)
+
+
+def literal(node: cst.BaseExpression | None):
+    """The Python value of a literal (strings, numbers, bools, None, lists/tuples/dicts of them), else raise."""
+    if node is None:
+        raise ValueError("no value")
+    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+        value = node.evaluated_value
+        if isinstance(value, bytes):
+            raise ValueError("bytes")
+        return value
+    if isinstance(node, cst.Integer):
+        return int(node.value.replace("_", ""), 0)
+    if isinstance(node, cst.Float):
+        return float(node.value.replace("_", ""))
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        return -literal(node.expression)
+    if isinstance(node, cst.Name) and node.value in ("True", "False", "None"):
+        return {"True": True, "False": False, "None": None}[node.value]
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return [literal(element.value) for element in node.elements if not isinstance(element, cst.StarredElement)]
+    if isinstance(node, cst.Dict):
+        out = {}
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                raise ValueError("** in dict")
+            out[literal(element.key)] = literal(element.value)
+        return out
+    raise ValueError("not a literal")
+
+
+def is_literal(node: cst.BaseExpression | None) -> bool:
+    try:
+        literal(node)
+        return True
+    except ValueError:
+        return False
+
+
+def py(value) -> str:
+    """Python source for a literal value (strings in double quotes)."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(py(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+class Context:
+    def __init__(self, roles: Roles, settings: TransformSettings, path: str, module: cst.Module):
+        self.roles = roles
+        self.settings = settings
+        self.path = path
+        self.module = module
+        self.findings: list[tuple[int, str, str]] = []   # (line, rule, message)
+        self.imports: set[str] = set()                   # "F", "SparkSession", "argparse", "logging", "DataFrame", "sys"
+        self.used_spark = False
+        self.function_params: list[set[str]] = []
+        self.line = 0                                    # line of the statement being rewritten
+        self.indent = 0                                  # its column
+        self.pending_reviews: list[str] = []             # review comments for that statement
+        self.pre_statements: list[str] = []              # code to insert before that statement
+        self.literals: dict[str, object] = {}            # module-level NAME = <literal>, assigned once
+
+    # ---- code generation
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    def receiver(self, node: cst.BaseExpression) -> str:
+        """Code of an expression, parenthesised when a method call on it needs it."""
+        code = self.code(node)
+        if isinstance(node, _SIMPLE) and not code.lstrip().startswith(("lambda", "not ")):
+            return code
+        return f"({code})"
+
+    @staticmethod
+    def parse(code: str) -> cst.BaseExpression:
+        return cst.parse_expression(code)
+
+    def session(self, glue_node: cst.BaseExpression | None = None) -> str:
+        """The SparkSession expression to use where a GlueContext was used."""
+        name = glue_node.value if isinstance(glue_node, cst.Name) else None
+        if name and name in self.roles.glue_params and any(name in p for p in self.function_params):
+            self.imports.add("SparkSession")
+            return "SparkSession.builder.getOrCreate()"
+        if not self.roles.glue and not self.roles.spark and self.function_params:
+            self.imports.add("SparkSession")
+            return "SparkSession.builder.getOrCreate()"
+        self.used_spark = True
+        return self.roles.spark or "spark"
+
+    def table_name_code(self, database: cst.BaseExpression, table: cst.BaseExpression) -> str:
+        """Code for '<catalog>.<schema>.<table>': a plain string, an f-string, or a concatenation."""
+        settings = self.settings
+        pieces: list[tuple[str | None, str | None]] = [(settings.catalog, None)]
+        for index, node in enumerate((database, table)):
+            try:
+                value = literal(node)
+                if not isinstance(value, str):
+                    raise ValueError
+                pieces.append((settings.schema(value) if index == 0 else value, None))
+            except ValueError:
+                code = self.code(node)
+                if index == 0 and settings.schemas:
+                    code = f"{py(settings.schemas)}.get({code}, {code})"
+                pieces.append((None, code))
+        if all(code is None for _, code in pieces):
+            return py(".".join(text for text, _ in pieces))
+        if all(code is None or _SAFE_FSTRING_CODE.match(code) for _, code in pieces):
+            return 'f"' + ".".join(
+                text.replace("{", "{{").replace("}", "}}") if code is None else "{" + code + "}"
+                for text, code in pieces) + '"'
+        return ' + "." + '.join(py(text) if code is None else f"str({code})" for text, code in pieces)
+
+    # ---- findings and review comments
+    def flag(self, rule: str, message: str) -> None:
+        """A construct left for review: a finding and a '# G2L-REVIEW:' comment above the statement."""
+        self.findings.append((self.line, rule, message))
+        self.pending_reviews.append(message)

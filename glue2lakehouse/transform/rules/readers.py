@@ -1,0 +1,209 @@
+"""Reads: from_catalog, from_options (S3 and JDBC), from_rdd, create_data_frame.*."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from glue2lakehouse.transform.context import Args, Context, bind, literal, py
+
+CATALOG_PARAMS = ("database", "table_name", "redshift_tmp_dir", "transformation_ctx", "push_down_predicate",
+                  "additional_options", "catalog_id")
+OPTIONS_PARAMS = ("connection_type", "connection_options", "format", "format_options", "transformation_ctx",
+                  "push_down_predicate")
+JDBC_TYPES = {"mysql", "postgresql", "oracle", "sqlserver", "redshift"}
+FILE_FORMATS = {"csv": "csv", "json": "json", "parquet": "parquet", "orc": "orc", "avro": "avro",
+                "glueparquet": "parquet"}
+# Glue format option -> Spark option, per format (None: no Spark equivalent, flag it).
+FORMAT_OPTIONS = {
+    "csv": {"withHeader": "header", "separator": "sep", "quoteChar": "quote", "escaper": "escape",
+            "multiline": "multiLine", "skipFirst": None, "optimizePerformance": "", "strictCheckForQuoting": ""},
+    "json": {"multiline": "multiLine", "jsonPath": None},
+}
+BENIGN_S3_OPTIONS = {"paths", "recurse", "groupFiles", "groupSize", "useS3ListImplementation"}
+BOOKMARK = ("job bookmarks: with bookmarks enabled Glue reads only data not seen by earlier runs, this reads "
+            "everything; use Auto Loader (cloudFiles, trigger availableNow) or a watermark table")
+
+
+def _bookmark(ctx: Context, args: Args) -> None:
+    if "transformation_ctx" in args and ctx.roles.uses_bookmarks:
+        ctx.flag("bookmark", BOOKMARK)
+
+
+def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: bool = True):
+    args = bind(updated, CATALOG_PARAMS, {"name_space": "database"})
+    unknown = args.unknown({"database", "table_name", "push_down_predicate", "transformation_ctx",
+                            "additional_options", "redshift_tmp_dir"})
+    if args.star or unknown or "database" not in args or "table_name" not in args:
+        what = ", ".join(unknown) or "*args/**kwargs or a missing database/table_name"
+        ctx.flag("catalog-read", f"from_catalog with {what}: convert by hand to spark.table(\"<catalog>.<schema>.<table>\")")
+        return None
+    options = args.get("additional_options")
+    if options is not None:
+        try:
+            value = literal(options)
+        except ValueError:
+            value = None
+        if value != {}:
+            ctx.flag("catalog-read", "additional_options of from_catalog are not carried over: check what they did "
+                                     "(e.g. a pushdown or a bookmark key) and apply it to spark.table(...)")
+    if "redshift_tmp_dir" in args:
+        ctx.flag("catalog-read", "redshift_tmp_dir dropped: a Redshift-backed catalog table needs the Redshift "
+                                 "connector (spark.read.format(\"redshift\")) on Databricks")
+    _bookmark(ctx, args)
+    session = ctx.session(original.func.value.value)
+    code = f"{session}.table({ctx.table_name_code(args.get('database'), args.get('table_name'))})"
+    if "push_down_predicate" in args:
+        code += f".where({ctx.code(args.get('push_down_predicate'))})"
+    return ctx.parse(code)
+
+
+def _path_code(ctx: Context, node: cst.BaseExpression) -> str:
+    try:
+        value = literal(node)
+    except ValueError:
+        return ctx.code(node)
+    if isinstance(value, str):
+        return py(ctx.settings.map_path(value))
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        mapped = [ctx.settings.map_path(v) for v in value]
+        return py(mapped[0]) if len(mapped) == 1 else py(mapped)
+    return ctx.code(node)
+
+
+def _dict_items(ctx: Context, node: cst.BaseExpression | None, what: str):
+    """The (key, value node) pairs of a dict literal with string keys, or None (flagged)."""
+    if node is None:
+        return []
+    if not isinstance(node, cst.Dict):
+        ctx.flag("options", f"{what} is not a dict literal: convert its entries by hand to .option(...) calls")
+        return None
+    items = []
+    for element in node.elements:
+        if not isinstance(element, cst.DictElement):
+            ctx.flag("options", f"{what} uses **: convert by hand")
+            return None
+        try:
+            key = literal(element.key)
+        except ValueError:
+            key = None
+        if not isinstance(key, str):
+            ctx.flag("options", f"{what} has a key that is not a string literal: convert by hand")
+            return None
+        items.append((key, element.value))
+    return items
+
+
+def format_option_calls(ctx: Context, fmt: str, items) -> str:
+    out = ""
+    mapping = FORMAT_OPTIONS.get(fmt, {})
+    for key, value in items:
+        spark = mapping.get(key, key)
+        if spark is None:
+            ctx.flag("format-option", f"format option {key!r} of {fmt} has no Spark equivalent: handle it by hand")
+            continue
+        if spark == "":
+            continue  # a Glue reader performance switch with no effect on the data
+        out += f".option({py(spark)}, {ctx.code(value)})"
+    return out
+
+
+def _jdbc_options(ctx: Context, items, connection_type: str) -> str:
+    out = ""
+    for key, value in items:
+        if key in ("connectionName", "useConnectionProperties"):
+            ctx.flag("jdbc-credentials", f"credentials from the Glue connection ({key}): on Databricks read them from "
+                                         "a secret scope (dbutils.secrets.get) and pass url/user/password")
+            continue
+        if key == "password" and isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
+            ctx.flag("jdbc-credentials", "a password in the code: move it to a secret scope (dbutils.secrets.get)")
+        if key == "redshiftTmpDir":
+            ctx.flag("jdbc-redshift", "redshiftTmpDir: Redshift unloads through S3; consider the Databricks Redshift "
+                                      "connector (format(\"redshift\")) with a tempdir")
+            continue
+        if key in ("jobBookmarkKeys", "jobBookmarkKeysSortOrder"):
+            ctx.flag("bookmark", BOOKMARK)
+            continue
+        out += f".option({py(key)}, {ctx.code(value)})"
+    return out
+
+
+def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: bool = True):
+    args = bind(updated, OPTIONS_PARAMS)
+    unknown = args.unknown({"connection_type", "connection_options", "format", "format_options", "transformation_ctx"})
+    try:
+        connection_type = literal(args.get("connection_type"))
+    except ValueError:
+        connection_type = None
+    if args.star or unknown or connection_type is None:
+        what = ", ".join(unknown) or "a connection_type that is not a literal"
+        ctx.flag("options-read", f"from_options with {what}: convert by hand to spark.read")
+        return None
+    session = ctx.session(original.func.value.value)
+    options = _dict_items(ctx, args.get("connection_options"), "connection_options")
+    if options is None:
+        return None
+    if connection_type in JDBC_TYPES:
+        _bookmark(ctx, args)
+        return ctx.parse(f"{session}.read.format(\"jdbc\"){_jdbc_options(ctx, options, connection_type)}.load()")
+    if connection_type != "s3":
+        ctx.flag("options-read", f"connection_type {connection_type!r} is not converted: read it with the matching "
+                                 "Databricks connector")
+        return None
+    try:
+        fmt = literal(args.get("format"))
+    except ValueError:
+        fmt = None
+    if fmt not in FILE_FORMATS:
+        ctx.flag("options-read", f"format {fmt!r} is not converted: read it with spark.read.format(...)")
+        return None
+    format_items = _dict_items(ctx, args.get("format_options"), "format_options")
+    if format_items is None:
+        return None
+    values = dict(options)
+    if "paths" not in values:
+        ctx.flag("options-read", "connection_options has no 'paths': convert by hand")
+        return None
+    code = f"{session}.read.format({py(FILE_FORMATS[fmt])})"
+    for key, value in options:
+        if key == "recurse":
+            code += f".option(\"recursiveFileLookup\", {ctx.code(value)})"
+        elif key not in BENIGN_S3_OPTIONS:
+            if key in ("exclusions", "compressionType", "maxBand", "maxFilesInBand"):
+                ctx.flag("options-read", f"S3 option {key!r} has no direct Spark equivalent: handle it by hand")
+            else:
+                code += f".option({py(key)}, {ctx.code(value)})"
+    code += format_option_calls(ctx, fmt, format_items)
+    code += f".load({_path_code(ctx, values['paths'])})"
+    _bookmark(ctx, args)
+    return ctx.parse(code)
+
+
+def from_rdd(ctx: Context, original: cst.Call, updated: cst.Call):
+    args = bind(updated, ("data", "name", "schema", "sample_ratio", "transformation_ctx"))
+    if args.star or "data" not in args or args.unknown({"data", "name", "schema", "sample_ratio", "transformation_ctx"}):
+        ctx.flag("from-rdd", "from_rdd with unusual arguments: convert by hand to spark.createDataFrame")
+        return None
+    session = ctx.session(original.func.value.value)
+    extra = ""
+    if "schema" in args:
+        extra += f", schema={ctx.code(args.get('schema'))}"
+    if "sample_ratio" in args:
+        extra += f", samplingRatio={ctx.code(args.get('sample_ratio'))}"
+    return ctx.parse(f"{session}.createDataFrame({ctx.code(args.get('data'))}{extra})")
+
+
+def data_frame_from_catalog(ctx, original, updated):
+    return from_catalog(ctx, original, updated, frame=False)
+
+
+def data_frame_from_options(ctx, original, updated):
+    return from_options(ctx, original, updated, frame=False)
+
+
+HANDLERS = {
+    "create_dynamic_frame.from_catalog": from_catalog,
+    "create_dynamic_frame.from_options": from_options,
+    "create_dynamic_frame.from_rdd": from_rdd,
+    "create_data_frame.from_catalog": data_frame_from_catalog,
+    "create_data_frame.from_options": data_frame_from_options,
+}

@@ -1,0 +1,339 @@
+"""awsglue.transforms, class form (``X.apply(frame=...)``) and method form (``dyf.x(...)``)."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from glue2lakehouse.transform.context import Context, bind, literal, py
+from glue2lakehouse.transform.rules import filters
+from glue2lakehouse.transform.rules.transforms_paths import split_path, sql_ref
+
+COMMON = {"transformation_ctx", "info", "stageThreshold", "totalThreshold"}
+COMPLEX_TYPES = {"struct", "array", "map"}
+
+
+def _frame_and_args(ctx: Context, updated: cst.Call, method: bool, class_params: tuple, method_params: tuple):
+    if method:
+        args = bind(updated, method_params)
+        args.values["frame"] = updated.func.value
+    else:
+        args = bind(updated, class_params)
+    return args
+
+
+def _lines(ctx: Context, items: list[str]) -> str:
+    indent = " " * (ctx.indent + 4)
+    return "\n" + "".join(f"{indent}{item},\n" for item in items) + " " * ctx.indent
+
+
+# ---------------------------------------------------------------- ApplyMapping
+def _mapping_items(ctx: Context, mappings: list) -> list[str] | None:
+    tree: dict = {}
+    for mapping in mappings:
+        if not (isinstance(mapping, (list, tuple)) and len(mapping) == 4 and all(isinstance(m, str) for m in mapping)):
+            return None
+        source, _source_type, target, target_type = mapping
+        src, dst = split_path(source), split_path(target)
+        if src is None or dst is None:
+            return None
+        node = tree
+        for segment in dst[:-1]:
+            node = node.setdefault(segment, {})
+            if not isinstance(node, dict):
+                return None
+        kind = target_type.strip().lower()
+        if kind.split("<")[0] in COMPLEX_TYPES:
+            expr = f"F.col({py(sql_ref(src))})"
+        else:
+            expr = f"F.expr({py(f'try_cast({sql_ref(src)} AS {target_type})')})"
+        node[dst[-1]] = expr
+
+    def render(node: dict) -> list[str]:
+        out = []
+        for name, value in node.items():
+            if isinstance(value, dict):
+                out.append(f"F.struct({', '.join(render(value))}).alias({py(name)})")
+            else:
+                out.append(f"{value}.alias({py(name)})")
+        return out
+
+    return render(tree)
+
+
+def apply_mapping(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "mappings", "case_sensitive"), ("mappings", "case_sensitive"))
+    if args.star or "mappings" not in args or args.unknown({"frame", "mappings", "case_sensitive"} | COMMON):
+        ctx.flag("apply-mapping", "ApplyMapping with unusual arguments: convert by hand to select(try_cast(...))")
+        return None
+    sensitive = args.get("case_sensitive")
+    if sensitive is not None and not (isinstance(sensitive, cst.Name) and sensitive.value == "False"):
+        ctx.flag("apply-mapping", "case_sensitive=True: set spark.sql.caseSensitive or check the column names")
+    frame = ctx.receiver(args.get("frame"))
+    ctx.imports.add("F")
+    node = args.get("mappings")
+    try:
+        mappings = literal(node)
+    except ValueError:
+        mappings = None
+    if mappings is None and isinstance(node, cst.Name) and node.value in ctx.literals:
+        mappings = ctx.literals[node.value]
+        items = _mapping_items(ctx, mappings)
+        if items is not None:
+            return ctx.parse(f"{frame}.select({_lines(ctx, items)})")
+    if mappings is None:
+        code = (f"{frame}.select(*[F.expr(f\"try_cast({{'.'.join('`' + p + '`' for p in s.split('.'))}} AS {{t}})\")"
+                f".alias(n) for s, _, n, t in {ctx.code(node)}])")
+        ctx.flag("apply-mapping", "mappings not known when converting: dotted targets are not built into structs "
+                                  "and backticked names are not unquoted; check the mappings")
+        return ctx.parse(code)
+    items = _mapping_items(ctx, mappings)
+    if items is None:
+        ctx.flag("apply-mapping", "mappings that are not (source, type, target, type) strings: convert by hand")
+        return None
+    return ctx.parse(f"{frame}.select({_lines(ctx, items)})")
+
+
+# ---------------------------------------------------------------- ResolveChoice
+def resolve_choice(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "specs", "choice", "database", "table_name"),
+                           ("specs", "choice", "database", "table_name"))
+    if args.star or args.unknown({"frame", "specs", "choice", "database", "table_name", "catalog_id"} | COMMON):
+        ctx.flag("resolve-choice", "ResolveChoice with unusual arguments: convert by hand")
+        return None
+    try:
+        specs = literal(args.get("specs")) if "specs" in args else None
+        choice = literal(args.get("choice")) if "choice" in args else None
+    except ValueError:
+        ctx.flag("resolve-choice", "ResolveChoice specs not known when converting: convert by hand with try_cast")
+        return None
+    if specs and choice:
+        ctx.flag("resolve-choice", "ResolveChoice with both specs and choice (Glue refuses this): fix the call")
+        return None
+    if not specs:
+        ctx.flag("resolve-choice", f"ResolveChoice choice={choice!r} resolves every choice column; a DataFrame has "
+                                   "no choice types, so cast the columns Spark read with mixed types by hand")
+        return None
+    code = ctx.receiver(args.get("frame"))
+    for spec in specs:
+        if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and all(isinstance(s, str) for s in spec)):
+            ctx.flag("resolve-choice", "ResolveChoice specs that are not (path, action) strings: convert by hand")
+            return None
+        path, action = spec
+        segments = split_path(path)
+        kind, _, type_name = action.partition(":")
+        if segments is None or len(segments) != 1 or kind not in ("cast", "project") or not type_name:
+            ctx.flag("resolve-choice", f"ResolveChoice {action!r} on {path!r} is not converted (make_cols, "
+                                       "make_struct, match_catalog and nested paths need a hand-written select)")
+            return None
+        ctx.imports.add("F")
+        code += f".withColumn({py(segments[0])}, F.expr({py(f'try_cast({sql_ref(segments)} AS {type_name})')}))"
+    return ctx.parse(code)
+
+
+# ---------------------------------------------------------------- field selection
+def _names(ctx: Context, node, what: str) -> list[str] | None:
+    try:
+        paths = literal(node)
+    except ValueError:
+        ctx.flag(what, f"{what} paths not known when converting: convert by hand")
+        return None
+    if isinstance(paths, str):
+        paths = [paths]
+    names = []
+    for path in paths:
+        segments = split_path(path) if isinstance(path, str) else None
+        if segments is None or len(segments) != 1:
+            ctx.flag(what, f"nested path {path!r}: {what} on nested fields needs a hand-written select")
+            return None
+        names.append(segments[0])
+    return names
+
+
+def select_fields(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "paths"), ("paths",))
+    if args.star or "paths" not in args or args.unknown({"frame", "paths"} | COMMON):
+        ctx.flag("select-fields", "SelectFields with unusual arguments: convert by hand")
+        return None
+    names = _names(ctx, args.get("paths"), "select-fields")
+    if names is None:
+        return None
+    ctx.imports.add("F")
+    columns = ", ".join(f"F.col({py(sql_ref([n]))})" for n in names)
+    return ctx.parse(f"{ctx.receiver(args.get('frame'))}.select({columns})")
+
+
+def drop_fields(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "paths"), ("paths",))
+    if args.star or "paths" not in args or args.unknown({"frame", "paths"} | COMMON):
+        ctx.flag("drop-fields", "DropFields with unusual arguments: convert by hand")
+        return None
+    names = _names(ctx, args.get("paths"), "drop-fields")
+    if names is None:
+        return None
+    return ctx.parse(f"{ctx.receiver(args.get('frame'))}.drop({', '.join(py(n) for n in names)})")
+
+
+def rename_field(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "old_name", "new_name"), ("oldName", "newName"))
+    args.values.setdefault("old_name", args.values.pop("oldName", None))
+    args.values.setdefault("new_name", args.values.pop("newName", None))
+    args.values = {k: v for k, v in args.values.items() if v is not None}
+    if args.star or not {"old_name", "new_name"} <= set(args.values) or args.unknown(
+            {"frame", "old_name", "new_name"} | COMMON):
+        ctx.flag("rename-field", "RenameField with unusual arguments: convert by hand to withColumnRenamed")
+        return None
+    try:
+        old, new = literal(args.get("old_name")), literal(args.get("new_name"))
+    except ValueError:
+        return ctx.parse(f"{ctx.receiver(args.get('frame'))}.withColumnRenamed("
+                         f"{ctx.code(args.get('old_name'))}, {ctx.code(args.get('new_name'))})")
+    old_segments, new_segments = split_path(old), split_path(new)
+    if not old_segments or not new_segments or len(old_segments) != 1 or len(new_segments) != 1:
+        ctx.flag("rename-field", f"renaming nested field {old!r}: rebuild the struct with a select by hand")
+        return None
+    return ctx.parse(f"{ctx.receiver(args.get('frame'))}.withColumnRenamed({py(old_segments[0])}, {py(new_segments[0])})")
+
+
+# ---------------------------------------------------------------- DropNullFields
+def drop_null_fields(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame",), ())
+    if args.star or "frame" not in args or args.unknown({"frame"} | COMMON):
+        ctx.flag("drop-null-fields", "DropNullFields with unusual arguments: convert by hand")
+        return None
+    ctx.imports.add("F")
+    frame = args.get("frame")
+    body = ("{f}.drop(*[c for c, n in {f}.select([F.count(F.col(\"`\" + c + \"`\")).alias(c) for c in {f}.columns])"
+            ".first().asDict().items() if n == 0])")
+    if isinstance(frame, cst.Name):
+        return ctx.parse(body.format(f=frame.value))
+    return ctx.parse(f"(lambda _frame: {body.format(f='_frame')})({ctx.code(frame)})")
+
+
+# ---------------------------------------------------------------- Join
+def _keys(node) -> list[str] | None:
+    try:
+        keys = literal(node)
+    except ValueError:
+        return None
+    keys = [keys] if isinstance(keys, str) else keys
+    if not keys or not all(isinstance(k, str) and split_path(k) and len(split_path(k)) == 1 for k in keys):
+        return None
+    return [split_path(k)[0] for k in keys]
+
+
+def join(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    if method:
+        first = updated.args[0].value if updated.args else None
+        if not isinstance(first, (cst.List, cst.Tuple, cst.SimpleString)):
+            return None  # DataFrame.join(other, on, how): not a Glue join
+        args = bind(updated, ("paths1", "paths2", "frame2"))
+        args.values["frame1"] = updated.func.value
+        args.values["keys1"] = args.values.pop("paths1", None)
+        args.values["keys2"] = args.values.pop("paths2", None)
+    else:
+        args = bind(updated, ("frame1", "frame2", "keys1", "keys2"))
+    handled = {"frame1", "frame2", "keys1", "keys2"}
+    if args.star or args.unknown(handled | COMMON) or not handled <= {k for k, v in args.values.items() if v is not None}:
+        ctx.flag("join", "Join with unusual arguments: convert by hand to an inner equi-join")
+        return None
+    keys1, keys2 = _keys(args.get("keys1")), _keys(args.get("keys2"))
+    if keys1 is None or keys2 is None or len(keys1) != len(keys2):
+        ctx.flag("join", "Join keys not known when converting, or nested: convert by hand to an inner equi-join")
+        return None
+    ctx.imports.add("F")
+    # Glue keeps both key columns and prefixes frame2's columns that frame1 also has with a dot.
+    conditions = ", ".join(
+        f"_l[{py(sql_ref([k1]))}] == _r[\"`.{k2}`\" if {py(k2)} in _l.columns else {py(sql_ref([k2]))}]"
+        for k1, k2 in zip(keys1, keys2))
+    code = (f"(lambda _l, _r: _l.join(_r.toDF(*[\".\" + c if c in _l.columns else c for c in _r.columns]), "
+            f"[{conditions}], \"inner\"))({ctx.code(args.get('frame1'))}, {ctx.code(args.get('frame2'))})")
+    return ctx.parse(code)
+
+
+# ---------------------------------------------------------------- Filter
+def filter_(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "f"), ("f",))
+    if args.star or "f" not in args or args.unknown({"frame", "f"} | COMMON):
+        ctx.flag("filter", "Filter with unusual arguments: convert by hand")
+        return None
+    function = args.get("f")
+    if method and not isinstance(function, (cst.Lambda, cst.Name, cst.Attribute)):
+        return None  # DataFrame.filter(Column or SQL string): not a Glue filter
+    ctx.imports.add("F")
+    condition = filters.translate(ctx, function)
+    frame_node = args.get("frame")
+    if condition is not None:
+        return ctx.parse(f"{ctx.receiver(frame_node)}.filter({condition})")
+    if isinstance(frame_node, cst.Name):
+        return ctx.parse(filters.fallback(ctx, function, frame_node.value))
+    return ctx.parse(f"(lambda _frame: {filters.fallback(ctx, function, '_frame')})({ctx.code(frame_node)})")
+
+
+# ---------------------------------------------------------------- kept and flagged
+def spigot(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    args = _frame_and_args(ctx, updated, method, ("frame", "path", "options"), ("path", "options"))
+    if args.star or "frame" not in args:
+        return _flagged("Spigot")(ctx, original, updated)
+    ctx.flag("spigot", "Spigot wrote a sample of the frame to S3 and passed the frame on: the sample is not written "
+                       "any more (write df.limit(n) yourself if you need it)")
+    return args.get("frame")
+
+
+def _flagged(what: str, advice: str = ""):
+    def handler(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+        ctx.flag(what.lower().replace(" ", "-"), f"{what} has no faithful DataFrame form here: "
+                                                 f"{advice or 'rewrite it with DataFrame operations'}")
+        return None
+    return handler
+
+
+def _method(handler):
+    return lambda ctx, original, updated: handler(ctx, original, updated, method=True)
+
+
+FLAGGED = {
+    "Map": "rewrite the record function as Column expressions, or mapInPandas / a UDF",
+    "FlatMap": "rewrite with DataFrame operations",
+    "Relationalize": "flatten structs with select and explode arrays into child tables keyed by id",
+    "Unbox": "parse the column with from_json / from_csv and an explicit schema",
+    "UnnestFrame": "flatten structs with select(col('a.b').alias('a.b'), ...)",
+    "SplitFields": "two selects: the listed fields and the rest",
+    "SplitRows": "two filters with the comparison and its negation",
+    "FillMissingValues": "impute with DataFrame operations or MLlib Imputer",
+    "ErrorsAsDynamicFrame": "DataFrames have no error records",
+    "SelectFromCollection": "index the dict of DataFrames",
+    "MapToCollection": "apply the function to each DataFrame of the dict",
+    "DropDuplicates": "use dropDuplicates()",
+    "Union": "use unionByName(allowMissingColumns=True)",
+    "Coalesce": "use coalesce(n)",
+    "Repartition": "use repartition(n)",
+}
+
+HANDLERS = {
+    "ApplyMapping.apply": apply_mapping,
+    "ResolveChoice.apply": resolve_choice,
+    "DropNullFields.apply": drop_null_fields,
+    "SelectFields.apply": select_fields,
+    "DropFields.apply": drop_fields,
+    "RenameField.apply": rename_field,
+    "Join.apply": join,
+    "Filter.apply": filter_,
+    "Spigot.apply": spigot,
+    "frame.apply_mapping": _method(apply_mapping),
+    "frame.resolveChoice": _method(resolve_choice),
+    "frame.drop_null_fields": _method(drop_null_fields),
+    "frame.select_fields": _method(select_fields),
+    "frame.drop_fields": _method(drop_fields),
+    "frame.rename_field": _method(rename_field),
+    "frame.join": _method(join),
+    "frame.filter": _method(filter_),
+    "frame.spigot": _method(spigot),
+    "frame.map": _flagged("Map", FLAGGED["Map"]),
+    "frame.relationalize": _flagged("Relationalize", FLAGGED["Relationalize"]),
+    "frame.unbox": _flagged("Unbox", FLAGGED["Unbox"]),
+    "frame.unnest": _flagged("UnnestFrame", FLAGGED["UnnestFrame"]),
+    "frame.split_fields": _flagged("SplitFields", FLAGGED["SplitFields"]),
+    "frame.split_rows": _flagged("SplitRows", FLAGGED["SplitRows"]),
+}
+for _name, _advice in FLAGGED.items():
+    HANDLERS.setdefault(f"{_name}.apply", _flagged(_name, _advice))

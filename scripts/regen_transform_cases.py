@@ -1,0 +1,31 @@
+"""Rewrite fixtures/transform/<case>/after.py from before.py with the current transformer.
+
+For reviewing a rule change: run it, then read `git diff fixtures/transform` line by line
+before committing. The tests compare against the committed after.py files.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from glue2lakehouse.config import load_toml_text, transform_settings  # noqa: E402
+from glue2lakehouse.transform import transform_file  # noqa: E402
+
+
+def main(names: list[str]) -> None:
+    for case in sorted((ROOT / "fixtures" / "transform").iterdir()):
+        if not case.is_dir() or (names and case.name not in names):
+            continue
+        options = load_toml_text((case / "case.toml").read_text()) if (case / "case.toml").exists() else {}
+        options.pop("findings", None)
+        result = transform_file((case / "before.py").read_bytes(), f"{case.name}.py", transform_settings(options))
+        (case / "after.py").write_bytes(result.data)
+        print(f"{case.name}: {len(result.findings)} finding(s) {sorted({f.rule for f in result.findings})}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -6,6 +6,7 @@ before committing. The tests compare against the committed after.py files.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -16,6 +17,28 @@ from glue2lakehouse.config import load_toml_text, transform_settings  # noqa: E4
 from glue2lakehouse.transform import transform_file  # noqa: E402
 
 
+def _toml_value(value) -> str:
+    if isinstance(value, dict):
+        raise TypeError
+    return json.dumps(value)
+
+
+def write_case_toml(case: Path, options: dict, rules: list[str]) -> None:
+    """case.toml: the settings of the case, then the findings it must give."""
+    lines = [f"{key} = {_toml_value(value)}" for key, value in options.items() if not isinstance(value, dict)]
+    if rules:
+        lines.append(f"findings = {json.dumps(rules)}")
+    for key, value in options.items():
+        if isinstance(value, dict):
+            lines.append(f"\n[{key}]")
+            lines += [f"{json.dumps(k)} = {json.dumps(v)}" for k, v in value.items()]
+    path = case / "case.toml"
+    if lines:
+        path.write_text("\n".join(lines) + "\n")
+    elif path.exists():
+        path.unlink()
+
+
 def main(names: list[str]) -> None:
     for case in sorted((ROOT / "fixtures" / "transform").iterdir()):
         if not case.is_dir() or (names and case.name not in names):
@@ -24,6 +47,7 @@ def main(names: list[str]) -> None:
         options.pop("findings", None)
         result = transform_file((case / "before.py").read_bytes(), f"{case.name}.py", transform_settings(options))
         (case / "after.py").write_bytes(result.data)
+        write_case_toml(case, options, sorted(f.rule for f in result.findings))
         print(f"{case.name}: {len(result.findings)} finding(s) {sorted({f.rule for f in result.findings})}")
 
 

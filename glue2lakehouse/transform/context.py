@@ -117,6 +117,7 @@ class Context:
         self.pending_reviews: list[str] = []             # review comments for that statement
         self.pre_statements: list[str] = []              # code to insert before that statement
         self.literals: dict[str, object] = {}            # module-level NAME = <literal>, assigned once
+        self.touched = False                             # a rule rewrote part of the current statement
 
     # ---- code generation
     def code(self, node: cst.CSTNode) -> str:
@@ -137,8 +138,7 @@ class Context:
         """The SparkSession expression to use where a GlueContext was used."""
         name = glue_node.value if isinstance(glue_node, cst.Name) else None
         if name and name in self.roles.glue_params and any(name in p for p in self.function_params):
-            self.imports.add("SparkSession")
-            return "SparkSession.builder.getOrCreate()"
+            return name  # the parameter now holds the SparkSession (callers pass it in place of the GlueContext)
         if not self.roles.glue and not self.roles.spark and self.function_params:
             self.imports.add("SparkSession")
             return "SparkSession.builder.getOrCreate()"

@@ -22,6 +22,7 @@ from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, Roles, analyse, d
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal, py
 from glue2lakehouse.transform.edits import collapse_removed, placeholder
 from glue2lakehouse.transform.imports import tidy_imports
+from glue2lakehouse.transform.layout import fluent
 from glue2lakehouse.transform.rules import REGISTRY
 from glue2lakehouse.transform.rules.writers import SinkFinder, sink_write
 from glue2lakehouse.transform.session import SessionBoilerplate
@@ -95,15 +96,21 @@ class GlueRewriter(cst.CSTTransformer):
         super().__init__()
         self.ctx = ctx
         self.sinks = sinks
-        self._stack: list[tuple[int, int, list[str], list[str]]] = []
+        self._stack: list[tuple] = []
+        self._statement_calls: set[int] = set()  # calls that are a whole statement's value
 
     # ---- statement bookkeeping: review comments and helper statements go above the statement
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             position = self.get_metadata(PositionProvider, node)
-            self._stack.append((self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements))
+            self._stack.append((self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
+                                self.ctx.touched))
             self.ctx.line, self.ctx.indent = position.start.line, position.start.column
-            self.ctx.pending_reviews, self.ctx.pre_statements = [], []
+            self.ctx.pending_reviews, self.ctx.pre_statements, self.ctx.touched = [], [], False
+        if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
+            small = node.body[0]
+            if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, cst.Call):
+                self._statement_calls.add(id(small.value))
         if isinstance(node, cst.FunctionDef):
             params = node.params
             self.ctx.function_params.append({p.name.value for p in params.params + params.kwonly_params
@@ -116,7 +123,8 @@ class GlueRewriter(cst.CSTTransformer):
             self.ctx.function_params.pop()
         if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             reviews, pre = self.ctx.pending_reviews, self.ctx.pre_statements
-            self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements = self._stack.pop()
+            (self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
+             self.ctx.touched) = self._stack.pop()
             if reviews and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 result = _with_reviews(result, reviews)
             if pre and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
@@ -129,14 +137,38 @@ class GlueRewriter(cst.CSTTransformer):
 
     # ---- calls
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if (dotted(original.func) or "").endswith("getResolvedOptions") and id(original) not in self._statement_calls:
+            return self._resolved_options_expression(updated)
         shape = call_shape(self.ctx.roles, original)
         if shape is None:
+            updated = self._glue_arguments(original, updated)
             return self._sink_call(original, updated)
         handler = REGISTRY.get(shape)
         if handler is None:
             return updated
         result = handler(self.ctx, original, updated)
-        return updated if result is None else result
+        if result is None:
+            return updated
+        self.ctx.touched = True
+        return result
+
+    def _glue_arguments(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        """A GlueContext handed to another function (a helper) is handed over as the SparkSession."""
+        roles = self.ctx.roles
+        if (dotted(original.func) or "").rsplit(".", 1)[-1] in ("GlueContext", "Job", "DynamicFrameCollection"):
+            return updated
+        if isinstance(original.func, cst.Attribute) and roles.is_glue(original.func.value):
+            return updated
+        args = list(updated.args)
+        changed = False
+        for index, arg in enumerate(original.args):
+            if roles.is_glue(arg.value) and not arg.star:
+                args[index] = args[index].with_changes(value=self.ctx.parse(self.ctx.session(arg.value)))
+                changed = True
+        if changed:
+            self.ctx.touched = True
+            return updated.with_changes(args=args)
+        return updated
 
     def _sink_call(self, original: cst.Call, updated: cst.Call):
         func = original.func
@@ -153,6 +185,7 @@ class GlueRewriter(cst.CSTTransformer):
             if code is None:
                 self.ctx.flag("sink", "getSink write not converted: write with .write.mode(\"append\") by hand")
                 return updated
+            self.ctx.touched = True
             return self.ctx.parse(code)
         return updated
 
@@ -167,15 +200,29 @@ class GlueRewriter(cst.CSTTransformer):
         name = dotted(value)
         if isinstance(value, cst.SimpleString) and literal(value) == "DynamicFrame":
             name = "DynamicFrame"
+        if isinstance(value, cst.SimpleString) and literal(value) == "GlueContext":
+            name = "GlueContext"
         if name in ("DynamicFrame", "awsglue.dynamicframe.DynamicFrame"):
-            self.ctx.imports.add("DataFrame")
             return updated.with_changes(annotation=cst.Name("DataFrame"))
+        if name in ("GlueContext", "awsglue.context.GlueContext"):
+            return updated.with_changes(annotation=cst.Name("SparkSession"))
         return updated
 
     # ---- statements
     def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         if len(original.body) != 1:
             return updated
+        result = self._statement(original, updated)
+        if self.ctx.touched and isinstance(result, cst.SimpleStatementLine) and len(result.body) == 1:
+            small = result.body[0]
+            if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, cst.Call):
+                prefix = len(self.ctx.code(small.targets[0].target)) + 3 if isinstance(small, cst.Assign) else 0
+                laid_out = fluent(self.ctx.code(small.value), self.ctx.indent, prefix)
+                if laid_out is not None:
+                    result = result.with_changes(body=[small.with_changes(value=self.ctx.parse(laid_out))])
+        return result
+
+    def _statement(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         statement = original.body[0]
         value = statement.value if isinstance(statement, (cst.Assign, cst.Expr)) else None
         if isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("getResolvedOptions"):
@@ -193,6 +240,22 @@ class GlueRewriter(cst.CSTTransformer):
             if sink is not None and sink.convertible and value.func.attr.value in ("setCatalogInfo", "setFormat"):
                 return placeholder(original)
         return updated
+
+    def _resolved_options_expression(self, updated: cst.Call):
+        ctx = self.ctx
+        args = bind(updated, ("args", "options"))
+        if args.star or not {"args", "options"} <= set(args.values):
+            ctx.flag("arguments", "getResolvedOptions with unusual arguments: convert by hand to argparse")
+            return updated
+        names = ctx.code(args.get("options"))
+        self.ctx.touched = True
+        if ctx.settings.args_style == "widgets":
+            return ctx.parse(f"{{_name.replace(\"-\", \"_\"): dbutils.widgets.get(_name) for _name in {names}}}")
+        ctx.imports.add("argparse")
+        argv = ctx.receiver(args.get("args"))
+        return ctx.parse(
+            "vars((lambda _p, _names: ([_p.add_argument(\"--\" + _n, required=True) for _n in _names], "
+            f"_p.parse_known_args({argv}[1:])[0])[1])(argparse.ArgumentParser(allow_abbrev=False), {names}))")
 
     def _resolved_options(self, original, updated):
         ctx = self.ctx

@@ -130,7 +130,7 @@ class _Translator:
             elif self.negations or isinstance(operator, cst.NotEqual):
                 test = f"{left}.eqNullSafe({right})"
             else:
-                test = f"({left} == {right})"
+                test = f"{left} == {right}"
             return Expr(test if isinstance(operator, cst.Equal) else f"~{test}")
         symbol = ORDER.get(type(operator))
         if symbol is None:
@@ -142,7 +142,7 @@ class _Translator:
         raises = f"{left}.isNull()"
         if right_is_column:
             raises = f"{left}.isNull() | {right}.isNull()"
-        return Expr(f"({left} {symbol} {right})", raises)
+        return Expr(f"{left} {symbol} {right}", raises)
 
 
 def _has(node: cst.CSTNode, kinds) -> bool:
@@ -161,7 +161,8 @@ def _has(node: cst.CSTNode, kinds) -> bool:
 
 def translate(ctx: Context, function: cst.BaseExpression) -> str | None:
     """A Column expression for a Glue filter function, or None (then a UDF fallback is returned by ``fallback``)."""
-    if isinstance(function, cst.Lambda) and len(function.params.params) == 1 and not function.params.star_arg:
+    if (isinstance(function, cst.Lambda) and len(function.params.params) == 1
+            and not isinstance(function.params.star_arg, cst.Param) and function.params.star_kwarg is None):
         body = function.body
         param = function.params.params[0].name.value
         negations = _has(body, (cst.NotEqual,))

@@ -1,0 +1,49 @@
+"""Layout of generated code: long method chains go one call per line, the way Black writes them."""
+
+from __future__ import annotations
+
+MAX_LINE = 100
+
+
+def split_chain(code: str) -> list[str]:
+    """Split ``a.b(x).c(y).d(z)`` at the top-level dots that follow a call: ['a.b(x)', '.c(y)', '.d(z)']."""
+    segments, start, depth, i = [], 0, 0, 0
+    quote = None
+    while i < len(code):
+        ch = code[i]
+        if quote:
+            if ch == "\\":
+                i += 2
+                continue
+            if code.startswith(quote, i):
+                i += len(quote)
+                quote = None
+                continue
+        elif ch in "\"'":
+            quote = code[i:i + 3] if code[i:i + 3] in ('"""', "'''") else ch
+            i += len(quote)
+            continue
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "." and depth == 0 and i > 0 and code[i - 1] == ")":
+            segments.append(code[start:i])
+            start = i
+        i += 1
+    segments.append(code[start:])
+    return segments
+
+
+def fluent(code: str, indent: int, prefix: int = 0) -> str | None:
+    """The chain laid out one call per line inside parentheses, or None when it fits or is no chain.
+
+    ``indent`` is the statement's column, ``prefix`` the width of what stands before the expression.
+    """
+    if "\n" in code or indent + prefix + len(code) <= MAX_LINE:
+        return None
+    segments = split_chain(code)
+    if len(segments) < 3:
+        return None
+    inner = " " * (indent + 4)
+    return "(\n" + "".join(f"{inner}{segment}\n" for segment in segments) + " " * indent + ")"

@@ -213,6 +213,53 @@ def install(repo: Path = typer.Option(Path("."), "--repo")):
     typer.echo(f"merge drivers g2l and g2l-native configured in {git.git_dir / 'config'}")
 
 
+def _pairs(values: Optional[List[str]], flag: str) -> Optional[dict]:
+    if not values:
+        return None
+    out = {}
+    for value in values:
+        key, sep, target = value.partition("=")
+        if not sep or not key or not target:
+            raise G2LError(f"{flag} {value!r} is not KEY=VALUE", f"write it as {flag} risk_db=risk")
+        out[key] = target
+    return out
+
+
+@app.command()
+@handled
+def convert(
+    path: Path = typer.Argument(..., help="A Glue job file or a folder of them."),
+    out: Optional[Path] = typer.Option(None, "-o", "--out", help="Output file, or folder for a folder (default for a file: stdout)."),
+    catalog: Optional[str] = typer.Option(None, "--catalog", help="Unity Catalog catalog for table names."),
+    schema: Optional[List[str]] = typer.Option(None, "--schema", help="Glue database to UC schema: DB=SCHEMA (repeatable)."),
+    path_map: Optional[List[str]] = typer.Option(None, "--path-map", help="S3 prefix to a Volume or location: PREFIX=TARGET (repeatable)."),
+    args_style: Optional[str] = typer.Option(None, "--args-style", help="argparse (default) or widgets."),
+    s3_writes: Optional[str] = typer.Option(None, "--s3-writes", help="keep (default) or delta."),
+    config: Optional[Path] = typer.Option(None, "--config", help="A .g2l.toml to take [transform] from (default: ./.g2l.toml if present)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+):
+    """Convert Glue code to Databricks PySpark. Exit 0 clean, 1 with review findings, 2 errors."""
+    from glue2lakehouse.convert import convert as run_convert
+    from glue2lakehouse.convert import settings_from
+
+    settings = settings_from(config, {"catalog": catalog, "schemas": _pairs(schema, "--schema"),
+                                      "paths": _pairs(path_map, "--path-map"), "args_style": args_style,
+                                      "s3_writes": s3_writes})
+    report, data = run_convert(path, out, settings)
+    if data is not None:
+        if as_json:
+            typer.echo(json.dumps({**report.to_dict(), "code": data.decode("utf-8", "replace")}, indent=2))
+        else:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+            typer.echo(report.render_text(), err=True)
+    elif as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    else:
+        typer.echo(report.render_text())
+    raise typer.Exit(report.exit_code)
+
+
 @app.command()
 @handled
 def demo(directory: Optional[Path] = typer.Argument(None, help="Where to build the demo (default: a new temporary folder).")):

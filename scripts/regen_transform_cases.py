@@ -1,7 +1,10 @@
-"""Rewrite fixtures/transform/<case>/after.py from before.py with the current transformer.
+"""Rewrite the transformer's expected outputs with the current transformer.
 
-For reviewing a rule change: run it, then read `git diff fixtures/transform` line by line
-before committing. The tests compare against the committed after.py files.
+- fixtures/transform/<case>/after.py (and the findings in case.toml) from before.py;
+- fixtures/glue_jobs_expected/<path> from fixtures/glue_jobs/<path> (catalog "prod").
+
+For reviewing a rule change: run it, then read `git diff fixtures` line by line before
+committing. The tests compare against the committed files.
 """
 
 from __future__ import annotations
@@ -51,5 +54,19 @@ def main(names: list[str]) -> None:
         print(f"{case.name}: {len(result.findings)} finding(s) {sorted({f.rule for f in result.findings})}")
 
 
+def jobs() -> None:
+    source = ROOT / "fixtures" / "glue_jobs"
+    target = ROOT / "fixtures" / "glue_jobs_expected"
+    settings = transform_settings({"catalog": "prod"})
+    for path in sorted(source.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            rel = path.relative_to(source)
+            out = target / rel
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_bytes(transform_file(path.read_bytes(), rel.as_posix(), settings).data)
+
+
 if __name__ == "__main__":
     main(sys.argv[1:])
+    if not sys.argv[1:]:
+        jobs()

@@ -30,6 +30,8 @@ class Finding:
 class TransformResult:
     data: bytes
     findings: list[Finding] = field(default_factory=list)
+    sites: int = 0          # Glue API call sites in the file
+    clean_sites: int = 0    # of those, converted without a review flag
 
 
 def transform_file(data: bytes, path: str, settings: TransformSettings) -> TransformResult:
@@ -46,10 +48,10 @@ def transform_file(data: bytes, path: str, settings: TransformSettings) -> Trans
     from glue2lakehouse.transform.rewrite import rewrite_module
 
     try:
-        new_text, findings = rewrite_module(text, path, settings)
+        new_text, findings, sites = rewrite_module(text, path, settings)
     except SyntaxError as error:
         line = getattr(error, "lineno", None) or 1
         return TransformResult(data, [Finding(path, line, "syntax-error",
                                               f"does not parse as Python 3 ({error.msg}); copied unchanged")])
     new_text = set_source_header(new_text, SOURCE_GLUE)
-    return TransformResult(new_text.encode("utf-8"), findings)
+    return TransformResult(new_text.encode("utf-8"), findings, len(sites), sum(1 for _, clean in sites if clean))

@@ -118,6 +118,7 @@ class Context:
         self.pre_statements: list[str] = []              # code to insert before that statement
         self.literals: dict[str, object] = {}            # module-level NAME = <literal>, assigned once
         self.touched = False                             # a rule rewrote part of the current statement
+        self.sites: list[tuple[str, bool]] = []          # Glue call sites: (shape, converted without a flag)
 
     # ---- code generation
     def code(self, node: cst.CSTNode) -> str:

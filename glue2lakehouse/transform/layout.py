@@ -39,11 +39,11 @@ def fluent(code: str, indent: int, prefix: int = 0) -> str | None:
     """The chain laid out one call per line inside parentheses, or None when it fits or is no chain.
 
     ``indent`` is the statement's column, ``prefix`` the width of what stands before the expression.
+    The lines are indented relative to the statement: libcst adds the block's indentation.
     """
     if "\n" in code or indent + prefix + len(code) <= MAX_LINE:
         return None
     segments = split_chain(code)
     if len(segments) < 3:
         return None
-    inner = " " * (indent + 4)
-    return "(\n" + "".join(f"{inner}{segment}\n" for segment in segments) + " " * indent + ")"
+    return "(\n" + "".join(f"    {segment}\n" for segment in segments) + ")"

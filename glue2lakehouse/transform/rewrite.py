@@ -137,17 +137,32 @@ class GlueRewriter(cst.CSTTransformer):
 
     # ---- calls
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        before = len(self.ctx.findings)
         if (dotted(original.func) or "").endswith("getResolvedOptions") and id(original) not in self._statement_calls:
-            return self._resolved_options_expression(updated)
+            return self._site("getResolvedOptions", before, self._resolved_options_expression(updated), updated)
         shape = call_shape(self.ctx.roles, original)
         if shape is None:
             updated = self._glue_arguments(original, updated)
-            return self._sink_call(original, updated)
+            result = self._sink_call(original, updated)
+            if result is not updated:
+                return self._site("sink.writeFrame", before, result, updated)
+            return result
         handler = REGISTRY.get(shape)
         if handler is None:
             return updated
         result = handler(self.ctx, original, updated)
-        if result is None:
+        if shape in ("spark.sql", "logger.warn"):  # Spark and logging calls: not Glue call sites
+            if result is None:
+                return updated
+            self.ctx.touched = True
+            return result
+        return self._site(shape, before, result, updated)
+
+    def _site(self, shape: str, before: int, result, updated):
+        """Count a Glue call site: converted without a review flag, or not."""
+        converted = result is not None and result is not updated
+        self.ctx.sites.append((shape, converted and len(self.ctx.findings) == before))
+        if not converted:
             return updated
         self.ctx.touched = True
         return result
@@ -185,7 +200,6 @@ class GlueRewriter(cst.CSTTransformer):
             if code is None:
                 self.ctx.flag("sink", "getSink write not converted: write with .write.mode(\"append\") by hand")
                 return updated
-            self.ctx.touched = True
             return self.ctx.parse(code)
         return updated
 
@@ -226,7 +240,10 @@ class GlueRewriter(cst.CSTTransformer):
         statement = original.body[0]
         value = statement.value if isinstance(statement, (cst.Assign, cst.Expr)) else None
         if isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("getResolvedOptions"):
-            return self._resolved_options(original, updated)
+            before = len(self.ctx.findings)
+            result = self._resolved_options(original, updated)
+            self.ctx.sites.append(("getResolvedOptions", result is not updated and len(self.ctx.findings) == before))
+            return result
         if isinstance(statement, cst.Assign):
             sink = self.sinks.get(single_target(statement) or "")
             if sink is not None and isinstance(value, cst.Call) and (dotted(value.func) or "").endswith(".getSink"):
@@ -315,14 +332,14 @@ def _module_literals(module: cst.Module) -> dict[str, object]:
     return {name: value for name, value in values.items() if seen[name] == 1}
 
 
-def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[str, list[Finding]]:
+def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[str, list[Finding], list]:
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        message = str(error.message).splitlines()[0] if error.message else "invalid syntax"
+        message = f"invalid syntax at line {error.raw_line}, column {error.raw_column + 1}"
         raise SyntaxError(message, (path, error.raw_line, error.raw_column, "")) from None
     if not any(trigger in text for trigger in TRIGGERS):
-        return text, []
+        return text, [], []
     wrapper = MetadataWrapper(module)
     roles = analyse(wrapper.module)
     ctx = Context(roles, settings, path, wrapper.module)
@@ -335,7 +352,7 @@ def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[s
     module = tidy_imports(module, name_counts(module))
     module = collapse_removed(module)
     findings = [Finding(path, line, rule, message) for line, rule, message in ctx.findings]
-    return module.code, sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
+    return module.code, sorted(set(findings), key=lambda f: (f.line, f.rule, f.message)), ctx.sites
 
 
 __all__ = ["rewrite_module", "call_shape", "py"]

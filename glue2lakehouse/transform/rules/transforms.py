@@ -22,8 +22,8 @@ def _frame_and_args(ctx: Context, updated: cst.Call, method: bool, class_params:
 
 
 def _lines(ctx: Context, items: list[str]) -> str:
-    indent = " " * (ctx.indent + 4)
-    return "\n" + "".join(f"{indent}{item},\n" for item in items) + " " * ctx.indent
+    """Call arguments one per line (indented relative to the statement; libcst adds the block's indent)."""
+    return "\n" + "".join(f"    {item},\n" for item in items)
 
 
 # ---------------------------------------------------------------- ApplyMapping
@@ -60,6 +60,19 @@ def _mapping_items(ctx: Context, mappings: list) -> list[str] | None:
     return render(tree)
 
 
+def _flat(mappings) -> bool:
+    """Mappings the generic comprehension handles exactly: plain names, flat targets, scalar types."""
+    if not isinstance(mappings, list) or not mappings:
+        return False
+    for mapping in mappings:
+        if not (isinstance(mapping, (list, tuple)) and len(mapping) == 4 and all(isinstance(m, str) for m in mapping)):
+            return False
+        source, _, target, target_type = mapping
+        if "`" in source or "." in target or target_type.strip().lower().split("<")[0] in COMPLEX_TYPES:
+            return False
+    return True
+
+
 def apply_mapping(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
     args = _frame_and_args(ctx, updated, method, ("frame", "mappings", "case_sensitive"), ("mappings", "case_sensitive"))
     if args.star or "mappings" not in args or args.unknown({"frame", "mappings", "case_sensitive"} | COMMON):
@@ -75,17 +88,19 @@ def apply_mapping(ctx: Context, original: cst.Call, updated: cst.Call, method: b
         mappings = literal(node)
     except ValueError:
         mappings = None
+    comprehension = (f"{frame}.select(*[F.expr(f\"try_cast({{'.'.join('`' + p + '`' for p in s.split('.'))}} AS {{t}})\")"
+                     f".alias(n) for s, _, n, t in {ctx.code(node)}])")
     if mappings is None and isinstance(node, cst.Name) and node.value in ctx.literals:
-        mappings = ctx.literals[node.value]
-        items = _mapping_items(ctx, mappings)
-        if items is not None:
+        constant = ctx.literals[node.value]
+        if _flat(constant):  # the comprehension over the constant is exact: keep the name, keep edits local
+            return ctx.parse(comprehension)
+        items = _mapping_items(ctx, constant)
+        if items is not None:  # nested targets or special names: spelled out (an edit of the constant shows here too)
             return ctx.parse(f"{frame}.select({_lines(ctx, items)})")
     if mappings is None:
-        code = (f"{frame}.select(*[F.expr(f\"try_cast({{'.'.join('`' + p + '`' for p in s.split('.'))}} AS {{t}})\")"
-                f".alias(n) for s, _, n, t in {ctx.code(node)}])")
         ctx.flag("apply-mapping", "mappings not known when converting: dotted targets are not built into structs "
                                   "and backticked names are not unquoted; check the mappings")
-        return ctx.parse(code)
+        return ctx.parse(comprehension)
     items = _mapping_items(ctx, mappings)
     if items is None:
         ctx.flag("apply-mapping", "mappings that are not (source, type, target, type) strings: convert by hand")
@@ -202,8 +217,11 @@ def drop_null_fields(ctx: Context, original: cst.Call, updated: cst.Call, method
         return None
     ctx.imports.add("F")
     frame = args.get("frame")
-    body = ("{f}.drop(*[c for c, n in {f}.select([F.count(F.col(\"`\" + c + \"`\")).alias(c) for c in {f}.columns])"
-            ".first().asDict().items() if n == 0])")
+    body = ("{f}.drop(*[\n"
+            "    c for c, n in {f}.select([F.count(F.col(\"`\" + c + \"`\")).alias(c) for c in {f}.columns])"
+            ".first().asDict().items()\n"
+            "    if n == 0\n"
+            "])")
     if isinstance(frame, cst.Name):
         return ctx.parse(body.format(f=frame.value))
     return ctx.parse(f"(lambda _frame: {body.format(f='_frame')})({ctx.code(frame)})")
@@ -241,12 +259,16 @@ def join(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = Fal
         ctx.flag("join", "Join keys not known when converting, or nested: convert by hand to an inner equi-join")
         return None
     ctx.imports.add("F")
-    # Glue keeps both key columns and prefixes frame2's columns that frame1 also has with a dot.
+    # Glue keeps both key columns and prefixes frame2's columns that frame1 also has with a dot;
+    # after that renaming every name is unique, so the condition can name columns plainly.
     conditions = ", ".join(
-        f"_l[{py(sql_ref([k1]))}] == _r[\"`.{k2}`\" if {py(k2)} in _l.columns else {py(sql_ref([k2]))}]"
+        f"F.col({py(sql_ref([k1]))}) == F.col({py(sql_ref(['.' + k2]))} if {py(k2)} in _l.columns else {py(sql_ref([k2]))})"
         for k1, k2 in zip(keys1, keys2))
-    code = (f"(lambda _l, _r: _l.join(_r.toDF(*[\".\" + c if c in _l.columns else c for c in _r.columns]), "
-            f"[{conditions}], \"inner\"))({ctx.code(args.get('frame1'))}, {ctx.code(args.get('frame2'))})")
+    code = ("(lambda _l, _r: _l.join(\n"
+            "    _r.toDF(*[\".\" + c if c in _l.columns else c for c in _r.columns]),\n"
+            f"    [{conditions}],\n"
+            "    \"inner\",\n"
+            f"))({ctx.code(args.get('frame1'))}, {ctx.code(args.get('frame2'))})")
     return ctx.parse(code)
 
 

@@ -53,5 +53,10 @@ def transform_file(data: bytes, path: str, settings: TransformSettings) -> Trans
         line = getattr(error, "lineno", None) or 1
         return TransformResult(data, [Finding(path, line, "syntax-error",
                                               f"does not parse as Python 3 ({error.msg}); copied unchanged")])
+    except (RecursionError, ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+        # A rule that fails on unusual code must not cost the file: carry it over and say so.
+        return TransformResult(data, [Finding(path, 1, "internal-error",
+                                              f"the transformer failed on this file ({type(error).__name__}: {error}); "
+                                              "copied unchanged, please report it")])
     new_text = set_source_header(new_text, SOURCE_GLUE)
     return TransformResult(new_text.encode("utf-8"), findings, len(sites), sum(1 for _, clean in sites if clean))

@@ -29,7 +29,7 @@ from glue2lakehouse.transform.session import SessionBoilerplate
 
 # A file none of these appear in has nothing for the rules to do.
 TRIGGERS = ("awsglue", "GlueContext", "DynamicFrame", "getResolvedOptions", ".sql(", "create_dynamic_frame",
-            "write_dynamic_frame", "SparkContext", "get_logger", "Job(")
+            "write_dynamic_frame", "SparkContext", "get_logger", "Job(", "saveAsTable", "insertInto", ".table(")
 # Method names that only a DynamicFrame has.
 FRAME_ONLY = {"apply_mapping", "drop_fields", "select_fields", "rename_field", "resolveChoice", "spigot", "unbox",
               "relationalize", "split_fields", "split_rows", "drop_null_fields", "unnest"}
@@ -82,8 +82,12 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
     if isinstance(receiver, cst.Name):
         if attr == "warn" and receiver.value in roles.loggers:
             return "logger.warn"
-        if attr == "sql" and (receiver.value in roles.spark_names or receiver.value == "spark"):
-            return "spark.sql"
+        if attr in ("sql", "table") and (receiver.value in roles.spark_names or receiver.value == "spark"):
+            return f"spark.{attr}"
+    if attr in ("saveAsTable", "insertInto"):
+        return f"writer.{attr}"
+    if attr == "table" and isinstance(receiver, cst.Attribute) and receiver.attr.value == "read":
+        return "spark.table"
     if attr in FRAME_ONLY or (attr in FRAME_SHARED and roles.is_frame(receiver)):
         return f"frame.{attr}"
     return None
@@ -151,7 +155,8 @@ class GlueRewriter(cst.CSTTransformer):
         if handler is None:
             return updated
         result = handler(self.ctx, original, updated)
-        if shape in ("spark.sql", "logger.warn"):  # Spark and logging calls: not Glue call sites
+        if shape in ("spark.sql", "spark.table", "writer.saveAsTable", "writer.insertInto", "logger.warn"):
+            # Spark and logging calls: rewritten where needed, but not Glue call sites
             if result is None:
                 return updated
             self.ctx.touched = True

@@ -110,7 +110,30 @@ def _keep_quotes(match: re.Match, replacement: str) -> str:
     return replacement
 
 
+_TWO_PART = re.compile(r"^`?([A-Za-z_][A-Za-z0-9_]*)`?\.`?([A-Za-z_][A-Za-z0-9_]*)`?$")
+
+
+def table_name(ctx: Context, original: cst.Call, updated: cst.Call):
+    """'<db>.<table>' given to saveAsTable / insertInto / table: the same table in the catalog."""
+    if not updated.args or updated.args[0].keyword is not None:
+        return None
+    node = updated.args[0].value
+    if not isinstance(node, cst.SimpleString):
+        return None
+    value = literal(node)
+    match = _TWO_PART.match(value) if isinstance(value, str) else None
+    if not match:
+        return None
+    qualified = ctx.settings.table(match.group(1), match.group(2))
+    args = list(updated.args)
+    args[0] = args[0].with_changes(value=cst.SimpleString(py(qualified)))
+    return updated.with_changes(args=args)
+
+
 HANDLERS = {
+    "writer.saveAsTable": table_name,
+    "writer.insertInto": table_name,
+    "spark.table": table_name,
     "glue.get_logger": get_logger,
     "glue.purge_s3_path": purge_s3_path,
     "glue.purge_table": purge_table,

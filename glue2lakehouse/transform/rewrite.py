@@ -35,6 +35,9 @@ FRAME_ONLY = {"apply_mapping", "drop_fields", "select_fields", "rename_field", "
               "relationalize", "split_fields", "split_rows", "drop_null_fields", "unnest"}
 FRAME_SHARED = {"toDF", "filter", "join", "map"}
 GLUE_READERS = ("create_dynamic_frame", "create_data_frame", "write_dynamic_frame")
+# What a converted GlueContext parameter (now a SparkSession) may be asked for.
+SESSION_METHODS = {"table", "sql", "read", "readStream", "createDataFrame", "range", "catalog", "conf", "udf",
+                   "sparkContext", "stop", "newSession", "streams", "getActiveSession"}
 
 
 class _NameCounter(cst.CSTVisitor):
@@ -76,8 +79,8 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
     if roles.is_glue(receiver):
         if attr in ("get_logger", "purge_s3_path", "purge_table"):
             return f"glue.{attr}"
-        if attr == "getSink":
-            return None  # handled with its chain
+        if attr == "getSink" or attr in SESSION_METHODS:
+            return None  # getSink: handled with its chain; a SparkSession method: the name holds a session now
         return "glue.*"
     if isinstance(receiver, cst.Name):
         if attr == "warn" and receiver.value in roles.loggers:

@@ -262,6 +262,31 @@ def convert(
 
 @app.command()
 @handled
+def verify(
+    job: Path = typer.Argument(..., help="The Glue job (inside a dual-track repo: a synced path)."),
+    data: Path = typer.Option(..., "--data", help="Inputs: DIR/<database>/<table>.{parquet,csv,json}, DIR/s3/<bucket>/<key>."),
+    arg: Optional[List[str]] = typer.Option(None, "--arg", help="A job argument NAME=VALUE (repeatable)."),
+    against: Optional[Path] = typer.Option(None, "--against", help="Compare with this Databricks job instead."),
+    master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
+    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port."),
+    catalog: str = typer.Option("main", "--catalog", help="Catalog for the fresh conversion."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+):
+    """Run the Glue job (emulated) and its Databricks version on the same inputs; compare every output."""
+    from glue2lakehouse.config import transform_settings
+    from glue2lakehouse.verify.verify import job_arguments
+    from glue2lakehouse.verify.verify import verify as run_verify
+
+    if master and remote:
+        raise G2LError("--master and --remote both given", "use one of them")
+    report = run_verify(job, data, job_arguments(arg or []), against=against, master=master, remote=remote,
+                        settings=transform_settings({"catalog": catalog}))
+    _emit(report.to_dict(), as_json, report.render_text())
+    raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@handled
 def demo(directory: Optional[Path] = typer.Argument(None, help="Where to build the demo (default: a new temporary folder).")):
     """Play the dual-track guide's real-world example week by week on real git repositories."""
     from glue2lakehouse.demo import run_demo

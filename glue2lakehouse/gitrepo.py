@@ -444,6 +444,15 @@ class SourceRepo:
         return self.repo[oid].data
 
 
+def worktree_of(path: Path) -> Path | None:
+    """The top of the git working tree holding ``path``, or None."""
+    found = pygit2.discover_repository(str(path))
+    if found is None:
+        return None
+    workdir = pygit2.Repository(found).workdir
+    return Path(workdir).resolve() if workdir else None
+
+
 def is_git_worktree_root(path: Path) -> bool:
     found = pygit2.discover_repository(str(path))
     if found is None:

@@ -22,3 +22,13 @@ def _git_identity(monkeypatch, tmp_path_factory):
     for key in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         monkeypatch.delenv(key, raising=False)
     yield
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session for the whole test run (verification tests reset its catalog per run)."""
+    from glue2lakehouse.verify.runner import new_session
+
+    session = new_session("local[2]")
+    yield session
+    session.stop()

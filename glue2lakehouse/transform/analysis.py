@@ -32,6 +32,9 @@ FRAME_METHODS = {
     "unnest", "drop_null_fields", "filter", "join", "map", "repartition", "coalesce", "errorsAsDynamicFrame",
 }
 COLLECTION_METHODS = {"relationalize", "split_fields", "split_rows"}
+# Attributes that make an expression an RDD (rdd.toDF() builds a DataFrame and must stay).
+RDD_MARKERS = {"parallelize", "textFile", "wholeTextFiles", "rdd", "flatMap", "mapPartitions", "zipWithIndex",
+               "mapValues", "reduceByKey", "groupByKey", "sortByKey", "keyBy", "emptyRDD"}
 
 
 @dataclass
@@ -47,6 +50,7 @@ class Roles:
     loggers: set[str] = field(default_factory=set)        # glueContext.get_logger()
     frame_functions: set[str] = field(default_factory=set)       # local functions returning a DynamicFrame
     collection_functions: set[str] = field(default_factory=set)  # ... returning a collection
+    rdds: set[str] = field(default_factory=set)           # names holding an RDD
     uses_bookmarks: bool = False                          # job.init(...) and job.commit() both present
 
     def any_glue(self) -> bool:
@@ -81,6 +85,20 @@ class Roles:
         if isinstance(node, cst.Subscript):
             return self.is_collection(node.value)
         return False
+
+    def is_rdd(self, node: cst.BaseExpression) -> bool:
+        """An RDD, as far as the code shows: built by parallelize / textFile / .rdd / RDD-only methods."""
+        while True:
+            if isinstance(node, cst.Name):
+                return node.value in self.rdds
+            if isinstance(node, cst.Call):
+                node = node.func
+            elif isinstance(node, cst.Attribute):
+                if node.attr.value in RDD_MARKERS:
+                    return True
+                node = node.value
+            else:
+                return False
 
     def is_collection(self, node: cst.BaseExpression) -> bool:
         if isinstance(node, cst.Name):
@@ -196,6 +214,8 @@ class _Analyser(cst.CSTVisitor):
             self._add(roles.loggers, name)
         elif roles.is_frame(value):
             self._add(roles.frames, name)
+        elif roles.is_rdd(value):
+            self._add(roles.rdds, name)
         elif roles.is_collection(value):
             self._add(roles.collections, name)
 

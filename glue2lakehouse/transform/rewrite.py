@@ -93,6 +93,9 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
         return "spark.table"
     if attr in FRAME_ONLY or (attr in FRAME_SHARED and roles.is_frame(receiver)):
         return f"frame.{attr}"
+    if attr == "toDF" and not node.args and not roles.is_rdd(receiver):
+        # A zero-argument toDF() is a DynamicFrame's (or an error on a Spark 4 DataFrame): the identity.
+        return "frame.toDF"
     return None
 
 

@@ -1,0 +1,177 @@
+"""GlueContext with its readers and writers, over local tables and folders."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+
+from pyspark.sql import SparkSession
+
+from awsglue.dynamicframe import DynamicFrame
+from glue2lakehouse.verify.environment import current
+
+JDBC = {"mysql", "postgresql", "oracle", "sqlserver", "redshift"}
+CSV_OPTIONS = {"withHeader": "header", "separator": "sep", "quoteChar": "quote", "escaper": "escape",
+               "multiline": "multiLine"}
+JSON_OPTIONS = {"multiline": "multiLine"}
+
+
+def _session() -> SparkSession:
+    return SparkSession.builder.getOrCreate()
+
+
+def _file_format(fmt: str) -> str:
+    return "parquet" if fmt == "glueparquet" else fmt
+
+
+class _Logger(logging.LoggerAdapter):
+    def warn(self, msg, *args, **kwargs):  # Glue's logger has warn
+        self.warning(msg, *args, **kwargs)
+
+
+class DynamicFrameReader:
+    def __init__(self, glue_context, data_frames: bool = False):
+        self.glue_context = glue_context
+        self.data_frames = data_frames
+
+    def _wrap(self, df, name=""):
+        return df if self.data_frames else DynamicFrame(df, self.glue_context, name)
+
+    def from_catalog(self, database=None, table_name=None, redshift_tmp_dir="", transformation_ctx="",
+                     push_down_predicate="", additional_options=None, catalog_id=None, name_space=None, **kwargs):
+        database = database or name_space
+        df = _session().table(f"{database}.{table_name}")
+        if push_down_predicate:
+            df = df.where(push_down_predicate)
+        return self._wrap(df, table_name)
+
+    def from_options(self, connection_type, connection_options=None, format=None, format_options=None,  # noqa: A002
+                     transformation_ctx="", push_down_predicate="", **kwargs):
+        options = dict(connection_options or {})
+        if connection_type in JDBC:
+            raise NotImplementedError(f"{connection_type} sources are not emulated: give the job a catalog table or "
+                                      "files instead to verify it")
+        if connection_type != "s3":
+            raise NotImplementedError(f"connection_type {connection_type!r} is not emulated")
+        fmt = _file_format(format)
+        reader = _session().read.format(fmt)
+        if options.get("recurse"):
+            reader = reader.option("recursiveFileLookup", True)
+        mapping = CSV_OPTIONS if fmt == "csv" else JSON_OPTIONS if fmt == "json" else {}
+        for key, value in (format_options or {}).items():
+            if key in mapping:
+                reader = reader.option(mapping[key], value)
+            elif key in ("skipFirst", "optimizePerformance", "strictCheckForQuoting"):
+                continue
+            else:
+                raise NotImplementedError(f"format option {key!r} is not emulated")
+        paths = options["paths"]
+        paths = [paths] if isinstance(paths, str) else list(paths)
+        return self._wrap(reader.load(paths))
+
+    def from_rdd(self, data, name, schema=None, sample_ratio=None, transformation_ctx="", **kwargs):
+        return self._wrap(_session().createDataFrame(data, schema, samplingRatio=sample_ratio), name)
+
+
+class DynamicFrameWriter:
+    """Glue's sinks append; they never overwrite."""
+
+    def __init__(self, glue_context):
+        self.glue_context = glue_context
+
+    def from_catalog(self, frame, database=None, table_name=None, redshift_tmp_dir="", transformation_ctx="",
+                     additional_options=None, catalog_id=None, name_space=None, **kwargs):
+        database = database or name_space
+        keys = (additional_options or {}).get("partitionKeys") or []
+        return _append_table(frame.toDF(), f"{database}.{table_name}", keys)
+
+    def from_options(self, frame, connection_type, connection_options=None, format=None,  # noqa: A002
+                     format_options=None, transformation_ctx="", **kwargs):
+        options = dict(connection_options or {})
+        if connection_type in JDBC:
+            raise NotImplementedError(f"{connection_type} sinks are not emulated")
+        if connection_type != "s3":
+            raise NotImplementedError(f"connection_type {connection_type!r} is not emulated")
+        return _write_files(frame.toDF(), options["path"], format, dict(format_options or {}),
+                            options.get("partitionKeys") or [], options.get("compression"))
+
+    def from_jdbc_conf(self, frame, catalog_connection, connection_options=None, redshift_tmp_dir="",
+                       transformation_ctx="", catalog_id=None):
+        raise NotImplementedError("JDBC sinks through Glue connections are not emulated")
+
+
+def _append_table(df, name: str, partition_keys) -> None:
+    writer = df.write.mode("append")
+    if partition_keys:
+        writer = writer.partitionBy(*partition_keys)
+    writer.saveAsTable(name)  # recorded by the runner's Spark patches
+    return None
+
+
+def _write_files(df, path: str, fmt: str, format_options: dict, partition_keys, compression=None) -> None:
+    fmt = _file_format(fmt)
+    writer = df.write.mode("append").format(fmt)
+    if partition_keys:
+        writer = writer.partitionBy(*partition_keys)
+    if fmt == "csv":
+        writer = writer.option("header", format_options.pop("writeHeader", format_options.pop("withHeader", True)))
+        if "separator" in format_options:
+            writer = writer.option("sep", format_options.pop("separator"))
+    for key, value in format_options.items():
+        if key in ("useGlueParquetWriter", "blockSize", "pageSize"):
+            continue
+        writer = writer.option(key, value)
+    if compression:
+        writer = writer.option("compression", compression)
+    writer.save(path)  # the path is mapped and recorded by the runner's Spark patches
+    return None
+
+
+class _Sink:
+    def __init__(self, glue_context, options):
+        self.glue_context = glue_context
+        self.options = options
+        self.catalog = None
+        self.format = None
+        self.format_options = {}
+
+    def setCatalogInfo(self, catalogDatabase, catalogTableName, catalogId=None):  # noqa: N802, N803
+        self.catalog = (catalogDatabase, catalogTableName)
+
+    def setFormat(self, format, **options):  # noqa: N802, A002
+        self.format = format
+        self.format_options = options
+
+    def writeFrame(self, dynamic_frame, info=""):  # noqa: N802
+        keys = self.options.get("partitionKeys") or []
+        if self.catalog:
+            return _append_table(dynamic_frame.toDF(), f"{self.catalog[0]}.{self.catalog[1]}", keys)
+        return _write_files(dynamic_frame.toDF(), self.options["path"], self.format or "parquet",
+                            dict(self.format_options), keys, self.options.get("compression"))
+
+
+class GlueContext:
+    def __init__(self, spark_context_or_session, **options):
+        self._source = spark_context_or_session
+        self.create_dynamic_frame = DynamicFrameReader(self)
+        self.create_data_frame = DynamicFrameReader(self, data_frames=True)
+        self.write_dynamic_frame = DynamicFrameWriter(self)
+
+    @property
+    def spark_session(self) -> SparkSession:
+        return _session()
+
+    def get_logger(self):
+        return _Logger(logging.getLogger("awsglue"), {})
+
+    def getSink(self, connection_type="s3", path=None, **options):  # noqa: N802
+        return _Sink(self, {"connection_type": connection_type, "path": path, **options})
+
+    def purge_s3_path(self, s3_path, options=None, transformation_ctx=""):
+        shutil.rmtree(current().write_path(s3_path), ignore_errors=True)
+
+    def purge_table(self, database, table_name, options=None, transformation_ctx="", catalog_id=None):
+        _session().sql(f"TRUNCATE TABLE {database}.{table_name}")
+
+    def forEachBatch(self, frame, batch_function, options=None):  # noqa: N802
+        raise NotImplementedError("streaming (forEachBatch) is not emulated")

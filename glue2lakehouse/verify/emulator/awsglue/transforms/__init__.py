@@ -1,0 +1,263 @@
+"""awsglue.transforms, emulated from the documented behaviour.
+
+Each transform is a class with ``apply(frame=..., ...)``; the optional
+``transformation_ctx``, ``info``, ``stageThreshold`` and ``totalThreshold`` do
+not change the data.
+"""
+
+from __future__ import annotations
+
+from pyspark.sql import Row
+from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
+
+from awsglue.dynamicframe import DynamicFrame, DynamicFrameCollection, column, flatten_schema
+
+__all__ = ["ApplyMapping", "ResolveChoice", "DropNullFields", "SelectFields", "DropFields", "RenameField", "Join",
+           "Filter", "Map", "Spigot", "SplitFields", "SplitRows", "Relationalize", "Unbox", "UnnestFrame",
+           "SelectFromCollection", "GlueTransform"]
+
+
+class GlueTransform:
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        for ignored in ("transformation_ctx", "info", "stageThreshold", "totalThreshold"):
+            kwargs.pop(ignored, None)
+        return cls()(*args, **kwargs)
+
+
+def _segments(path: str) -> list[str]:
+    """'a.b' -> ['a', 'b']; '`a.b`' -> ['a.b']."""
+    out, current, quoted = [], "", False
+    for ch in path:
+        if ch == "`":
+            quoted = not quoted
+        elif ch == "." and not quoted:
+            out.append(current)
+            current = ""
+        else:
+            current += ch
+    out.append(current)
+    return out
+
+
+def _resolve(schema: StructType, segments: list[str], case_sensitive: bool) -> list[str] | None:
+    """The real field names along a path, matched case-insensitively by default; None when missing."""
+    names = []
+    current = schema
+    for segment in segments:
+        if not isinstance(current, StructType):
+            return None
+        match = None
+        for field in current.fields:
+            if field.name == segment or (not case_sensitive and field.name.lower() == segment.lower()):
+                match = field
+                break
+        if match is None:
+            return None
+        names.append(match.name)
+        current = match.dataType
+    return names
+
+
+def _ref(names: list[str]):
+    expr = F.col(f"`{names[0]}`")
+    for name in names[1:]:
+        expr = expr.getField(name)
+    return expr
+
+
+class ApplyMapping(GlueTransform):
+    """Only the mapped fields, in mapping order; failed casts become null; dotted targets build structs."""
+
+    def __call__(self, frame, mappings, case_sensitive=False):
+        df = frame.toDF()
+        tree: dict = {}
+        for source, _source_type, target, target_type in mappings:
+            names = _resolve(df.schema, _segments(source), case_sensitive)
+            if names is None:
+                continue  # a source field missing from the data yields nothing
+            value = _ref(names)
+            if target_type.split("<")[0].lower() not in ("struct", "array", "map"):
+                value = value.try_cast(target_type)
+            node = tree
+            target_parts = _segments(target)
+            for part in target_parts[:-1]:
+                node = node.setdefault(part, {})
+            node[target_parts[-1]] = value
+
+        def build(node: dict):
+            return [F.struct(*build(v)).alias(k) if isinstance(v, dict) else v.alias(k) for k, v in node.items()]
+
+        return DynamicFrame(df.select(*build(tree)), frame.glue_ctx, frame.name)
+
+
+class ResolveChoice(GlueTransform):
+    def __call__(self, frame, specs=None, choice="", database=None, table_name=None, catalog_id=None):
+        if specs and choice:
+            raise ValueError("ResolveChoice takes specs or choice, not both")
+        if not specs:
+            if choice in ("", None):
+                return frame
+            raise NotImplementedError(f"ResolveChoice choice={choice!r} is not emulated")
+        df = frame.toDF()
+        for path, action in specs:
+            kind, _, type_name = action.partition(":")
+            names = _resolve(df.schema, _segments(path), False)
+            if names is None or len(names) != 1:
+                raise NotImplementedError(f"ResolveChoice on {path!r} is not emulated")
+            name = names[0]
+            if kind == "cast":
+                df = df.withColumn(name, F.col(f"`{name}`").try_cast(type_name))
+            elif kind == "project":
+                current = df.schema[name].dataType.simpleString()
+                same = current == type_name or (current, type_name) in (("bigint", "long"), ("int", "integer"))
+                if not same:  # a DataFrame column has one type: no value of it is of type T
+                    df = df.withColumn(name, F.lit(None).cast(type_name))
+            else:
+                raise NotImplementedError(f"ResolveChoice {action!r} is not emulated")
+        return DynamicFrame(df, frame.glue_ctx, frame.name)
+
+
+class DropNullFields(GlueTransform):
+    """Drops every top-level field whose value is null in every record."""
+
+    def __call__(self, frame):
+        df = frame.toDF()
+        empty = [name for name in df.columns if df.where(F.col(f"`{name}`").isNotNull()).limit(1).count() == 0]
+        return DynamicFrame(df.drop(*empty), frame.glue_ctx, frame.name)
+
+
+class SelectFields(GlueTransform):
+    def __call__(self, frame, paths):
+        df = frame.toDF()
+        keep = []
+        for path in paths:
+            names = _resolve(df.schema, _segments(path), True)
+            if names is not None and len(names) == 1:
+                keep.append(F.col(f"`{names[0]}`"))
+            elif names is not None:
+                raise NotImplementedError("SelectFields on nested paths is not emulated")
+        return DynamicFrame(df.select(*keep), frame.glue_ctx, frame.name)
+
+
+class DropFields(GlueTransform):
+    def __call__(self, frame, paths):
+        df = frame.toDF()
+        for path in paths:
+            segments = _segments(path)
+            if len(segments) == 1:
+                df = df.drop(segments[0])
+            else:
+                df = df.withColumn(segments[0], F.col(f"`{segments[0]}`").dropFields(".".join(segments[1:])))
+        return DynamicFrame(df, frame.glue_ctx, frame.name)
+
+
+class RenameField(GlueTransform):
+    def __call__(self, frame, old_name, new_name):
+        old, new = _segments(old_name), _segments(new_name)
+        if len(old) != 1 or len(new) != 1:
+            raise NotImplementedError("RenameField on nested fields is not emulated")
+        return DynamicFrame(frame.toDF().withColumnRenamed(old[0], new[0]), frame.glue_ctx, frame.name)
+
+
+class Join(GlueTransform):
+    """Inner equi-join keeping both key columns; frame2's names that frame1 also has get a '.' prefix."""
+
+    def __call__(self, frame1, frame2, keys1, keys2):
+        left, right = frame1.toDF(), frame2.toDF()
+        keys1 = [keys1] if isinstance(keys1, str) else list(keys1)
+        keys2 = [keys2] if isinstance(keys2, str) else list(keys2)
+        renamed = {name: ("." + name if name in left.columns else name) for name in right.columns}
+        right = right.select(*[F.col(f"`{name}`").alias(new) for name, new in renamed.items()])
+        condition = None
+        for k1, k2 in zip(keys1, keys2):
+            term = left[f"`{k1}`"] == right[f"`{renamed[k2]}`"]
+            condition = term if condition is None else condition & term
+        return DynamicFrame(left.join(right, condition, "inner"), frame1.glue_ctx, frame1.name)
+
+
+class Filter(GlueTransform):
+    """Keeps the records for which f(record) is true; a record for which f raises KeyError,
+    ValueError or TypeError is dropped. Runs the Python function itself, record by record."""
+
+    def __call__(self, frame, f):
+        df = frame.toDF()
+
+        def keep(row: Row) -> bool:
+            try:
+                return bool(f(row.asDict(recursive=True)))
+            except (KeyError, ValueError, TypeError):
+                return False
+
+        rows = df.rdd.filter(keep)
+        return DynamicFrame(df.sparkSession.createDataFrame(rows, df.schema), frame.glue_ctx, frame.name)
+
+
+class Map(GlueTransform):
+    """f takes a record dict and returns the new one; the schema is inferred again; failing records go."""
+
+    def __call__(self, frame, f):
+        df = frame.toDF()
+
+        def apply(row: Row):
+            try:
+                return [Row(**f(row.asDict(recursive=True)))]
+            except Exception:  # a failing record becomes an error record, not part of the frame
+                return []
+
+        rows = df.rdd.flatMap(apply)
+        return DynamicFrame(df.sparkSession.createDataFrame(rows), frame.glue_ctx, frame.name)
+
+
+class Spigot(GlueTransform):
+    """Writes a sample of the frame (not an output of the job) and passes the frame on."""
+
+    def __call__(self, frame, path, options=None):
+        from glue2lakehouse.verify.environment import current
+
+        limit = int((options or {}).get("topk", 100))
+        frame.toDF().limit(limit).write.mode("overwrite").json(current().write_path(path) + "/_spigot")
+        return frame
+
+
+class SplitFields(GlueTransform):
+    def __call__(self, frame, paths, name1=None, name2=None):
+        df = frame.toDF()
+        listed = [p for p in paths if p in df.columns]
+        first = DynamicFrame(df.select(*[F.col(f"`{p}`") for p in listed]), frame.glue_ctx, name1)
+        rest = DynamicFrame(df.drop(*listed), frame.glue_ctx, name2)
+        return DynamicFrameCollection({name1: first, name2: rest}, frame.glue_ctx)
+
+
+class UnnestFrame(GlueTransform):
+    """Flattens structs into top-level fields named with dots."""
+
+    def __call__(self, frame):
+        df = frame.toDF()
+        return DynamicFrame(df.select(*[column(p).alias(p) for p in flatten_schema(df.schema)]), frame.glue_ctx,
+                            frame.name)
+
+
+class SelectFromCollection(GlueTransform):
+    def __call__(self, dfc, key):
+        return dfc.select(key)
+
+
+class _NotEmulated(GlueTransform):
+    name = ""
+
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(f"{self.name} is not emulated by g2l verify")
+
+
+class SplitRows(_NotEmulated):
+    name = "SplitRows"
+
+
+class Relationalize(_NotEmulated):
+    name = "Relationalize"
+
+
+class Unbox(_NotEmulated):
+    name = "Unbox"

@@ -1,0 +1,316 @@
+"""Run one job (the Glue one under the emulator, or a Databricks one) on local inputs; collect its outputs.
+
+``run_job`` works in a given SparkSession (the tests share one per worker);
+``python -m glue2lakehouse.verify.runner`` runs one job in a fresh session of
+its own and writes the result as JSON (what ``g2l verify`` does, twice).
+
+While the job runs, a few Spark methods are wrapped so that the code of
+either side runs unchanged on a laptop: three-part names ``<catalog>.<db>.<t>``
+resolve to ``<db>.<t>`` of the local session catalog (a local stand-in for the
+Unity Catalog), ``s3://`` (and mapped ``/Volumes/``) paths go to the data
+folder for reads and to a scratch folder for writes, and every table or path
+written is recorded as an output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import decimal
+import json
+import os
+import re
+import runpy
+import sys
+import tempfile
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from glue2lakehouse.verify import environment
+from glue2lakehouse.verify.environment import Environment
+
+EMULATOR = Path(__file__).resolve().parent / "emulator"
+INPUT_FORMATS = (".parquet", ".csv", ".json")
+_IDENT = r"`[^`]+`|[A-Za-z_][A-Za-z0-9_]*"
+_THREE_PART = re.compile(rf"(?<![\w.`])({_IDENT})\.({_IDENT})\.({_IDENT})(?![\w`])")
+
+
+@dataclass
+class RunResult:
+    outputs: dict = field(default_factory=dict)   # key -> {"kind", "name", "schema": [[name, type]], "rows": [...]}
+    error: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps({"outputs": self.outputs, "error": self.error})
+
+    @classmethod
+    def from_json(cls, text: str) -> "RunResult":
+        data = json.loads(text)
+        return cls(data["outputs"], data["error"])
+
+
+def local_table(name: str) -> str:
+    """'cat.db.t' / '`db`.`t`' -> 'db.t' in the local session catalog (spark_catalog kept as is)."""
+    parts = [p.strip("`") for p in re.findall(_IDENT, name)]
+    if len(parts) == 3 and parts[0].lower() != "spark_catalog":
+        parts = parts[1:]
+    return ".".join(parts).lower()
+
+
+def local_sql(query: str) -> str:
+    def replace(match: re.Match) -> str:
+        catalog = match.group(1).strip("`")
+        return match.group(0) if catalog.lower() == "spark_catalog" else f"{match.group(2)}.{match.group(3)}"
+
+    return _THREE_PART.sub(replace, query)
+
+
+# ---------------------------------------------------------------- session state
+def reset_catalog(spark) -> None:
+    for table in spark.catalog.listTables():
+        if table.isTemporary:
+            spark.catalog.dropTempView(table.name)
+    for database in spark.catalog.listDatabases():
+        if database.name != "default":
+            spark.sql(f"DROP DATABASE IF EXISTS `{database.name}` CASCADE")
+    for table in spark.catalog.listTables("default"):
+        spark.sql(f"DROP TABLE IF EXISTS default.`{table.name}`")
+    spark.catalog.clearCache()
+
+
+def load_inputs(spark, data: Path) -> list[str]:
+    """DATA/<database>/<table>.{parquet,csv,json} -> tables <database>.<table> of the local catalog."""
+    loaded = []
+    for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name != "s3"):
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database.name}`")
+        for source in sorted(database.iterdir()):
+            if source.suffix not in INPUT_FORMATS:
+                continue
+            reader = spark.read.format(source.suffix[1:])
+            if source.suffix == ".csv":
+                reader = reader.option("header", True).option("inferSchema", True)
+            reader.load(str(source)).write.mode("overwrite").saveAsTable(f"`{database.name}`.`{source.stem}`")
+            loaded.append(f"{database.name}.{source.stem}")
+    return loaded
+
+
+@contextmanager
+def spark_patches(env: Environment):
+    """Wrap the Spark entry points that name tables and paths (classic PySpark)."""
+    from pyspark.sql import DataFrameReader, DataFrameWriter, SparkSession
+
+    saved = []
+
+    def patch(cls, name, make):
+        original = getattr(cls, name)
+        saved.append((cls, name, original))
+        setattr(cls, name, make(original))
+
+    def mapped(paths, for_write=False):
+        convert = env.write_path if for_write else env.read_path
+        if isinstance(paths, str):
+            return convert(paths)
+        if isinstance(paths, (list, tuple)):
+            return [convert(p) for p in paths]
+        return paths
+
+    patch(SparkSession, "table", lambda orig: lambda self, name: orig(self, local_table(name)))
+    patch(DataFrameReader, "table", lambda orig: lambda self, name: orig(self, local_table(name)))
+    patch(SparkSession, "sql", lambda orig: lambda self, query, *a, **k: orig(self, local_sql(query), *a, **k))
+    patch(DataFrameReader, "load",
+          lambda orig: lambda self, path=None, *a, **k: orig(self, mapped(path), *a, **k))
+    for reader in ("parquet", "json", "csv", "orc", "text"):
+        patch(DataFrameReader, reader,
+              lambda orig: lambda self, *paths, **k: orig(self, *[mapped(p) for p in paths], **k))
+
+    def save_as_table(orig):
+        def wrapper(self, name, *a, **k):
+            table = local_table(name)
+            env.record("table", table, table)
+            return orig(self, table, *a, **k)
+        return wrapper
+
+    def insert_into(orig):
+        def wrapper(self, tableName, *a, **k):  # noqa: N803
+            table = local_table(tableName)
+            env.record("table", table, table)
+            return orig(self, table, *a, **k)
+        return wrapper
+
+    def fmt(orig):
+        def wrapper(self, source):
+            self._g2l_format = source
+            return orig(self, source)
+        return wrapper
+
+    def save(orig):
+        def wrapper(self, path=None, format=None, *a, **k):  # noqa: A002
+            if path is None:
+                return orig(self, path, format, *a, **k)
+            kind = format or getattr(self, "_g2l_format", None) or "parquet"
+            local = env.write_path(path)
+            env.record("path", env.canonical(path).rstrip("/"), local, kind)
+            return orig(self, local, format, *a, **k)
+        return wrapper
+
+    def file_writer(kind):
+        def make(orig):
+            def wrapper(self, path, *a, **k):
+                local = env.write_path(path)
+                env.record("path", env.canonical(path).rstrip("/"), local, kind)
+                return orig(self, local, *a, **k)
+            return wrapper
+        return make
+
+    # A job creates its SparkContext (on Glue it is the first); here it joins the run's one.
+    import pyspark
+    import pyspark.context
+    from pyspark import SparkContext
+
+    class _JoinRunningContext(SparkContext):
+        def __new__(cls, *args, **kwargs):
+            return SparkContext.getOrCreate()
+
+    for module in (pyspark, pyspark.context):
+        saved.append((module, "SparkContext", module.SparkContext))
+        module.SparkContext = _JoinRunningContext
+
+    patch(DataFrameWriter, "saveAsTable", save_as_table)
+    patch(DataFrameWriter, "insertInto", insert_into)
+    patch(DataFrameWriter, "format", fmt)
+    patch(DataFrameWriter, "save", save)
+    for kind in ("parquet", "json", "csv", "orc"):
+        patch(DataFrameWriter, kind, file_writer(kind))
+    try:
+        yield
+    finally:
+        for cls, name, original in reversed(saved):
+            setattr(cls, name, original)
+
+
+@contextmanager
+def job_process_state(job: Path, args: list[str], extra_paths: list[str], glue: bool):
+    """sys.argv, sys.path and sys.modules as the job expects them, restored afterwards."""
+    saved_argv, saved_path = sys.argv[:], sys.path[:]
+    before = set(sys.modules)
+    sys.argv = [str(job), *args]
+    sys.path[:0] = ([str(EMULATOR)] if glue else []) + [str(job.parent), *extra_paths]
+    _forget("awsglue")
+    try:
+        yield
+    finally:
+        sys.argv, sys.path[:] = saved_argv, saved_path
+        for name in set(sys.modules) - before:
+            module = sys.modules.get(name)
+            origin = getattr(module, "__file__", None) or ""
+            if name.startswith("awsglue") or not origin or origin.startswith((str(job.parent), str(EMULATOR),
+                                                                              *extra_paths)):
+                sys.modules.pop(name, None)
+
+
+def _forget(prefix: str) -> None:
+    for name in [n for n in sys.modules if n == prefix or n.startswith(prefix + ".")]:
+        sys.modules.pop(name, None)
+
+
+# ---------------------------------------------------------------- outputs
+def _plain(value):
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def collect(spark, env: Environment) -> dict:
+    outputs = {}
+    for key, output in env.outputs.items():
+        if output.kind == "table":
+            df = spark.table(output.location)
+        else:
+            reader = spark.read.format(output.fmt)
+            if output.fmt == "csv":
+                reader = reader.option("header", True)
+            df = reader.load(output.location)
+        outputs[key] = {
+            "kind": output.kind,
+            "name": output.name,
+            "schema": [[f.name, f.dataType.simpleString()] for f in df.schema.fields],
+            "rows": [_plain(row.asDict(recursive=True)) for row in df.collect()],
+        }
+    return outputs
+
+
+def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue: bool,
+            extra_paths: list[str] | None = None, path_aliases: dict | None = None) -> RunResult:
+    """Run ``job`` on the inputs of ``data``; every table or path it writes comes back as an output."""
+    job, data = Path(job).resolve(), Path(data).resolve()
+    with tempfile.TemporaryDirectory(prefix="g2l-verify-") as scratch:
+        env = Environment(data, Path(scratch), dict(path_aliases or {}))
+        reset_catalog(spark)
+        load_inputs(spark, data)
+        environment.CURRENT = env
+        error = None
+        try:
+            with job_process_state(job, list(args or []), [str(p) for p in (extra_paths or [])], glue), \
+                    spark_patches(env):
+                runpy.run_path(str(job), run_name="__main__")
+        except SystemExit as stop:
+            if stop.code not in (0, None):
+                error = f"the job exited with {stop.code!r}\n" + traceback.format_exc()
+        except BaseException:  # the job's own failure is a result, reported with its traceback
+            error = traceback.format_exc()
+        finally:
+            environment.CURRENT = None
+        outputs = collect(spark, env) if error is None else {}
+        return RunResult(outputs, error)
+
+
+def new_session(master: str | None = None, remote: str | None = None):
+    from pyspark.sql import SparkSession
+
+    warehouse = tempfile.mkdtemp(prefix="g2l-warehouse-")
+    builder = SparkSession.builder.appName("g2l-verify")
+    builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
+    if not remote:
+        builder = (builder.config("spark.ui.enabled", "false")
+                   .config("spark.sql.warehouse.dir", warehouse)
+                   .config("spark.sql.shuffle.partitions", "4")
+                   .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}"))
+    spark = builder.getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR") if not remote else None
+    return spark
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m glue2lakehouse.verify.runner")
+    parser.add_argument("--mode", choices=("glue", "databricks"), required=True)
+    parser.add_argument("--job", required=True)
+    parser.add_argument("--data", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--arg", action="append", default=[])
+    parser.add_argument("--sys-path", action="append", default=[])
+    parser.add_argument("--path-alias", action="append", default=[])
+    parser.add_argument("--master")
+    parser.add_argument("--remote")
+    options = parser.parse_args(argv)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    spark = new_session(options.master, options.remote)
+    aliases = dict(item.split("=", 1) for item in options.path_alias)
+    result = run_job(spark, Path(options.job), Path(options.data), options.arg, glue=options.mode == "glue",
+                     extra_paths=options.sys_path, path_aliases=aliases)
+    Path(options.out).write_text(result.to_json())
+    spark.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

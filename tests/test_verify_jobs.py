@@ -1,0 +1,62 @@
+"""g2l verify on every runnable fixture job, and on deliberately wrong Databricks versions."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from glue2lakehouse.verify.verify import job_arguments, verify
+
+from .conftest import FIXTURES
+
+DATA = FIXTURES / "glue_jobs_data"
+JOBS = FIXTURES / "glue_jobs"
+EXPECTED = FIXTURES / "glue_jobs_expected"
+RUNNABLE = sorted(p.name for p in DATA.iterdir() if p.is_dir())
+
+
+def _args(name: str) -> list[str]:
+    return job_arguments(json.loads((DATA / name / "args.json").read_text()))
+
+
+@pytest.mark.parametrize("name", RUNNABLE)
+def test_converted_job_computes_what_the_glue_job_computes(spark, name):
+    report = verify(JOBS / f"{name}.py", DATA / name, _args(name), spark=spark)
+    assert not report.errors, report.render_text()
+    assert report.outputs, "the job wrote nothing"
+    assert all(o["status"] == "match" and o["glue_rows"] > 0 for o in report.outputs), report.render_text()
+    assert report.exit_code == 0
+
+
+MUTANTS = [
+    # (job, what the wrong Databricks version does, text replaced, replacement, expected exit code)
+    ("studio_catalog_to_catalog", "cast where try_cast is needed", 'F.expr("try_cast(`market_value` AS double)")',
+     'F.expr("cast(`market_value` AS double)")', 2),
+    ("studio_catalog_to_catalog", "overwrite for an append", '.write.mode("append")', '.write.mode("overwrite")', 1),
+    ("studio_join_filter", "inner join made left", '"inner",', '"left",', 1),
+    ("studio_join_filter", "a dropped filter",
+     'Filter_node4 = Join_node3.filter((F.col("`principal`") > 250000) & (F.col("`status`") == "ACTIVE"))',
+     "Filter_node4 = Join_node3", 1),
+    ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
+]
+
+
+@pytest.mark.parametrize("job, what, old, new, code", MUTANTS, ids=[f"{m[0]}: {m[1]}" for m in MUTANTS])
+def test_wrong_databricks_versions_are_caught(spark, tmp_path, job, what, old, new, code):
+    text = (EXPECTED / f"{job}.py").read_text()
+    assert old in text, f"the mutant no longer applies to {job}"
+    wrong = tmp_path / f"{job}.py"
+    wrong.write_text(text.replace(old, new))
+    report = verify(JOBS / f"{job}.py", DATA / job, _args(job), against=wrong, spark=spark)
+    assert report.exit_code == code, report.render_text()
+    if code == 2:
+        assert report.errors[0]["job"] == "databricks"
+    else:
+        assert any(o["status"] != "match" for o in report.outputs)
+
+
+def test_the_faithful_version_passes_against(spark):
+    report = verify(JOBS / "studio_join_filter.py", DATA / "studio_join_filter", _args("studio_join_filter"),
+                    against=EXPECTED / "studio_join_filter.py", spark=spark)
+    assert report.exit_code == 0, report.render_text()

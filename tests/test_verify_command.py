@@ -73,3 +73,11 @@ def test_inside_a_dual_track_repo_glue_source_is_compared_with_the_repository(sp
     assert report.exit_code == 1, report.render_text()
     assert report.glue_job.endswith("collateral_job.py") and "/glue/" in report.glue_job
     assert git(dbx, "status", "--porcelain") == ""
+
+
+def test_remote_runs_the_databricks_side_on_spark_connect(tmp_path):
+    """A local Spark Connect endpoint stands in for a cluster's: the Databricks job runs there."""
+    result = g2l(tmp_path, "verify", str(JOBS / "studio_join_filter.py"), "--data", str(DATA / "studio_join_filter"),
+                 "--arg", "JOB_NAME=x", "--remote", "local[2]", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads(result.stdout)["outputs"][0]["status"] == "match"

@@ -96,17 +96,41 @@ def load_inputs(spark, data: Path) -> list[str]:
     return loaded
 
 
-@contextmanager
-def spark_patches(env: Environment):
-    """Wrap the Spark entry points that name tables and paths (classic PySpark)."""
+def _api_classes():
+    """(SparkSession, DataFrameReader, DataFrameWriter) of classic PySpark and, when installed, Spark Connect."""
     from pyspark.sql import DataFrameReader, DataFrameWriter, SparkSession
 
+    classes = [(SparkSession, DataFrameReader, DataFrameWriter)]
+    try:
+        from pyspark.sql.connect.readwriter import DataFrameReader as ConnectReader
+        from pyspark.sql.connect.readwriter import DataFrameWriter as ConnectWriter
+        from pyspark.sql.connect.session import SparkSession as ConnectSession
+    except ImportError:  # Spark Connect's client needs pyspark[connect]
+        return classes
+    return classes + [(ConnectSession, ConnectReader, ConnectWriter)]
+
+
+@contextmanager
+def spark_patches(env: Environment):
+    """Wrap the Spark entry points that name tables and paths (classic PySpark and Spark Connect)."""
     saved = []
 
     def patch(cls, name, make):
         original = getattr(cls, name)
         saved.append((cls, name, original))
         setattr(cls, name, make(original))
+
+    try:
+        for session_cls, reader_cls, writer_cls in _api_classes():
+            _install(env, patch, session_cls, reader_cls, writer_cls)
+        _join_running_context(saved)
+        yield
+    finally:
+        for cls, name, original in reversed(saved):
+            setattr(cls, name, original)
+
+
+def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
 
     def mapped(paths, for_write=False):
         convert = env.write_path if for_write else env.read_path
@@ -164,7 +188,16 @@ def spark_patches(env: Environment):
             return wrapper
         return make
 
-    # A job creates its SparkContext (on Glue it is the first); here it joins the run's one.
+    patch(DataFrameWriter, "saveAsTable", save_as_table)
+    patch(DataFrameWriter, "insertInto", insert_into)
+    patch(DataFrameWriter, "format", fmt)
+    patch(DataFrameWriter, "save", save)
+    for kind in ("parquet", "json", "csv", "orc"):
+        patch(DataFrameWriter, kind, file_writer(kind))
+
+
+def _join_running_context(saved: list) -> None:
+    """A job creates its SparkContext (on Glue it is the first); here it joins the run's one."""
     import pyspark
     import pyspark.context
     from pyspark import SparkContext
@@ -176,18 +209,6 @@ def spark_patches(env: Environment):
     for module in (pyspark, pyspark.context):
         saved.append((module, "SparkContext", module.SparkContext))
         module.SparkContext = _JoinRunningContext
-
-    patch(DataFrameWriter, "saveAsTable", save_as_table)
-    patch(DataFrameWriter, "insertInto", insert_into)
-    patch(DataFrameWriter, "format", fmt)
-    patch(DataFrameWriter, "save", save)
-    for kind in ("parquet", "json", "csv", "orc"):
-        patch(DataFrameWriter, kind, file_writer(kind))
-    try:
-        yield
-    finally:
-        for cls, name, original in reversed(saved):
-            setattr(cls, name, original)
 
 
 @contextmanager
@@ -286,7 +307,8 @@ def new_session(master: str | None = None, remote: str | None = None):
                    .config("spark.sql.shuffle.partitions", "4")
                    .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}"))
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR") if not remote else None
+    if not remote:
+        spark.sparkContext.setLogLevel("ERROR")
     return spark
 
 
@@ -303,6 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--remote")
     options = parser.parse_args(argv)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if options.remote:  # the job's own SparkSession.builder.getOrCreate() connects to the endpoint too
+        os.environ["SPARK_REMOTE"] = options.remote
     spark = new_session(options.master, options.remote)
     aliases = dict(item.split("=", 1) for item in options.path_alias)
     result = run_job(spark, Path(options.job), Path(options.data), options.arg, glue=options.mode == "glue",

@@ -132,7 +132,10 @@ def run_verification(glue: Side, dbx: Side, data: Path, args: list[str], *, spar
                 results[name] = run_job(spark, side.job, data, args, glue=is_glue, extra_paths=side.extra_paths,
                                         path_aliases=side.path_aliases)
             else:
-                results[name] = _run_subprocess(side, data, args, is_glue, master, remote, Path(tmp))
+                # The Glue emulator needs a SparkContext and RDDs, as Glue's DynamicFrames do: under --remote
+                # it runs on local Spark, and the Databricks job on the Spark Connect endpoint.
+                results[name] = _run_subprocess(side, data, args, is_glue, master, None if is_glue else remote,
+                                                Path(tmp))
     for name, result in results.items():
         if result.error:
             report.errors.append({"job": name, "traceback": result.error})

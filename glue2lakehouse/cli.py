@@ -270,6 +270,7 @@ def verify(
     master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
     remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port."),
     catalog: str = typer.Option("main", "--catalog", help="Catalog for the fresh conversion."),
+    root: Optional[Path] = typer.Option(None, "--root", help="The folder the job imports its modules from (default: its folder)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ):
     """Run the Glue job (emulated) and its Databricks version on the same inputs; compare every output."""
@@ -280,7 +281,7 @@ def verify(
     if master and remote:
         raise G2LError("--master and --remote both given", "use one of them")
     report = run_verify(job, data, job_arguments(arg or []), against=against, master=master, remote=remote,
-                        settings=transform_settings({"catalog": catalog}))
+                        settings=transform_settings({"catalog": catalog}), root=root)
     _emit(report.to_dict(), as_json, report.render_text())
     raise typer.Exit(report.exit_code)
 

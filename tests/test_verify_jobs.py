@@ -60,3 +60,13 @@ def test_the_faithful_version_passes_against(spark):
     report = verify(JOBS / "studio_join_filter.py", DATA / "studio_join_filter", _args("studio_join_filter"),
                     against=EXPECTED / "studio_join_filter.py", spark=spark)
     assert report.exit_code == 0, report.render_text()
+
+
+def test_the_risk_engine_job_with_its_helper_modules(spark):
+    engine = FIXTURES / "glue_risk_engine"
+    data = FIXTURES / "glue_risk_engine_data"
+    args = job_arguments(json.loads((data / "args.json").read_text()))
+    report = verify(engine / "jobs" / "daily_risk_job.py", data, args, spark=spark, root=engine)
+    assert report.exit_code == 0, report.render_text()
+    assert {o["name"] for o in report.outputs} == {"risk_db.risk_scores", "risk_db.risk_summary",
+                                                   "risk_db.collateral_coverage"}

@@ -144,13 +144,13 @@ def run_verification(glue: Side, dbx: Side, data: Path, args: list[str], *, spar
     return report
 
 
-def converted_side(job: Path, work: Path, settings) -> Side:
-    """Convert the job's folder (its helper modules too) and point at the converted job."""
+def converted_side(job: Path, root: Path, work: Path, settings) -> Side:
+    """Convert ``root`` (the job and the modules it imports) and point at the converted job."""
     from glue2lakehouse.convert import convert
 
     out = work / "converted"
-    convert(job.parent, out, settings)
-    return Side(out / job.name)
+    convert(root, out, settings)
+    return Side(out / job.relative_to(root), [str(out)])
 
 
 def repository_sides(job: Path, work: Path):
@@ -182,9 +182,14 @@ def repository_sides(job: Path, work: Path):
 
 
 def verify(job: Path, data: Path, args: list[str], *, against: Path | None = None, spark=None, master=None,
-           remote=None, settings=None) -> VerifyReport:
+           remote=None, settings=None, root: Path | None = None) -> VerifyReport:
+    """``root``: the folder the job imports its modules from (default: the job's folder)."""
     check_requirements()
     job = job.resolve() if job.exists() else job
+    if root is not None:
+        root = root.resolve()
+        if not root.is_dir() or root not in job.parents:
+            raise G2LError(f"{root} is not a folder that holds {job}", "give --root the folder the job imports from")
     with tempfile.TemporaryDirectory(prefix="g2l-verify-jobs-") as tmp:
         work = Path(tmp)
         if against is not None:
@@ -192,7 +197,8 @@ def verify(job: Path, data: Path, args: list[str], *, against: Path | None = Non
                 raise G2LError(f"{job} does not exist", "pass the Glue job's path")
             if not against.is_file():
                 raise G2LError(f"{against} does not exist", "pass the Databricks job's path with --against")
-            glue, dbx = Side(job), Side(against.resolve())
+            paths = [str(root)] if root else []
+            glue, dbx = Side(job, paths), Side(against.resolve())
         elif _in_dual_track_repo(job):
             glue, dbx = repository_sides(job, work)
         else:
@@ -200,8 +206,8 @@ def verify(job: Path, data: Path, args: list[str], *, against: Path | None = Non
                 raise G2LError(f"{job} does not exist", "pass the Glue job's path")
             from glue2lakehouse.config import TransformSettings
 
-            glue = Side(job)
-            dbx = converted_side(job, work, settings or TransformSettings())
+            glue = Side(job, [str(root)] if root else [])
+            dbx = converted_side(job, root or job.parent, work, settings or TransformSettings())
         return run_verification(glue, dbx, data.resolve(), args, spark=spark, master=master, remote=remote)
 
 

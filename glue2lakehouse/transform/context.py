@@ -83,6 +83,14 @@ def literal(node: cst.BaseExpression | None):
     raise ValueError("not a literal")
 
 
+def literal_or(node: cst.BaseExpression | None, default=None):
+    """The literal's value, or ``default`` when the node is missing or not a literal."""
+    try:
+        return literal(node)
+    except ValueError:
+        return default
+
+
 def is_literal(node: cst.BaseExpression | None) -> bool:
     try:
         literal(node)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from glue2lakehouse.transform.context import Args, Context, bind, literal, py
+from glue2lakehouse.transform.context import Args, Context, bind, literal, literal_or, py
 
 CATALOG_PARAMS = ("database", "table_name", "redshift_tmp_dir", "transformation_ctx", "push_down_predicate",
                   "additional_options", "catalog_id")
@@ -39,11 +39,7 @@ def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         return None
     options = args.get("additional_options")
     if options is not None:
-        try:
-            value = literal(options)
-        except ValueError:
-            value = None
-        if value != {}:
+        if literal_or(options) != {}:
             ctx.flag("catalog-read", "additional_options of from_catalog are not carried over: check what they did "
                                      "(e.g. a pushdown or a bookmark key) and apply it to spark.table(...)")
     if "redshift_tmp_dir" in args:
@@ -82,10 +78,7 @@ def _dict_items(ctx: Context, node: cst.BaseExpression | None, what: str):
         if not isinstance(element, cst.DictElement):
             ctx.flag("options", f"{what} uses **: convert by hand")
             return None
-        try:
-            key = literal(element.key)
-        except ValueError:
-            key = None
+        key = literal_or(element.key)
         if not isinstance(key, str):
             ctx.flag("options", f"{what} has a key that is not a string literal: convert by hand")
             return None
@@ -107,7 +100,8 @@ def format_option_calls(ctx: Context, fmt: str, items) -> str:
     return out
 
 
-def _jdbc_options(ctx: Context, items, connection_type: str) -> str:
+def jdbc_option_calls(ctx: Context, items) -> str:
+    """JDBC connection options as .option(...) calls; Glue connections and literal passwords flagged."""
     out = ""
     for key, value in items:
         if key in ("connectionName", "useConnectionProperties"):
@@ -130,10 +124,7 @@ def _jdbc_options(ctx: Context, items, connection_type: str) -> str:
 def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: bool = True):
     args = bind(updated, OPTIONS_PARAMS)
     unknown = args.unknown({"connection_type", "connection_options", "format", "format_options", "transformation_ctx"})
-    try:
-        connection_type = literal(args.get("connection_type"))
-    except ValueError:
-        connection_type = None
+    connection_type = literal_or(args.get("connection_type"))
     if args.star or unknown or connection_type is None:
         what = ", ".join(unknown) or "a connection_type that is not a literal"
         ctx.flag("options-read", f"from_options with {what}: convert by hand to spark.read")
@@ -144,15 +135,12 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         return None
     if connection_type in JDBC_TYPES:
         _bookmark(ctx, args)
-        return ctx.parse(f"{session}.read.format(\"jdbc\"){_jdbc_options(ctx, options, connection_type)}.load()")
+        return ctx.parse(f"{session}.read.format(\"jdbc\"){jdbc_option_calls(ctx, options)}.load()")
     if connection_type != "s3":
         ctx.flag("options-read", f"connection_type {connection_type!r} is not converted: read it with the matching "
                                  "Databricks connector")
         return None
-    try:
-        fmt = literal(args.get("format"))
-    except ValueError:
-        fmt = None
+    fmt = literal_or(args.get("format"))
     if fmt not in FILE_FORMATS:
         ctx.flag("options-read", f"format {fmt!r} is not converted: read it with spark.read.format(...)")
         return None

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from glue2lakehouse.transform.analysis import dotted, single_target
-from glue2lakehouse.transform.context import Args, Context, bind, literal, py
-from glue2lakehouse.transform.rules.readers import FILE_FORMATS, JDBC_TYPES, _dict_items, _path_code
+from glue2lakehouse.transform.context import Args, Context, bind, literal, literal_or, py
+from glue2lakehouse.transform.rules.readers import FILE_FORMATS, JDBC_TYPES, _dict_items, _path_code, jdbc_option_calls
 
 CATALOG_PARAMS = ("frame", "database", "table_name", "redshift_tmp_dir", "transformation_ctx",
                   "additional_options", "catalog_id")
@@ -85,26 +85,14 @@ def _file_write(ctx: Context, frame, fmt: str, path_node, partition, format_item
 
 
 def _jdbc_write(ctx: Context, frame, items) -> str:
-    code = f"{ctx.receiver(frame)}.write.mode(\"append\").format(\"jdbc\")"
-    for key, value in items:
-        if key in ("connectionName", "useConnectionProperties"):
-            ctx.flag("jdbc-credentials", f"credentials from the Glue connection ({key}): read url/user/password from "
-                                         "a secret scope (dbutils.secrets.get)")
-            continue
-        if key == "password" and isinstance(value, (cst.SimpleString, cst.ConcatenatedString)):
-            ctx.flag("jdbc-credentials", "a password in the code: move it to a secret scope (dbutils.secrets.get)")
-        code += f".option({py(key)}, {ctx.code(value)})"
-    return code + ".save()"
+    return f"{ctx.receiver(frame)}.write.mode(\"append\").format(\"jdbc\"){jdbc_option_calls(ctx, items)}.save()"
 
 
 def write_from_options(ctx: Context, original: cst.Call, updated: cst.Call):
     args = bind(updated, OPTIONS_PARAMS)
     unknown = args.unknown({"frame", "connection_type", "connection_options", "format", "format_options",
                             "transformation_ctx"})
-    try:
-        connection_type = literal(args.get("connection_type"))
-    except ValueError:
-        connection_type = None
+    connection_type = literal_or(args.get("connection_type"))
     if args.star or unknown or "frame" not in args or connection_type is None:
         ctx.flag("options-write", "write_dynamic_frame.from_options with unusual arguments: convert by hand")
         return None
@@ -117,10 +105,7 @@ def write_from_options(ctx: Context, original: cst.Call, updated: cst.Call):
         ctx.flag("options-write", f"connection_type {connection_type!r} is not converted: write with the matching "
                                   "Databricks connector")
         return None
-    try:
-        fmt = literal(args.get("format"))
-    except ValueError:
-        fmt = None
+    fmt = literal_or(args.get("format"))
     format_items = _dict_items(ctx, args.get("format_options"), "format_options")
     values = dict(options)
     if fmt not in FILE_FORMATS or format_items is None or "path" not in values:
@@ -144,10 +129,7 @@ def write_from_jdbc_conf(ctx: Context, original: cst.Call, updated: cst.Call):
     items = _dict_items(ctx, args.get("connection_options"), "connection_options")
     if items is None:
         return None
-    try:
-        connection = literal(args.get("catalog_connection"))
-    except ValueError:
-        connection = None
+    connection = literal_or(args.get("catalog_connection"))
     key = f"{connection}" if isinstance(connection, str) else "CONNECTION"
     secret = lambda part: f"dbutils.secrets.get(scope={py(SECRET_SCOPE)}, key={py(key + '-' + part)})"  # noqa: E731
     code = (f"{ctx.receiver(args.get('frame'))}.write.mode(\"append\").format(\"jdbc\")"
@@ -223,11 +205,8 @@ def sink_write(ctx: Context, sink: Sink, frame: cst.BaseExpression) -> str | Non
     values = sink.args.values
     if sink.catalog is not None:
         return _catalog_write(ctx, frame, sink.catalog[0], sink.catalog[1], values.get("partitionKeys"))
-    try:
-        fmt = literal(sink.fmt) if sink.fmt is not None else None
-        connection = literal(values.get("connection_type"))
-    except ValueError:
-        return None
+    fmt = literal_or(sink.fmt)
+    connection = literal_or(values.get("connection_type"))
     if connection != "s3" or fmt not in FILE_FORMATS or "path" not in values:
         return None
     items = [("compression", values["compression"])] if "compression" in values else []

@@ -142,7 +142,6 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
                allow_unrelated: bool = False) -> Plan:
     head = repo.head()
     base = repo.merge_base(head, snapshot_commit) if head else None
-    head_files_changed = {}
     glue_changes = repo.diff_trees(repo.commit_tree(base) if base else None, repo.commit_tree(snapshot_commit))
     patterns = _native_patterns(repo, head)
     # Files both sides may touch: validate their markers before anything changes.
@@ -158,7 +157,6 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
                 raise MarkerError(path, error.line, error.what) from None
             lines = data.splitlines(keepends=True)
             regions[path] = [b"".join(lines[r.start - 1 : r.end]) for r in found]
-            head_files_changed[path] = data
     result = repo.merge_tree(head or snapshot_commit, snapshot_commit, _driver_overrides(config, force, report_file),
                              allow_unrelated=allow_unrelated) if head else None
     reports = _read_reports(report_file)

@@ -19,7 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, Roles, analyse, dotted, single_target
-from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal, py
+from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal
 from glue2lakehouse.transform.edits import collapse_removed, placeholder
 from glue2lakehouse.transform.imports import tidy_imports
 from glue2lakehouse.transform.layout import fluent
@@ -366,4 +366,4 @@ def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[s
     return module.code, sorted(set(findings), key=lambda f: (f.line, f.rule, f.message)), ctx.sites
 
 
-__all__ = ["rewrite_module", "call_shape", "py"]
+__all__ = ["rewrite_module", "call_shape"]

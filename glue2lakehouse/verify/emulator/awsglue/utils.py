@@ -5,10 +5,6 @@ from __future__ import annotations
 import argparse
 
 
-class GlueArgumentError(SystemExit):
-    pass
-
-
 def getResolvedOptions(args, options):  # noqa: N802 - Glue's name
     """Each name is a required --NAME taking one string; unknown arguments are ignored; the last wins."""
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)

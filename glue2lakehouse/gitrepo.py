@@ -98,7 +98,7 @@ class GitRepo:
     def __init__(self, path: str | os.PathLike):
         if not _git_checked:
             check_git_version()
-        start = Path(path)
+        start = Path(path).resolve()
         if not start.exists():
             raise G2LError(f"{start} does not exist", "pass the path of the Databricks git repository")
         found = pygit2.discover_repository(str(start))

@@ -33,19 +33,7 @@ class _Tidy(KeepsLeadingLines):
         self.bound: set[str] = set()
 
     def leave_Import(self, original: cst.Import, updated: cst.Import):
-        kept = []
-        for alias in updated.names:
-            name = dotted(alias.name) or ""
-            if name.startswith("awsglue") and self.counts[_bound_name(alias)] == 0:
-                continue
-            kept.append(alias)
-            self.bound.add(_bound_name(alias))
-        if not kept:
-            return cst.RemoveFromParent()
-        if len(kept) != len(updated.names):
-            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return updated.with_changes(names=kept)
-        return updated
+        return self._keep(updated, lambda alias: (dotted(alias.name) or "").startswith("awsglue"))
 
     def leave_ImportFrom(self, original: cst.ImportFrom, updated: cst.ImportFrom):
         module = dotted(original.module) if original.module else ""
@@ -54,7 +42,11 @@ class _Tidy(KeepsLeadingLines):
             if droppable and not any(self.counts[name] for name in GLUE_TRANSFORMS):
                 return cst.RemoveFromParent()
             return updated
-        kept = [a for a in updated.names if not droppable or self.counts[_bound_name(a)] > 0]
+        return self._keep(updated, lambda alias: droppable)
+
+    def _keep(self, updated, droppable):
+        """The statement with the droppable names nothing uses removed (or removed itself when none is left)."""
+        kept = [a for a in updated.names if not droppable(a) or self.counts[_bound_name(a)] > 0]
         self.bound.update(_bound_name(a) for a in kept)
         if not kept:
             return cst.RemoveFromParent()

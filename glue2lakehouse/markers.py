@@ -7,7 +7,7 @@ driver, so it must stay free of heavy imports.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 SOURCE_GLUE = "GLUE"
 SOURCE_NATIVE = "DATABRICKS_NATIVE"
@@ -29,8 +29,7 @@ class RegionError(ValueError):
         self.what = what
 
 
-@dataclass(frozen=True)
-class Region:
+class Region(NamedTuple):
     """A protected region: ``start``/``end`` are the 1-based lines of its markers."""
 
     start: int

@@ -1,7 +1,8 @@
 """Three-way line merge that keeps PROTECTED regions of the Databricks side intact.
 
 Pure: bytes in, bytes out. No git, no file I/O, no heavy imports (the merge
-driver runs this for every file git asks it to merge).
+driver runs this for every file git asks it to merge; NamedTuples rather than
+dataclasses keep its start-up short).
 
 ``ours`` is the Databricks side, ``theirs`` the new Glue snapshot, ``base`` the
 snapshot merged last. The result follows git's diff3 conflict style.
@@ -19,7 +20,7 @@ bottom edge (and after it when the region covers no base line at all).
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import merge3
 
@@ -40,8 +41,7 @@ class _Matcher(difflib.SequenceMatcher):
         super().__init__(isjunk, a, b, autojunk=False)
 
 
-@dataclass
-class Conflict:
+class Conflict(NamedTuple):
     """A conflict block in the merged text (``line`` is the 1-based line of its opening marker)."""
 
     reason: str
@@ -60,8 +60,7 @@ class Conflict:
         }
 
 
-@dataclass
-class ProtectedOverlap:
+class ProtectedOverlap(NamedTuple):
     """A Glue hunk that touched code covered by a protected region of the Databricks side."""
 
     region: Region
@@ -76,19 +75,17 @@ class ProtectedOverlap:
         }
 
 
-@dataclass
-class MergeOutcome:
+class MergeOutcome(NamedTuple):
     data: bytes
-    conflicts: list[Conflict] = field(default_factory=list)
-    overlaps: list[ProtectedOverlap] = field(default_factory=list)
+    conflicts: list
+    overlaps: list
 
     @property
     def clean(self) -> bool:
         return not self.conflicts
 
 
-@dataclass(frozen=True)
-class Labels:
+class Labels(NamedTuple):
     ours: str = "HEAD"
     base: str = "base"
     theirs: str = "glue-upstream"

@@ -22,7 +22,6 @@ back to git's own line merge (``git merge-file --diff3``) with conflict markers.
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 USAGE = "usage: python -m glue2lakehouse.merge.driver {protected|native} [--overlap MODE] [--favor-theirs] [--report FILE] BASE OURS THEIRS PATH [MARKER_SIZE]"
@@ -42,6 +41,8 @@ def _overlap_setting() -> str:
 
 
 def _git_merge_file(base: str, ours: str, theirs: str, size: int) -> int:
+    import subprocess  # only on the fallback path: it costs start-up time
+
     result = subprocess.run(
         ["git", "merge-file", "--diff3", f"--marker-size={size}", "-L", "HEAD", "-L", "base",
          "-L", "glue-upstream", ours, base, theirs],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import libcst as cst
 
 _MARK = "__g2l_removed__"
+ANCHOR_PREFIX = "# __g2l_statement_"
 
 
 def placeholder(original: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
@@ -32,9 +33,16 @@ class KeepsLeadingLines(cst.CSTTransformer):
         return updated
 
 
+def is_anchor(line: cst.EmptyLine) -> bool:
+    """A statement anchor of the rewriter: bookkeeping, invisible to blank-line decisions."""
+    return line.comment is not None and line.comment.value.startswith(ANCHOR_PREFIX)
+
+
 def _merge_leading(carried: list[cst.EmptyLine], own: tuple) -> list[cst.EmptyLine]:
     """The removed lines' comments and blanks, then the statement's own, without doubling a blank line."""
     own_lines = list(own)
+    if any(is_anchor(line) for line in [*carried, *own_lines]):
+        return list(carried) + own_lines  # the lines belong to different statements' places: keep them all
     if carried and own_lines and carried[-1].comment is None and own_lines[0].comment is None:
         own_lines = own_lines[1:]
     return list(carried) + own_lines

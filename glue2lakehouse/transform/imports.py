@@ -73,17 +73,29 @@ def import_position(body) -> int:
     return position
 
 
-def tidy_imports(module: cst.Module, counts: Counter[str]) -> cst.Module:
+def tidy_imports(module: cst.Module, counts: Counter[str], insert: bool = True):
+    """Drop unused Glue imports and add the imports the converted code needs.
+
+    With ``insert=False`` the needed import lines are returned instead of inserted:
+    ``(module, lines)``, for a caller that places them itself.
+    """
     tidy = _Tidy(counts)
     module = module.visit(tidy)
     missing = [line for name, line in NEEDED.items() if counts[name] and name not in tidy.bound]
+    if not insert:
+        return module, missing
     if missing:
         body = list(module.body)
         at = import_position(body)
         new = [cst.parse_statement(line + "\n") for line in missing]
         if at == 0 and body and body[0].leading_lines:
-            new[0] = new[0].with_changes(leading_lines=body[0].leading_lines)
-            body[0] = body[0].with_changes(leading_lines=[cst.EmptyLine()])
+            # The file's opening comments go above the new imports; one blank line then separates them.
+            leading = list(body[0].leading_lines)
+            blanks = []
+            while leading and leading[-1].comment is None:
+                blanks.insert(0, leading.pop())
+            new[0] = new[0].with_changes(leading_lines=leading)
+            body[0] = body[0].with_changes(leading_lines=blanks or [cst.EmptyLine()])
         elif at > 0 and at == 1 and not _is_import(body[0]):
             new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
         body[at:at] = new

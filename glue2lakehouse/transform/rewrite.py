@@ -11,7 +11,10 @@ Passes, in order:
 
 from __future__ import annotations
 
+import ast
+import re
 from collections import Counter
+from typing import NamedTuple
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -20,7 +23,7 @@ from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, Roles, analyse, dotted, single_target
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal
-from glue2lakehouse.transform.edits import collapse_removed, placeholder
+from glue2lakehouse.transform.edits import ANCHOR_PREFIX, collapse_removed, placeholder
 from glue2lakehouse.transform.imports import tidy_imports
 from glue2lakehouse.transform.layout import fluent
 from glue2lakehouse.transform.rules import REGISTRY
@@ -326,44 +329,220 @@ def _with_reviews(statement, reviews: list[str]):
     return statement.with_changes(leading_lines=[*statement.leading_lines, *new_lines])
 
 
-def _module_literals(module: cst.Module) -> dict[str, object]:
-    seen: Counter[str] = Counter()
-    values: dict[str, object] = {}
-    for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine):
-            for small in statement.body:
-                if isinstance(small, cst.Assign):
-                    name = single_target(small)
-                    if name:
-                        seen[name] += 1
-                        try:
-                            values[name] = literal(small.value)
-                        except ValueError:
-                            values.pop(name, None)
-    return {name: value for name, value in values.items() if seen[name] == 1}
-
-
 def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[str, list[Finding], list]:
+    """Rewrite the top-level statements that touch Glue; every other statement is carried over as it is.
+
+    Python's own parser splits the file into top-level statements (each with the comments
+    and blank lines above it). Only the statements that mention Glue, or a name that holds
+    a Glue object, go through libcst and the rules; the others keep their exact text. That
+    keeps the output local to the edited statements and the cost proportional to the Glue
+    code in a file rather than to its size.
+    """
     try:
-        module = cst.parse_module(text)
+        tree = ast.parse(text)
+    except SyntaxError as error:
+        line, column = error.lineno or 1, error.offset or 1
+        raise SyntaxError(f"invalid syntax at line {line}, column {column}", (path, line, column, "")) from None
+    except ValueError as error:  # a NUL byte, for one
+        raise SyntaxError(str(error), (path, 1, 1, "")) from None
+    if not any(trigger in text for trigger in TRIGGERS):
+        return text, [], []
+    literals = _module_literals(tree)
+    chunks = _chunks(text, tree)
+    if chunks is None:  # statements sharing a line: rewrite the module as a whole
+        module, ctx, _ = _pipeline(_parse(text, path), settings, path, literals)
+        return module.code, _findings(ctx, path, None), ctx.sites
+    words = _glue_words(tree)
+    chosen = _choose(chunks, words)
+    for _ in range(3):  # names found to hold Glue objects pull in the statements that use them
+        words |= _role_names(analyse(_parse(_reduced(chunks, chosen)[0], path)))
+        more = _choose(chunks, words)
+        if more == chosen:
+            break
+        chosen = more
+    reduced, starts = _reduced(chunks, chosen)
+    module = _parse(reduced, path)
+    if module.header:  # comments above the first statement: libcst reads them as the module's header
+        first = module.body[0]
+        module = module.with_changes(header=[], body=[
+            first.with_changes(leading_lines=[*module.header, *first.leading_lines]), *module.body[1:]])
+    module, ctx, missing = _pipeline(module, settings, path, literals, chunked=True)
+    groups = _groups(module)
+    out = [groups.get(index, "") if index in chosen else chunk.text for index, chunk in enumerate(chunks)]
+    if missing:
+        imports = "".join(line + "\n" for line in missing)
+        at = max((i for i, chunk in enumerate(chunks) if isinstance(chunk.node, (ast.Import, ast.ImportFrom))),
+                 default=None)
+        if at is not None:  # where the last import of the file stood (kept or not)
+            out[at] += imports
+        elif _is_docstring(chunks[0].node):
+            out[0] += "\n" + imports
+        else:
+            out[0] = imports + ("\n" if not out[0].startswith(("\n", "\r")) else "") + out[0]
+    for index in range(len(out) - 1):  # a removed statement's blank lines, where the next one brings its own
+        if index in chosen and out[index] and not out[index].strip() and out[index + 1][:1] in ("\n", "\r"):
+            out[index] = ""
+    out.append(_tail(text, chunks))
+    return "".join(out), _findings(ctx, path, starts), ctx.sites
+
+
+def _parse(text: str, path: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         message = f"invalid syntax at line {error.raw_line}, column {error.raw_column + 1}"
         raise SyntaxError(message, (path, error.raw_line, error.raw_column, "")) from None
-    if not any(trigger in text for trigger in TRIGGERS):
-        return text, [], []
-    wrapper = MetadataWrapper(module)
+
+
+def _pipeline(module: cst.Module, settings: TransformSettings, path: str, literals: dict, chunked: bool = False):
+    """Every pass over one libcst module: analysis, rules, session boilerplate, imports.
+
+    ``chunked``: the module holds only some statements of the file; the imports to add
+    come back as lines (the caller places them) instead of being inserted.
+    """
+    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     roles = analyse(wrapper.module)
     ctx = Context(roles, settings, path, wrapper.module)
-    ctx.literals = _module_literals(wrapper.module)
+    ctx.literals = literals
     finder = SinkFinder(ctx)
     wrapper.module.visit(finder)
     module = wrapper.visit(GlueRewriter(ctx, finder.sinks))
     module = SessionBoilerplate(roles, name_counts, needs_spark=ctx.used_spark).apply(module)
     module = collapse_removed(module)
+    if chunked:
+        module, missing = tidy_imports(module, name_counts(module), insert=False)
+        return collapse_removed(module), ctx, missing
     module = tidy_imports(module, name_counts(module))
     module = collapse_removed(module)
-    findings = [Finding(path, line, rule, message) for line, rule, message in ctx.findings]
-    return module.code, sorted(set(findings), key=lambda f: (f.line, f.rule, f.message)), ctx.sites
+    return module, ctx, []
+
+
+def _findings(ctx: Context, path: str, starts) -> list[Finding]:
+    findings = {Finding(path, _original_line(line, starts), rule, message) for line, rule, message in ctx.findings}
+    return sorted(findings, key=lambda f: (f.line, f.rule, f.message))
+
+
+# ---------------------------------------------------------------- statement-level splicing
+ANCHOR = ANCHOR_PREFIX + "{}__"
+_ANCHOR = re.compile(r"^# __g2l_statement_(\d+)__$")
+CHUNK_TRIGGERS = TRIGGERS + ("getSink", "toDF(", "SparkSession", "spark_session", "writeFrame", "setCatalogInfo",
+                             "setFormat", "DynamicFrame")
+
+
+class Chunk(NamedTuple):
+    start: int   # first line (0-based), comments and blank lines above the statement included
+    end: int     # one past the statement's last line
+    node: ast.stmt
+    text: str
+
+
+def _chunks(text: str, tree: ast.Module) -> list[Chunk] | None:
+    lines = text.splitlines(keepends=True)
+    chunks: list[Chunk] = []
+    previous_end = 0
+    for node in tree.body:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
+        if first < previous_end or node.end_lineno is None:
+            return None
+        chunks.append(Chunk(previous_end, node.end_lineno, node, "".join(lines[previous_end:node.end_lineno])))
+        previous_end = node.end_lineno
+    if not chunks or not chunks[-1].text.endswith(("\n", "\r")):
+        return None  # no line break after the last statement: the whole-module path keeps that layout
+    return chunks
+
+
+def _is_docstring(node: ast.stmt) -> bool:
+    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+
+
+def _tail(text: str, chunks: list[Chunk]) -> str:
+    return "".join(text.splitlines(keepends=True)[chunks[-1].end:])
+
+
+def _glue_words(tree: ast.Module) -> set[str]:
+    """Names imported from awsglue (every transform for a star import)."""
+    words: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("awsglue"):
+            for alias in node.names:
+                words |= GLUE_TRANSFORMS if alias.name == "*" else {alias.asname or alias.name}
+    return words
+
+
+def _role_names(roles: Roles) -> set[str]:
+    return {name for name in (roles.glue | roles.glue_params | roles.spark_context | roles.jobs | roles.spark_names
+                              | roles.frames | roles.collections | roles.loggers | roles.frame_functions
+                              | roles.collection_functions | roles.rdds) if name}
+
+
+def _choose(chunks: list[Chunk], words: set[str]) -> set[int]:
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b") if words else None
+    chosen = set()
+    for index, chunk in enumerate(chunks):
+        if (isinstance(chunk.node, (ast.Import, ast.ImportFrom))
+                or any(trigger in chunk.text for trigger in CHUNK_TRIGGERS)
+                or (pattern is not None and pattern.search(chunk.text))):
+            chosen.add(index)
+    return chosen
+
+
+def _reduced(chunks: list[Chunk], chosen: set[int]) -> tuple[str, list[tuple[int, int, int]]]:
+    """The chosen statements, each behind an anchor comment; and (reduced start, length, original start)."""
+    parts, starts, line = [], [], 1
+    for index in sorted(chosen):
+        chunk = chunks[index]
+        parts.append(ANCHOR.format(index) + "\n" + chunk.text)
+        starts.append((line + 1, chunk.end - chunk.start, chunk.start + 1))
+        line += 1 + chunk.end - chunk.start
+    return "".join(parts), starts
+
+
+def _original_line(line: int, starts) -> int:
+    if starts is None:
+        return line
+    for reduced_start, length, original_start in starts:
+        if reduced_start <= line < reduced_start + length:
+            return line - reduced_start + original_start
+    return line
+
+
+def _groups(module: cst.Module) -> dict[int, str]:
+    """The rewritten code of each chosen statement, found by its anchor (a removed one keeps its comments)."""
+    groups: dict[int, list[str]] = {}
+    current = None
+    for statement in module.body:
+        pending: list[cst.EmptyLine] = []
+        for line in statement.leading_lines:
+            match = _ANCHOR.match(line.comment.value) if line.comment is not None else None
+            if match:
+                if current is not None and pending:
+                    groups.setdefault(current, []).append("".join(module.code_for_node(l) for l in pending))
+                current, pending = int(match.group(1)), []
+            else:
+                pending.append(line)
+        code = module.code_for_node(statement.with_changes(leading_lines=pending))
+        groups.setdefault(-1 if current is None else current, []).append(code)
+    prefix = groups.pop(-1, [])
+    out = {index: "".join(parts) for index, parts in groups.items()}
+    if prefix:
+        first = min(out) if out else 0
+        out[first] = "".join(prefix) + out.get(first, "")
+    return out
+
+
+def _module_literals(tree: ast.Module) -> dict[str, object]:
+    """Module-level NAME = <literal>, for names assigned once."""
+    seen: Counter[str] = Counter()
+    values: dict[str, object] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            seen[name] += 1
+            try:
+                values[name] = ast.literal_eval(node.value)
+            except (ValueError, TypeError, SyntaxError, RecursionError):
+                values.pop(name, None)
+    return {name: value for name, value in values.items() if seen[name] == 1}
 
 
 __all__ = ["rewrite_module", "call_shape"]

@@ -50,6 +50,42 @@ def _repo(path: Path):
     return GitRepo(path)
 
 
+class _Progress:
+    """A progress bar on stderr for a step that runs longer than a second; none when stderr is not a terminal."""
+
+    def __init__(self, label: str, enabled: bool):
+        self.label = label
+        self.enabled = enabled and sys.stderr.isatty()
+        self.started = None
+        self.bar = None
+        self.task = None
+
+    def __call__(self, done: int, total: int) -> None:
+        import time
+
+        if not self.enabled:
+            return
+        now = time.monotonic()
+        if self.started is None:
+            self.started = now
+        if self.bar is None and now - self.started > 1.0 and done < total:
+            from rich.console import Console
+            from rich.progress import Progress
+
+            self.bar = Progress(console=Console(stderr=True), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task(self.label, total=total)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=done)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
 def _emit(data, as_json: bool, text: str) -> None:
     typer.echo(json.dumps(data, indent=2) if as_json else text)
 
@@ -61,12 +97,15 @@ def init(
     ref: str = typer.Option("HEAD", "--ref", help="For a git repo: the commit to migrate."),
     catalog: str = typer.Option("main", "--catalog", help="Unity Catalog catalog for table names."),
     repo: Path = typer.Option(Path("."), "--repo", help="The Databricks repository (default: here)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Transform processes (default: every core)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ):
     """Migrate the Glue source once: snapshot on glue-upstream, merged into the current branch."""
     from glue2lakehouse.sync import initialize
 
-    result = initialize(repo, glue, ref=ref, catalog=catalog)
+    with _Progress("Transforming Glue files", not quiet and not as_json) as progress:
+        result = initialize(repo, glue, ref=ref, catalog=catalog, progress=progress, workers=workers)
     _emit(result.to_dict(), as_json, result.render_text())
     raise typer.Exit(result.exit_code)
 
@@ -81,13 +120,16 @@ def sync(
     no_commit: bool = typer.Option(False, "--no-commit", help="Leave the merge staged instead of committing it."),
     glue: Optional[Path] = typer.Option(None, "--glue", help="Glue source for this run (default: .g2l.toml)."),
     repo: Path = typer.Option(Path("."), "--repo", help="The Databricks repository (default: here)."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Transform processes (default: every core)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (the Python API's field names)."),
 ):
     """Snapshot the Glue source and three-way merge it into the current branch."""
     from glue2lakehouse.sync import sync as run_sync
 
-    result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
-                      no_commit=no_commit)
+    with _Progress("Transforming changed Glue files", not quiet and not as_json) as progress:
+        result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
+                          no_commit=no_commit, progress=progress, workers=workers)
     _emit(result.to_dict(), as_json, result.render_text())
     raise typer.Exit(result.exit_code)
 

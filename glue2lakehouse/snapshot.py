@@ -20,7 +20,7 @@ from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, is_git_worktree_root
-from glue2lakehouse.transform import Finding, transform_file
+from glue2lakehouse.transform import Finding, transform_files
 
 SOURCE_REF = "refs/g2l/glue-source"
 # Paths glue2lakehouse owns in the Databricks repo: never taken from Glue.
@@ -129,8 +129,9 @@ def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
         return []
 
 
-def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress=None) -> Snapshot:
-    """Build (but do not publish) the next snapshot commit."""
+def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress=None,
+                   workers: int | None = None) -> Snapshot:
+    """Build (but do not publish) the next snapshot commit; files are transformed on ``workers`` processes."""
     source = read_source(repo, glue_path, config.glue_ref)
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
@@ -154,16 +155,17 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
             findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, []))
         else:
             todo.append((path, entry))
-    for index, (path, entry) in enumerate(todo):
-        if entry.mode == 0o120000:
-            out[path] = entry
-            continue
-        result = transform_file(repo.read_blob(entry.oid), path, config.transform)
+    links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
+    files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
+    out.update(links)
+    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), config.transform,
+                              len(files), workers)
+    for index, ((path, entry), result) in enumerate(zip(files, results)):
         out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
         findings.extend(result.findings)
         transformed += 1
         if progress:
-            progress(index + 1, len(todo))
+            progress(index + 1, len(files))
 
     tree = repo.build_tree(out)
     source_tree = repo.build_tree(source.files)

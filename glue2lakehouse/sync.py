@@ -320,7 +320,7 @@ def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: st
 # ------------------------------------------------------------------ sync
 def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = None, dry_run: bool = False,
          force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
-         progress=None) -> SyncResult:
+         progress=None, workers: int | None = None) -> SyncResult:
     repo = open_repo(path)
     config = load_config(repo)
     check_ready(repo)
@@ -336,7 +336,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
             raise G2LError(f"branch '{branch}' already exists", "pick a new name for --branch")
     glue_path = Path(glue_source).expanduser().resolve() if glue_source else config.glue_path(repo.root)
     result = SyncResult(kind="sync", dry_run=dry_run)
-    snapshot = build_snapshot(repo, config, glue_path, kind="sync", progress=progress)
+    snapshot = build_snapshot(repo, config, glue_path, kind="sync", progress=progress, workers=workers)
     head = repo.head()
     if not snapshot.new and repo.is_ancestor(snapshot.commit, head):
         result.status = "up-to-date"
@@ -388,7 +388,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
 
 # ------------------------------------------------------------------ init
 def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "HEAD", catalog: str = "main",
-               progress=None) -> SyncResult:
+               progress=None, workers: int | None = None) -> SyncResult:
     repo = open_repo(path)
     if (repo.root / CONFIG_FILE).exists() or repo.file_at(repo.head(), CONFIG_FILE) is not None:
         raise G2LError(f"{repo.root} is already initialised ({CONFIG_FILE} exists)",
@@ -406,7 +406,7 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
     if repo.branch_ref(config.branch):
         raise G2LError(f"a branch '{config.branch}' already exists", "delete it or initialise another repository")
 
-    snapshot = build_snapshot(repo, config, glue_path, kind="initial_migration", progress=progress)
+    snapshot = build_snapshot(repo, config, glue_path, kind="initial_migration", progress=progress, workers=workers)
     head = repo.head()
     start_branch = repo.head_branch()
     existing = repo.file_at(head, GITATTRIBUTES) or b""

@@ -9,6 +9,7 @@ import pytest
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.sync import initialize, sync
 
+from .conftest import FIXTURES
 from .helpers import commit_all, edit, git, g2l, glue_repo, new_repo, snapshot_state, write
 
 JOB = '''import sys
@@ -329,3 +330,18 @@ def test_files_that_do_not_parse_are_carried_over_and_reported(tmp_path):
     assert rules == [("bad.py", "not-utf8"), ("old.py", "syntax-error")]
     listed = g2l(dbx, "conflicts", "--json")
     assert len(json.loads(listed.stdout)["findings"]) == 2
+
+
+def test_parallel_transform_gives_the_same_snapshot(tmp_path):
+    files = {}
+    for path in sorted((FIXTURES / "glue_jobs").glob("*.py")):
+        for copy in range(2):
+            files[f"copy{copy}/{path.name}"] = path.read_text()
+    glue = glue_repo(tmp_path, files)
+    trees = []
+    for workers in (1, 2):
+        dbx = new_repo(tmp_path / f"dbx{workers}")
+        result = initialize(dbx, glue, catalog="prod", workers=workers)
+        assert result.files_synced == len(files) >= 16
+        trees.append(git(dbx, "rev-parse", "glue-upstream^{tree}"))
+    assert trees[0] == trees[1]

@@ -9,7 +9,10 @@ byte. Rules live in their own modules, one per family.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
+from typing import Iterable, Iterator
 
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.markers import SOURCE_GLUE, set_source_header
@@ -60,3 +63,33 @@ def transform_file(data: bytes, path: str, settings: TransformSettings) -> Trans
                                               "copied unchanged, please report it")])
     new_text = set_source_header(new_text, SOURCE_GLUE)
     return TransformResult(new_text.encode("utf-8"), findings, len(sites), sum(1 for _, clean in sites if clean))
+
+
+PARALLEL_THRESHOLD = 16  # fewer files than this are not worth starting worker processes for
+
+
+def _transform_item(item: tuple[str, bytes, TransformSettings]) -> TransformResult:
+    path, data, settings = item
+    return transform_file(data, path, settings)
+
+
+def default_workers() -> int:
+    """G2L_WORKERS if set, else every core."""
+    value = os.environ.get("G2L_WORKERS", "")
+    return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
+
+
+def transform_files(items: Iterable[tuple[str, bytes]], settings: TransformSettings, count: int,
+                    workers: int | None = None) -> Iterator[TransformResult]:
+    """Transform many files, in order, on ``workers`` processes (default: every core) when there are enough."""
+    workers = default_workers() if workers is None else max(1, workers)
+    jobs = ((path, data, settings) for path, data in items)
+    if workers == 1 or count < PARALLEL_THRESHOLD:
+        yield from map(_transform_item, jobs)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        yield from pool.map(_transform_item, jobs, chunksize=4)

@@ -202,6 +202,36 @@ class GitRepo:
         _flatten(self.repo, tree, "", out)
         return out
 
+    def entry_at(self, tree_or_commit: str | None, path: str) -> TreeEntry | None:
+        """The blob entry at ``path`` (a lookup, not a walk of the whole tree)."""
+        if tree_or_commit is None:
+            return None
+        obj = self.repo[tree_or_commit]
+        tree = obj.tree if isinstance(obj, pygit2.Commit) else obj
+        try:
+            entry = tree[path]
+        except KeyError:
+            return None
+        if entry.filemode == pygit2.GIT_FILEMODE_TREE:
+            return None
+        return TreeEntry(str(entry.id), entry.filemode)
+
+    def files_under(self, tree_or_commit: str | None, folder: str) -> dict[str, TreeEntry]:
+        """The files below ``folder`` only."""
+        if tree_or_commit is None:
+            return {}
+        obj = self.repo[tree_or_commit]
+        tree = obj.tree if isinstance(obj, pygit2.Commit) else obj
+        try:
+            sub = tree[folder.strip("/")]
+        except KeyError:
+            return {}
+        if sub.filemode != pygit2.GIT_FILEMODE_TREE:
+            return {}
+        out: dict[str, TreeEntry] = {}
+        _flatten(self.repo, self.repo[sub.id], folder.strip("/") + "/", out)
+        return out
+
     def file_at(self, commit: str | None, path: str) -> bytes | None:
         if commit is None:
             return None
@@ -477,10 +507,10 @@ def edit_tree(repo: GitRepo, tree: str, edits: dict[str, TreeEntry | None]) -> s
         return tree
     index = pygit2.Index()
     index.read_tree(repo.repo[tree])
+    for path, entry in edits.items():  # removals first: a file may give way to a folder of the same name
+        if entry is None and path in index:
+            index.remove(path)
     for path, entry in edits.items():
-        if entry is None:
-            if path in index:
-                index.remove(path)
-        else:
+        if entry is not None:
             index.add(_index_entry(path, entry))
     return str(index.write_tree(repo.repo))

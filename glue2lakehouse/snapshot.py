@@ -19,7 +19,7 @@ from pathlib import Path
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
 from glue2lakehouse.errors import G2LError
-from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, is_git_worktree_root
+from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.transform import Finding, transform_files
 
 SOURCE_REF = "refs/g2l/glue-source"
@@ -167,8 +167,9 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         if progress:
             progress(index + 1, len(files))
 
-    tree = repo.build_tree(out)
-    source_tree = repo.build_tree(source.files)
+    tree = _tree_from(repo, repo.commit_tree(previous) if previous else None, prev_out, out)
+    source_tree = _tree_from(repo, repo.commit_tree(prev_source) if prev_source_files else None, prev_source_files,
+                             source.files)
     glue_previous = info.get("Glue-Commit")
     if previous is not None and repo.commit_tree(previous) == tree:
         return Snapshot(previous, previous, glue_previous or source.commit, glue_previous, prev_source or "",
@@ -196,6 +197,15 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
                     findings, source.skipped, new=True)
+
+
+def _tree_from(repo: GitRepo, old_tree: str | None, old: dict[str, TreeEntry], new: dict[str, TreeEntry]) -> str:
+    """The tree of ``new``: the old tree with only what changed edited in (git does the rest), else built whole."""
+    if old_tree is None:
+        return repo.build_tree(new)
+    edits: dict[str, TreeEntry | None] = {path: entry for path, entry in new.items() if old.get(path) != entry}
+    edits.update({path: None for path in old if path not in new})
+    return edit_tree(repo, old_tree, edits)
 
 
 def publish(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict) -> None:

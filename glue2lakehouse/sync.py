@@ -168,8 +168,8 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
             for path in paths:
                 kinds.setdefault(path, []).append(kind)
 
-    head_tree = repo.tree_files(head) if head else {}
-    base_tree = repo.tree_files(base) if base else {}
+    head_tree = _Lookup(repo, head)
+    base_tree = _Lookup(repo, base)
     edits: dict[str, TreeEntry | None] = {}
     native_restore, native_remove = [], []
     preserved, skipped, change_dicts = [], [], []
@@ -223,9 +223,8 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
     tree = edit_tree(repo, tree, edits)
 
     # The guarantee, checked on the result: every protected region is still there, byte for byte.
-    final = repo.tree_files(tree) if regions else {}
     for path, kept in regions.items():
-        entry = final.get(path)
+        entry = repo.entry_at(tree, path)
         data = repo.read_blob(entry.oid) if entry else b""
         for region in kept:
             if region not in data:
@@ -284,10 +283,44 @@ def _fill(result: SyncResult, snapshot: Snapshot, plan: Plan, native_count: int)
 
 
 def _native_count(repo: GitRepo, commit: str | None) -> int:
+    """Files named native in .gitattributes (found by their patterns, not by walking the whole tree)."""
     patterns = _native_patterns(repo, commit)
     if not patterns or commit is None:
         return 0
-    return sum(1 for path in repo.tree_files(commit) if attributes.is_native(path, patterns))
+    files: set[str] = set()
+    for pattern in patterns:
+        anchored = pattern.lstrip("/")
+        if anchored.endswith("/**"):
+            files.update(repo.files_under(commit, anchored[:-3]))
+        elif "/" in pattern or not any(ch in pattern for ch in "*?["):
+            if repo.entry_at(commit, anchored) is not None:
+                files.add(anchored)
+        else:  # an unanchored glob: the only case that needs every path
+            files.update(p for p in repo.tree_files(commit) if attributes.is_native(p, [pattern]))
+    return len(files)
+
+
+class _Lookup:
+    """Dict-like access to a commit's files by path, without walking the whole tree."""
+
+    def __init__(self, repo: GitRepo, commit: str | None):
+        self.repo = repo
+        self.commit = commit
+        self.cache: dict[str, TreeEntry | None] = {}
+
+    def get(self, path: str) -> TreeEntry | None:
+        if path not in self.cache:
+            self.cache[path] = self.repo.entry_at(self.commit, path)
+        return self.cache[path]
+
+    def __contains__(self, path: str) -> bool:
+        return self.get(path) is not None
+
+    def __getitem__(self, path: str) -> TreeEntry:
+        entry = self.get(path)
+        if entry is None:
+            raise KeyError(path)
+        return entry
 
 
 def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Config, force: bool,

@@ -345,3 +345,12 @@ def test_parallel_transform_gives_the_same_snapshot(tmp_path):
         assert result.files_synced == len(files) >= 16
         trees.append(git(dbx, "rev-parse", "glue-upstream^{tree}"))
     assert trees[0] == trees[1]
+
+
+def test_a_glue_file_that_becomes_a_folder_is_followed(pair):
+    glue, dbx = pair
+    git(glue, "rm", "-q", "lib/util.py")
+    write(glue, "lib/util.py/__init__.py", "def f():\n    return 2\n")
+    commit_all(glue)
+    assert sync(dbx).exit_code == 0
+    assert (dbx / "lib/util.py/__init__.py").read_text().startswith("# SOURCE: GLUE")

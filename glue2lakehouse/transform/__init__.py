@@ -90,6 +90,16 @@ def transform_files(items: Iterable[tuple[str, bytes]], settings: TransformSetti
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
+    from collections import deque
+
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        yield from pool.map(_transform_item, jobs, chunksize=4)
+        # A bounded window of files in flight: memory stays flat however many files there are
+        # (Executor.map would read every file up front).
+        window: deque = deque()
+        for job in jobs:
+            window.append(pool.submit(_transform_item, job))
+            if len(window) >= workers * 8:
+                yield window.popleft().result()
+        while window:
+            yield window.popleft().result()

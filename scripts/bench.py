@@ -10,6 +10,7 @@ Figures (ratios against floors measured in the same process or on the same machi
 3. sync of k changed files vs the git floor (git merge of the identical snapshot commit)
    plus the transform of those k files;
 4. the same sync on a repository 4x larger;
+   (the Databricks side carries native files and protected regions in 1% of its files each)
 5. one merge-driver invocation vs `python -c "import merge3"`;
 6. peak memory of the initial migration.
 
@@ -145,6 +146,28 @@ def _migrate(glue: Path, dbx: Path, workers: int | None) -> tuple[float, float]:
     return seconds, max(own_kb, workers_kb) / 1024  # the largest process of this migration
 
 
+def databricks_work(dbx: Path, names: list[str], seed: int) -> dict:
+    """The Databricks side's own work: native files and protected regions in 1% of the files each."""
+    from glue2lakehouse.gitrepo import GitRepo
+    from glue2lakehouse.workspace import mark_native, protect
+
+    rng = random.Random(seed)
+    repo = GitRepo(dbx)
+    count = max(1, len(names) // 100)
+    natives = []
+    for index in range(count):
+        name = f"databricks/native_{index:04d}.py"
+        (dbx / name).parent.mkdir(parents=True, exist_ok=True)
+        (dbx / name).write_text(f"def feature_{index}(df):\n    return df.limit({index + 1})\n")
+        natives.append(name)
+    _git(dbx, "add", "-A")
+    _git(dbx, "commit", "-q", "-m", "Databricks-only features")
+    mark_native(repo, natives)
+    for name in rng.sample(names, count):
+        protect(repo, name, 3, 4)
+    return {"native_files": len(natives), "protected_regions": count}
+
+
 def sync_figures(glue: Path, dbx: Path, names: list[str], k: int, seed: int) -> dict:
     from glue2lakehouse.config import TransformSettings
     from glue2lakehouse.sync import sync
@@ -203,6 +226,7 @@ def run(sizes: list[int], k: int, seed: int) -> dict:
         every, peak = _migrate(glue, new_dbx(work / "dbx_all"), None)
         results["initial_migration"] = {"files": small, "one_worker_s": one, "all_cores_s": every,
                                         "speedup": one / every, "target": ">= 1.6 on 2 cores"}
+        results["databricks_side"] = databricks_work(work / "dbx_all", names, seed)
         syncs = [sync_figures(glue, work / "dbx_all", names, k, seed + 1)]
         peaks = [peak]
         for size in sizes[1:]:
@@ -210,6 +234,7 @@ def run(sizes: list[int], k: int, seed: int) -> dict:
             big_names = make_glue_repo(big, size, seed)
             _, big_peak = _migrate(big, new_dbx(work / f"dbx_{size}"), None)
             peaks.append(big_peak)
+            databricks_work(work / f"dbx_{size}", big_names, seed)
             syncs.append(sync_figures(big, work / f"dbx_{size}", big_names, k, seed + 1))
         results["sync"] = syncs
         if len(syncs) > 1:

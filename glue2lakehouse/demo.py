@@ -14,11 +14,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-import pygit2
-
 from glue2lakehouse.dual_track import DualTrackManager
 from glue2lakehouse.errors import G2LError
-from glue2lakehouse.gitrepo import GitRepo
+from glue2lakehouse.gitrepo import GitRepo, ensure_identity, init_repository
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "glue_risk_engine"
 
@@ -51,12 +49,7 @@ OPTIMISATION = [
 
 
 def _identity(path: Path) -> None:
-    repo = pygit2.Repository(str(path))
-    try:
-        repo.default_signature
-    except (KeyError, pygit2.GitError):
-        repo.config["user.name"] = "g2l demo"
-        repo.config["user.email"] = "demo@glue2lakehouse.invalid"
+    ensure_identity(path, "g2l demo", "demo@glue2lakehouse.invalid")
 
 
 def _edit(path: Path, old: str, new: str) -> None:
@@ -86,11 +79,11 @@ def run_demo(directory: Path | None, echo=print) -> int:
         echo("=" * 78)
 
     shutil.copytree(FIXTURE, glue_dir)
-    pygit2.init_repository(str(glue_dir), initial_head="main")
+    init_repository(glue_dir)
     _identity(glue_dir)
     glue = GitRepo(glue_dir)
     glue.commit_paths(["."], "Risk engine as deployed on AWS Glue")
-    pygit2.init_repository(str(dbx_dir), initial_head="main")
+    init_repository(dbx_dir)
     _identity(dbx_dir)
     dbx = GitRepo(dbx_dir)
     manager = DualTrackManager(glue_source=glue_dir, databricks_target=dbx_dir)

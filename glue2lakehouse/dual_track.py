@@ -7,7 +7,7 @@ from pathlib import Path
 
 from glue2lakehouse import workspace
 from glue2lakehouse.errors import G2LError
-from glue2lakehouse.gitrepo import GitRepo
+from glue2lakehouse.gitrepo import GitRepo, init_repository
 from glue2lakehouse.report import SyncResult
 from glue2lakehouse.sync import initialize, sync
 
@@ -39,9 +39,7 @@ class DualTrackManager:
             target = self.databricks_target
             if not target.exists() or (target.is_dir() and not any(target.iterdir())):
                 target.mkdir(parents=True, exist_ok=True)
-                import pygit2
-
-                pygit2.init_repository(str(target), initial_head="main")
+                init_repository(target)
             return initialize(target, self.glue_source, catalog=catalog_name)
         except G2LError as error:
             return self._failed("initial_migration", error)

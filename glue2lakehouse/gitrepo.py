@@ -474,6 +474,21 @@ class SourceRepo:
         return self.repo[oid].data
 
 
+def init_repository(path: Path, branch: str = "main") -> None:
+    """A new, empty git repository at ``path``."""
+    pygit2.init_repository(str(path), initial_head=branch)
+
+
+def ensure_identity(path: Path, name: str, email: str) -> None:
+    """Give the repository at ``path`` a committer identity when git has none configured."""
+    repo = pygit2.Repository(str(path))
+    try:
+        repo.default_signature
+    except (KeyError, pygit2.GitError):
+        repo.config["user.name"] = name
+        repo.config["user.email"] = email
+
+
 def worktree_of(path: Path) -> Path | None:
     """The top of the git working tree holding ``path``, or None."""
     found = pygit2.discover_repository(str(path))

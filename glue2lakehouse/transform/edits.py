@@ -66,7 +66,9 @@ class _Collapse(StatementsOnly):
         return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
     def leave_IndentedBlock(self, original, updated):
-        return updated.with_changes(body=_collapse(updated.body, block=True)[0])
+        # Comments above a removed last statement of a block stay, at the block's indentation.
+        body, carried = _collapse(updated.body, block=True)
+        return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
 
 def collapse_removed(module: cst.Module) -> cst.Module:

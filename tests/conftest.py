@@ -23,6 +23,18 @@ def _git_identity(monkeypatch, tmp_path_factory):
     yield
 
 
+_OWN = {".venv", ".git", ".pytest_cache", ".hypothesis", "__pycache__"}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _nothing_written_to_the_repository():
+    """Tests write only in their temporary folders: nothing new may appear at the repository root."""
+    before = {p.name for p in ROOT.iterdir()}
+    yield
+    new = sorted({p.name for p in ROOT.iterdir()} - before - _OWN)
+    assert not new, f"tests wrote {new} into the repository root; write into tmp_path instead"
+
+
 @pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole test run (verification tests reset its catalog per run)."""

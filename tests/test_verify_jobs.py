@@ -34,7 +34,7 @@ MUTANTS = [
     ("studio_catalog_to_catalog", "cast where try_cast is needed", 'F.expr("try_cast(`market_value` AS double)")',
      'F.expr("cast(`market_value` AS double)")', 2),
     ("studio_catalog_to_catalog", "overwrite for an append", '.write.mode("append")', '.write.mode("overwrite")', 1),
-    ("studio_join_filter", "inner join made left", '"inner",', '"left",', 1),
+    ("studio_join_filter", "inner join made left", 'condition, "inner")', 'condition, "left")', 1),
     ("studio_join_filter", "a dropped filter",
      'Filter_node4 = Join_node3.filter((F.col("`principal`") > 250000) & (F.col("`status`") == "ACTIVE"))',
      "Filter_node4 = Join_node3", 1),

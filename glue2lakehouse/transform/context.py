@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 from dataclasses import dataclass, field
@@ -15,8 +16,11 @@ from glue2lakehouse.transform.code import Code, is_primary
 REVIEW_PREFIX = "# G2L-REVIEW: "
 _SIMPLE = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
            cst.List, cst.Tuple, cst.Dict, cst.FormattedString, cst.ConcatenatedString)
-_SAFE_FSTRING_CODE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\[\]()]*$")
 
+
+def _fstring_safe(code: str, quote: str) -> bool:
+    """Whether an expression can stand inside an f-string's braces (on every Python from 3.10)."""
+    return not any(c in code for c in (quote, "\\", "\n", "\r", "#", "{", "}", "!", ":")) and code.strip() == code
 
 @dataclass
 class Args:
@@ -125,9 +129,13 @@ class Context:
         self.indent = 0                                  # its column
         self.pending_reviews: list[str] = []             # review comments for that statement
         self.pre_statements: list[str] = []              # code to insert before that statement
+        self.post_statements: list[str] = []             # ... and after it
+        self.tree = None                                 # the whole file (Python's ast)
+        self._reads: set[str] | None = None
         self.literals: dict[str, object] = {}            # module-level NAME = <literal>, assigned once
         self.touched = False                             # a rule rewrote part of the current statement
         self.sites: list[tuple[str, bool]] = []          # Glue call sites: (shape, converted without a flag)
+        self.helpers: dict[str, None] = {}               # run-time helpers the converted code calls, in order
 
     # ---- code generation
     def code(self, node: cst.CSTNode) -> str:
@@ -175,11 +183,26 @@ class Context:
                 pieces.append((None, code))
         if all(code is None for _, code in pieces):
             return py(".".join(text for text, _ in pieces))
-        if all(code is None or _SAFE_FSTRING_CODE.match(code) for _, code in pieces):
-            return 'f"' + ".".join(
-                text.replace("{", "{{").replace("}", "}}") if code is None else "{" + code + "}"
-                for text, code in pieces) + '"'
-        return ' + "." + '.join(py(text) if code is None else f"str({code})" for text, code in pieces)
+        codes = [code for _, code in pieces if code is not None]
+        texts = [text for text, code in pieces if code is None]
+        for quote in ('"', "'"):  # an f-string, in a quote the expressions and names do not use
+            if all(_fstring_safe(code, quote) for code in codes) and not any(quote in t or "\\" in t for t in texts):
+                return "f" + quote + ".".join(
+                    text.replace("{", "{{").replace("}", "}}") if code is None else "{" + code + "}"
+                    for text, code in pieces) + quote
+        return '".".join([' + ", ".join(py(text) if code is None else f"str({code})" for text, code in pieces) + "])"
+
+    def reads(self, name: str) -> bool:
+        """Whether any code in the file reads ``name``."""
+        if self._reads is None:
+            self._reads = {node.id for node in ast.walk(self.tree)
+                           if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} if self.tree else set()
+        return name in self._reads
+
+    def helper(self, name: str) -> str:
+        """The name of a run-time helper (``runtime.py``) the converted code calls; it goes into the file."""
+        self.helpers[name] = None
+        return name
 
     # ---- findings and review comments
     def flag(self, rule: str, message: str) -> None:

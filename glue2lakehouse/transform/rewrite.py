@@ -30,6 +30,8 @@ from glue2lakehouse.transform.code import Code, code_statement
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal
 from glue2lakehouse.transform.edits import collapse_removed, has_placeholder, placeholder
+from glue2lakehouse.transform.helpers import NEEDS as HELPER_NEEDS
+from glue2lakehouse.transform.helpers import source as helper_source
 from glue2lakehouse.transform.imports import NEEDED, bound_names, tidy
 from glue2lakehouse.transform.layout import fluent
 from glue2lakehouse.transform.rules import REGISTRY
@@ -111,6 +113,7 @@ class GlueRewriter(FastTransformer):
         self._stack: list[tuple] = []
         self._indents: list[int] = []
         self._statement_calls: set[int] = set()  # calls that are a whole statement's value
+        self._writes: dict[int, str] = {}        # converted writes: the code of the frame they wrote
         self._relevant: list[bool] | None = None  # per statement of the group (walk.statement order)
         self._lines: list[int] = []
         self._next = 0
@@ -161,9 +164,10 @@ class GlueRewriter(FastTransformer):
             skip = self._skip(node, kind)
             self._parent_line = node
             ctx = self.ctx
-            self._stack.append((ctx.statement, ctx.indent, ctx.pending_reviews, ctx.pre_statements, ctx.touched))
+            self._stack.append((ctx.statement, ctx.indent, ctx.pending_reviews, ctx.pre_statements,
+                                ctx.post_statements, ctx.touched))
             ctx.statement, ctx.indent = node, sum(self._indents)
-            ctx.pending_reviews, ctx.pre_statements, ctx.touched = [], [], False
+            ctx.pending_reviews, ctx.pre_statements, ctx.post_statements, ctx.touched = [], [], [], False
             if skip:
                 return False
             if kind is cst.SimpleStatementLine and len(node.body) == 1:
@@ -188,17 +192,17 @@ class GlueRewriter(FastTransformer):
         if kind is cst.SimpleStatementLine or kind in COMPOUND:
             if kind is cst.FunctionDef:
                 self.ctx.function_params.pop()
-            reviews, pre = self.ctx.pending_reviews, self.ctx.pre_statements
+            reviews, pre, post = self.ctx.pending_reviews, self.ctx.pre_statements, self.ctx.post_statements
             (self.ctx.statement, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
-             self.ctx.touched) = self._stack.pop()
+             self.ctx.post_statements, self.ctx.touched) = self._stack.pop()
             if reviews and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 result = _with_reviews(result, reviews)
-            if pre and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            if (pre or post) and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 statements = [code_statement(code) for code in pre]
-                if result.leading_lines:
+                if statements and result.leading_lines:
                     statements[0] = statements[0].with_changes(leading_lines=result.leading_lines)
                     result = result.with_changes(leading_lines=[])
-                return cst.FlattenSentinel([*statements, result])
+                return cst.FlattenSentinel([*statements, result, *(code_statement(code) for code in post)])
         return result
 
     # ---- calls
@@ -217,6 +221,10 @@ class GlueRewriter(FastTransformer):
         if handler is None:
             return updated
         result = handler(self.ctx, original, updated)
+        if shape.startswith("write_dynamic_frame.") and result is not None and result is not updated:
+            frame = bind(updated, ("frame",)).get("frame")
+            if frame is not None:
+                self._writes[id(original)] = self.ctx.code(frame)
         if shape in ("spark.sql", "spark.table", "writer.saveAsTable", "writer.insertInto", "logger.warn"):
             # Spark and logging calls: rewritten where needed, but not Glue call sites
             if result is None:
@@ -294,6 +302,7 @@ class GlueRewriter(FastTransformer):
         if len(original.body) != 1:
             return updated
         result = self._statement(original, updated)
+        result = self._write_statement(original, result)
         if self.ctx.touched and isinstance(result, cst.SimpleStatementLine) and len(result.body) == 1:
             small = result.body[0]
             if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, (cst.Call, Code)):
@@ -301,6 +310,20 @@ class GlueRewriter(FastTransformer):
                 laid_out = fluent(self.ctx.code(small.value), self.ctx.indent, prefix)
                 if laid_out is not None:
                     result = result.with_changes(body=[small.with_changes(value=self.ctx.parse(laid_out))])
+        return result
+
+    def _write_statement(self, original: cst.SimpleStatementLine, result):
+        """``x = glue.write_dynamic_frame...`` -> the write as a statement (a DataFrame write returns None);
+        ``x`` stays bound to the frame Glue returned, the frame written, only where later code uses it."""
+        statement = original.body[0]
+        target = single_target(statement) if isinstance(statement, cst.Assign) else None
+        frame = self._writes.get(id(statement.value)) if target else None
+        if frame is None or not isinstance(result, cst.SimpleStatementLine) or len(result.body) != 1 \
+                or not isinstance(result.body[0], cst.Assign):
+            return result
+        result = result.with_changes(body=[cst.Expr(result.body[0].value)])
+        if target != frame and self.ctx.reads(target):
+            self.ctx.post_statements.append(f"{target} = {frame}\n")
         return result
 
     def _statement(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
@@ -335,11 +358,7 @@ class GlueRewriter(FastTransformer):
         self.ctx.touched = True
         if ctx.settings.args_style == "widgets":
             return ctx.parse(f"{{_name.replace(\"-\", \"_\"): dbutils.widgets.get(_name) for _name in {names}}}")
-        ctx.imports.add("argparse")
-        argv = ctx.receiver(args.get("args"))
-        return ctx.parse(
-            "vars((lambda _p, _names: ([_p.add_argument(\"--\" + _n, required=True) for _n in _names], "
-            f"_p.parse_known_args({argv}[1:])[0])[1])(argparse.ArgumentParser(allow_abbrev=False), {names}))")
+        return ctx.parse(f"{ctx.helper('glue_resolved_options')}({ctx.code(args.get('args'))}, {names})")
 
     def _resolved_options(self, original, updated):
         ctx = self.ctx
@@ -412,6 +431,7 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     lines = split_lines(text)
     ctx = Context(roles, settings, path)
     ctx.literals = _module_literals(tree)
+    ctx.tree = tree
     newline, indent = _newline(text), _indent(text)
     modules = _parse_groups(parts, chosen, path, newline, indent)
     originals = dict(modules)
@@ -456,9 +476,13 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     for i, part in enumerate(parts):
         if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in part.nodes):
             bound |= bound_names(modules[i]) if i in modules else _bound(part.nodes)
-    missing = [name for name in NEEDED if name not in bound and counts.used(name)]
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    helpers = [name for name in ctx.helpers if name not in defined]  # a file that defines one keeps its own
+    needs = {need for name in helpers for need in HELPER_NEEDS[name]}
+    missing = [name for name in NEEDED if name not in bound and (name in needs or counts.used(name))]
     assembly = Assembly(text, parts, tail, outputs, removed)
-    assembly.add_imports(missing, [f"spark = {SPARK_BUILDER}"] if plan.add_spark else [])
+    assembly.add_imports(missing, [f"spark = {SPARK_BUILDER}"] if plan.add_spark else [],
+                         [helper_source(name) for name in helpers])
     findings = sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
     return assembly.text(), findings, ctx.sites
 

@@ -133,8 +133,9 @@ class Assembly:
     def kept_imports(self, block: list[int]) -> list[int]:
         return [i for i in block if i not in self.removed]
 
-    def add_imports(self, names: list[str], after_imports: list[str]) -> None:
-        """Insert the imports for ``names`` into the first import block and ``after_imports`` lines below it."""
+    def add_imports(self, names: list[str], after_imports: list[str], definitions: list[str] = ()) -> None:
+        """Insert the imports for ``names`` into the first import block, ``after_imports`` lines below it,
+        then ``definitions`` (function definitions, each standing apart)."""
         nl = self.newline
         top, block = first_import_block(self.parts)
         kept = [i for i in block if i not in self.removed]
@@ -163,11 +164,15 @@ class Assembly:
                     put(before, kept[0], lines[kind] + gap)
             if after_imports:
                 put(after, kept[-1], nl + "".join(line + nl for line in after_imports))
+            if definitions:
+                put(after, kept[-1], _definitions(definitions, nl))
         else:  # no import left (or none at all): the new ones open the code, a blank line below them
             at = block[0] if block else top
             text = lines[STDLIB] + (nl if lines[STDLIB] and lines[THIRD_PARTY] else "") + lines[THIRD_PARTY]
             if after_imports:
                 text += (nl if text else "") + "".join(line + nl for line in after_imports)
+            if definitions:
+                text += _definitions(definitions, nl)[len(nl) if not text else 0:]
             following = next((code for code in self.outputs[at + 1:] if code), self.tail)
             if text and at in self.removed and following[:1] in ("\n", "\r"):
                 put(before, at, text)   # the code below already starts with a blank line
@@ -194,6 +199,11 @@ class Assembly:
                     continue
             out.append(code)
         return "".join(out) + self.tail
+
+
+def _definitions(definitions: list[str], nl: str) -> str:
+    """Function definitions with two blank lines above each, and one more below the last."""
+    return "".join(nl + nl + re.sub(r"\r\n|\r|\n", nl, code) for code in definitions) + nl
 
 
 def _ensure_newline(code: str, nl: str) -> str:

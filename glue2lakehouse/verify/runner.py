@@ -301,6 +301,8 @@ def new_session(master: str | None = None, remote: str | None = None):
     warehouse = tempfile.mkdtemp(prefix="g2l-warehouse-")
     builder = SparkSession.builder.appName("g2l-verify")
     builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
+    if remote and remote.startswith("local"):  # a Connect server started here: its tables go to a scratch folder
+        builder = builder.config("spark.sql.warehouse.dir", warehouse)
     if not remote:
         builder = (builder.config("spark.ui.enabled", "false")
                    .config("spark.sql.warehouse.dir", warehouse)

@@ -11,7 +11,6 @@ UDF that reproduces the dropping rule, and is flagged for review.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import libcst as cst
@@ -183,16 +182,6 @@ def translate(ctx: Context, function: cst.BaseExpression) -> str | None:
 
 
 def fallback(ctx: Context, function: cst.BaseExpression, frame_code: str) -> str:
-    """Keep the Python function as a UDF that drops records the way Glue does; adds the helper def."""
-    code = ctx.code(function)
-    name = "_g2l_keep_" + hashlib.sha256(code.encode()).hexdigest()[:8]
-    ctx.pre_statements.append(
-        f"def {name}(row, _f={code}):\n"
-        f"    try:\n"
-        f"        return bool(_f(row.asDict(recursive=True)))\n"
-        f"    except (KeyError, ValueError, TypeError):  # Glue drops records whose filter raises these\n"
-        f"        return False\n"
-    )
+    """Keep the Python function, through the helper that drops records the way Glue does."""
     ctx.flag("filter", "filter function kept as a Python UDF (slow): rewrite it as a Column expression")
-    return (f"{frame_code}.filter(F.udf({name}, \"boolean\")"
-            f"(F.struct(*[F.col(\"`\" + c + \"`\") for c in {frame_code}.columns])))")
+    return f"{ctx.helper('glue_filter')}({frame_code}, {ctx.code(function)})"

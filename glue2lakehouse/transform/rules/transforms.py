@@ -88,19 +88,20 @@ def apply_mapping(ctx: Context, original: cst.Call, updated: cst.Call, method: b
         mappings = literal(node)
     except ValueError:
         mappings = None
-    comprehension = (f"{frame}.select(*[F.expr(f\"try_cast({{'.'.join('`' + p + '`' for p in s.split('.'))}} AS {{t}})\")"
-                     f".alias(n) for s, _, n, t in {ctx.code(node)}])")
+    def at_run_time() -> str:  # mappings known only when the job runs: the helper applies them
+        return f"{ctx.helper('glue_apply_mapping')}({ctx.code(args.get('frame'))}, {ctx.code(node)})"
+
     if mappings is None and isinstance(node, cst.Name) and node.value in ctx.literals:
         constant = ctx.literals[node.value]
         if _flat(constant):  # the comprehension over the constant is exact: keep the name, keep edits local
-            return ctx.parse(comprehension)
+            return ctx.parse(at_run_time())
         items = _mapping_items(ctx, constant)
         if items is not None:  # nested targets or special names: spelled out (an edit of the constant shows here too)
             return ctx.parse(f"{frame}.select({_lines(ctx, items)})")
     if mappings is None:
         ctx.flag("apply-mapping", "mappings not known when converting: dotted targets are not built into structs "
                                   "and backticked names are not unquoted; check the mappings")
-        return ctx.parse(comprehension)
+        return ctx.parse(at_run_time())
     items = _mapping_items(ctx, mappings)
     if items is None:
         ctx.flag("apply-mapping", "mappings that are not (source, type, target, type) strings: convert by hand")
@@ -215,16 +216,7 @@ def drop_null_fields(ctx: Context, original: cst.Call, updated: cst.Call, method
     if args.star or "frame" not in args or args.unknown({"frame"} | COMMON):
         ctx.flag("drop-null-fields", "DropNullFields with unusual arguments: convert by hand")
         return None
-    ctx.imports.add("F")
-    frame = args.get("frame")
-    body = ("{f}.drop(*[\n"
-            "    c for c, n in {f}.select([F.count(F.col(\"`\" + c + \"`\")).alias(c) for c in {f}.columns])"
-            ".first().asDict().items()\n"
-            "    if n == 0\n"
-            "])")
-    if isinstance(frame, cst.Name):
-        return ctx.parse(body.format(f=frame.value))
-    return ctx.parse(f"(lambda _frame: {body.format(f='_frame')})({ctx.code(frame)})")
+    return ctx.parse(f"{ctx.helper('glue_drop_null_fields')}({ctx.code(args.get('frame'))})")
 
 
 # ---------------------------------------------------------------- Join
@@ -258,18 +250,10 @@ def join(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = Fal
     if keys1 is None or keys2 is None or len(keys1) != len(keys2):
         ctx.flag("join", "Join keys not known when converting, or nested: convert by hand to an inner equi-join")
         return None
-    ctx.imports.add("F")
-    # Glue keeps both key columns and prefixes frame2's columns that frame1 also has with a dot;
-    # after that renaming every name is unique, so the condition can name columns plainly.
-    conditions = ", ".join(
-        f"F.col({py(sql_ref([k1]))}) == F.col({py(sql_ref(['.' + k2]))} if {py(k2)} in _l.columns else {py(sql_ref([k2]))})"
-        for k1, k2 in zip(keys1, keys2))
-    code = ("(lambda _l, _r: _l.join(\n"
-            "    _r.toDF(*[\".\" + c if c in _l.columns else c for c in _r.columns]),\n"
-            f"    [{conditions}],\n"
-            "    \"inner\",\n"
-            f"))({ctx.code(args.get('frame1'))}, {ctx.code(args.get('frame2'))})")
-    return ctx.parse(code)
+    # Glue keeps both key columns and prefixes frame2's columns that frame1 also has with a dot:
+    # which columns clash is known only at run time, so a helper does it.
+    return ctx.parse(f"{ctx.helper('glue_join')}({ctx.code(args.get('frame1'))}, {ctx.code(args.get('frame2'))}, "
+                     f"{py(keys1)}, {py(keys2)})")
 
 
 # ---------------------------------------------------------------- Filter
@@ -286,9 +270,7 @@ def filter_(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = 
     frame_node = args.get("frame")
     if condition is not None:
         return ctx.parse(f"{ctx.receiver(frame_node)}.filter({condition})")
-    if isinstance(frame_node, cst.Name):
-        return ctx.parse(filters.fallback(ctx, function, frame_node.value))
-    return ctx.parse(f"(lambda _frame: {filters.fallback(ctx, function, '_frame')})({ctx.code(frame_node)})")
+    return ctx.parse(filters.fallback(ctx, function, ctx.code(frame_node)))
 
 
 # ---------------------------------------------------------------- kept and flagged

@@ -1,0 +1,29 @@
+"""The run-time helpers (``runtime.py``) as text for the jobs that call them, and what each needs imported."""
+
+from __future__ import annotations
+
+import ast
+from functools import lru_cache
+from pathlib import Path
+
+# What each helper needs imported in the job (names of ``imports.NEEDED``).
+NEEDS = {
+    "glue_join": ("F",),
+    "glue_drop_null_fields": ("F",),
+    "glue_filter": ("F",),
+    "glue_resolved_options": ("argparse",),
+    "glue_apply_mapping": ("F",),
+}
+
+
+@lru_cache(maxsize=None)
+def _definitions() -> dict[str, str]:
+    text = (Path(__file__).parent / "runtime.py").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    return {node.name: "".join(lines[node.lineno - 1:node.end_lineno])
+            for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)}
+
+
+def source(name: str) -> str:
+    """The text of one helper, as it goes into a job."""
+    return _definitions()[name]

@@ -1,0 +1,60 @@
+"""Run-time helpers: what a converted job calls where Glue's behaviour needs logic at run time.
+
+A Join whose clashing column names are only known at run time, DropNullFields, a Filter
+kept as a Python function, getResolvedOptions inside an expression, ApplyMapping with
+mappings built at run time: each is one small function here, named after the Glue
+behaviour it keeps. The transformer copies the helpers a job uses into the job, once,
+below its imports (a file that already defines one keeps its own), so a converted job
+runs on its own and reads as plain PySpark.
+
+This module is also importable (tests run the helpers on local Spark); the transformer
+only reads its text (``helpers.py``). Each helper uses nothing but ``F``
+(``pyspark.sql.functions``) and ``argparse``, which the conversion imports where used.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from pyspark.sql import functions as F
+
+def glue_join(frame1, frame2, keys1, keys2):
+    """Glue's Join: an inner equi-join keeping both key columns; frame2's columns that frame1 also has get a "." prefix."""
+    right = frame2.toDF(*["." + c if c in frame1.columns else c for c in frame2.columns])
+    condition = [F.col("`" + k1 + "`") == F.col("`." + k2 + "`" if k2 in frame1.columns else "`" + k2 + "`")
+                 for k1, k2 in zip(keys1, keys2)]
+    return frame1.join(right, condition, "inner")
+
+
+def glue_drop_null_fields(frame):
+    """Glue's DropNullFields: drop the columns that are null in every row."""
+    counts = frame.select([F.count(F.col("`" + c + "`")).alias(c) for c in frame.columns]).first().asDict()
+    return frame.drop(*[c for c, n in counts.items() if n == 0])
+
+
+def glue_filter(frame, function):
+    """Glue's Filter with a Python function: keep the rows it returns true for, drop those it raises on."""
+    def keep(row):
+        try:
+            return bool(function(row.asDict(recursive=True)))
+        except (KeyError, ValueError, TypeError):  # Glue drops records whose filter raises these
+            return False
+
+    return frame.filter(F.udf(keep, "boolean")(F.struct(*[F.col("`" + c + "`") for c in frame.columns])))
+
+
+def glue_resolved_options(argv, names):
+    """Glue's getResolvedOptions: each name a required --NAME option, every other option ignored."""
+    parser = argparse.ArgumentParser(allow_abbrev=False)
+    for name in names:
+        parser.add_argument("--" + name, required=True)
+    return vars(parser.parse_known_args(argv[1:])[0])
+
+
+def glue_apply_mapping(frame, mappings):
+    """Glue's ApplyMapping: the mapped columns only, in order, each cast with try_cast (null where it fails)."""
+    return frame.select(*[
+        F.expr("try_cast({} AS {})".format(".".join("`" + p + "`" for p in source.split(".")), target_type))
+        .alias(target)
+        for source, _source_type, target, target_type in mappings
+    ])

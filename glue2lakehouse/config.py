@@ -54,6 +54,7 @@ class TransformSettings:
     paths: dict = field(default_factory=dict)       # S3 prefix -> /Volumes/... or external-location prefix
     args_style: str = "argparse"                    # or "widgets" (dbutils.widgets)
     s3_writes: str = "keep"                         # or "delta": S3 writes become Delta
+    bookmarks: dict = field(default_factory=dict)   # script path -> its job's --job-bookmark-option (from definitions)
 
     def schema(self, database: str) -> str:
         return self.schemas.get(database, database)
@@ -70,6 +71,8 @@ class TransformSettings:
     def fingerprint(self) -> str:
         """A short hash of everything that decides the transformer's output."""
         document = {"transform_version": TRANSFORM_VERSION, **asdict(self)}
+        if not self.bookmarks:
+            del document["bookmarks"]   # no job definitions known: the same fingerprint as before they existed
         digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         return digest[:16]
 

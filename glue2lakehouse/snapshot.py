@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
+from glue2lakehouse.estate import ESTATE_RULES, convert_estate
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.transform import Finding, transform_files
@@ -135,7 +136,11 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     source = read_source(repo, glue_path, config.glue_ref)
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
-    fingerprint = config.transform.fingerprint()
+    # The estate (job definitions, DDL) is converted whole each time: its outputs depend on several files.
+    estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
+                            lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate)
+    settings = replace(config.transform, bookmarks=estate.bookmarks)
+    fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint
     prev_source = info.get("G2L-Source")
     prev_source_files = repo.tree_files(prev_source) if prev_source and repo.has_object(prev_source) else {}
@@ -152,13 +157,14 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         old = prev_source_files.get(path)
         if reuse and old is not None and old.oid == entry.oid and path in prev_out:
             out[path] = prev_out[path]
-            findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, []))
+            findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, [])
+                            if not f["rule"].startswith(ESTATE_RULES))
         else:
             todo.append((path, entry))
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
-    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), config.transform,
+    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), settings,
                               len(files), workers)
     for index, ((path, entry), result) in enumerate(zip(files, results)):
         out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
@@ -166,6 +172,11 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         transformed += 1
         if progress:
             progress(index + 1, len(files))
+    for path, data in sorted(estate.replaced.items()):
+        out[path] = TreeEntry(repo.write_blob(data), source.files[path].mode)
+    for path, data in sorted(estate.files.items()):
+        out[path] = TreeEntry(repo.write_blob(data), 0o100644)
+    findings.extend(estate.findings())
 
     tree = _tree_from(repo, repo.commit_tree(previous) if previous else None, prev_out, out)
     source_tree = _tree_from(repo, repo.commit_tree(prev_source) if prev_source_files else None, prev_source_files,

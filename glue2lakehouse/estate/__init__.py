@@ -22,6 +22,10 @@ from glue2lakehouse.config import EstateSettings, TransformSettings
 from glue2lakehouse.estate.model import Estate, Issue
 
 
+# Finding rules of the estate converter (every one starts with one of these).
+ESTATE_RULES = ("estate-", "ddl-")
+
+
 @dataclass
 class EstateResult:
     files: dict[str, bytes] = field(default_factory=dict)        # new files (bundle resources)

@@ -487,3 +487,18 @@ def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform
         output.files[VARIABLES_FILE] = HEADER + yamlout.dump({"variables": variables})
     output.issues = builder.issues + output.issues
     return output
+
+
+BUNDLE_FILE = "databricks.yml"
+
+
+def bundle_root(name: str) -> str:
+    """The databricks.yml that ``g2l init`` writes when the repository has none (the Databricks team's afterwards)."""
+    return ("# The Databricks Asset Bundle of this repository, written once by g2l init; it is yours: glue2lakehouse\n"
+            "# never changes it. The jobs converted from Glue are in resources/*.job.yml (merged at every sync).\n"
+            + yamlout.dump({
+                "bundle": {"name": identifier(name)},
+                "include": [f"{RESOURCES}/*.yml"],
+                "targets": {"dev": {"mode": "development", "default": True},
+                            "prod": {"mode": "production"}},
+            }))

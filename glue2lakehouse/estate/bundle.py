@@ -81,6 +81,8 @@ RUN_IF = {("AND", "SUCCEEDED"): "ALL_SUCCESS", ("ANY", "SUCCEEDED"): "AT_LEAST_O
           ("AND", "STOPPED"): "ALL_FAILED", ("ANY", "STOPPED"): "AT_LEAST_ONE_FAILED"}
 # Job fields reported with what to do (no bundle field carries them).
 REPORTED_FIELDS = {
+    "DefaultArguments": "an expression only known when it is deployed: write the task parameters by hand",
+    "NonOverridableArguments": "an expression only known when it is deployed: write the task parameters by hand",
     "Role": "runs as the job owner or run_as; grant it the Unity Catalog privileges the role had",
     "SecurityConfiguration": "encryption is set on the storage (external locations), not per job",
     "NotificationProperty": "set email_notifications / webhook_notifications on the job",
@@ -187,10 +189,27 @@ class _Builder:
         members: dict[str, list[str]] = {}
         for name in sorted(self.estate.jobs):
             members.setdefault(find(name), []).append(name)
+        dependent = {a for t in self.estate.triggers.values() if t.type == "CONDITIONAL" and t.conditions
+                     for a in t.actions}
         out = []
-        for root, names in sorted(members.items()):
+        for _, names in sorted(members.items()):
             workflow = next((w for w, jobs in sorted(workflow_jobs.items()) if set(jobs) & set(names)), None)
-            out.append((workflow or root, names, workflow))
+            roots = [n for n in names if n not in dependent] or names
+            out.append((workflow or roots[0], self.ordered(names), workflow))
+        return out
+
+    def ordered(self, names: list[str]) -> list[str]:
+        """Jobs in run order (a job after the jobs it waits for), ties by name."""
+        waits: dict[str, set[str]] = {n: set() for n in names}
+        for trigger in self.estate.triggers.values():
+            if trigger.type == "CONDITIONAL":
+                for action in trigger.actions:
+                    if action in waits:
+                        waits[action] |= {c.job for c in trigger.conditions if c.job in waits and c.job != action}
+        out: list[str] = []
+        while len(out) < len(names):
+            ready = sorted(n for n in names if n not in out and waits[n] <= set(out))
+            out.append(ready[0] if ready else sorted(n for n in names if n not in out)[0])   # a cycle: by name
         return out
 
     # ---- one task
@@ -367,8 +386,15 @@ class _Builder:
         overrides: dict[str, dict] = {}
         schedules = []
         for trigger in triggers:
+            for name, arguments in sorted(trigger.arguments.items()):
+                if name in names and trigger.type in ("SCHEDULED", "CONDITIONAL"):
+                    overrides.setdefault(name, {}).update(arguments)
+                    self.issue(trigger, "estate-trigger", f"trigger {trigger.name!r} passes {', '.join(sorted(arguments))} "
+                                                          f"to {name!r}: used as the task's parameters (runs started "
+                                                          "by hand take the same values now)")
             if trigger.type == "CONDITIONAL":
                 states = {c.state for c in trigger.conditions if c.job}
+                logical = trigger.logical if len([c for c in trigger.conditions if c.job]) > 1 else "AND"
                 for condition in trigger.conditions:
                     if condition.crawler:
                         self.issue(trigger, "estate-crawler", f"trigger {trigger.name!r} waits for crawler "
@@ -378,7 +404,7 @@ class _Builder:
                     for condition in trigger.conditions:
                         if condition.job and condition.job in names:
                             deps.setdefault(action, []).append((condition.job, condition.state))
-                    rule = RUN_IF.get((trigger.logical, next(iter(states)))) if len(states) == 1 else None
+                    rule = RUN_IF.get((logical, next(iter(states)))) if len(states) == 1 else None
                     if rule is None and states:
                         rule = "ALL_DONE"
                         self.issue(trigger, "estate-trigger", f"trigger {trigger.name!r} mixes states "

@@ -39,9 +39,11 @@ def kind_of(path: str, data: bytes) -> str | None:
         try:
             from glue2lakehouse.estate.readers.api_json import looks_like
 
-            return "api" if looks_like(json.loads(data.decode("utf-8"))) else None
+            return "api" if looks_like(json.loads(data.decode("utf-8-sig"))) else None
         except (ValueError, UnicodeDecodeError):
-            return None
+            # Shaped like a Glue API document but not valid JSON: read it, so the reader reports it.
+            return "api" if lower.endswith(".json") and (b'"Command"' in data or b'"Triggers"' in data
+                                                         or b'"Jobs"' in data or b'"Job"' in data) else None
     return None
 
 

@@ -64,6 +64,7 @@ class GlueTrigger:
     logical: str = "AND"                        # AND / ANY over the conditions
     conditions: list[Condition] = field(default_factory=list)
     enabled: bool = True                        # StartOnCreation / State ACTIVATED
+    arguments: dict[str, dict[str, str]] = field(default_factory=dict)   # job -> Arguments the action passes
 
 
 @dataclass

@@ -34,7 +34,13 @@ def _str(value) -> str:
     return str(value)
 
 
+def _arguments(value) -> dict[str, str]:
+    return {_str(k): _str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
 def job_from_api(data: dict, path: str, line: int, name: str | None = None) -> GlueJob:
+    if not isinstance(data, dict):
+        data = {}
     command = data.get("Command") or {}
     if not isinstance(command, dict):
         command = {}
@@ -49,8 +55,8 @@ def job_from_api(data: dict, path: str, line: int, name: str | None = None) -> G
         line=line,
         script_location=_str(command["ScriptLocation"]) if command.get("ScriptLocation") is not None else None,
         command=_str(command.get("Name") or "glueetl"),
-        default_arguments={_str(k): _str(v) for k, v in (data.get("DefaultArguments") or {}).items()},
-        non_overridable_arguments={_str(k): _str(v) for k, v in (data.get("NonOverridableArguments") or {}).items()},
+        default_arguments=_arguments(data.get("DefaultArguments")),
+        non_overridable_arguments=_arguments(data.get("NonOverridableArguments")),
         worker_type=_str(data["WorkerType"]) if data.get("WorkerType") is not None else None,
         number_of_workers=as_int(data.get("NumberOfWorkers")),
         max_capacity=as_float(capacity),
@@ -61,6 +67,9 @@ def job_from_api(data: dict, path: str, line: int, name: str | None = None) -> G
         connections=[_str(c) for c in connections] if isinstance(connections, list) else [],
         description=_str(data["Description"]) if data.get("Description") else None,
     )
+    for key in ("DefaultArguments", "NonOverridableArguments"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            job.other[key] = f"{data[key]} (not a map the definition spells out)"
     if isinstance(data.get("Tags"), dict):
         job.other["Tags"] = {_str(k): _str(v) for k, v in data["Tags"].items()}
     for key, value in data.items():
@@ -80,6 +89,9 @@ def trigger_from_api(data: dict, path: str, line: int, name: str | None = None) 
         if isinstance(action, dict):
             if action.get("JobName"):
                 trigger.actions.append(_str(action["JobName"]))
+                if isinstance(action.get("Arguments"), dict) and action["Arguments"]:
+                    trigger.arguments[_str(action["JobName"])] = {_str(k): _str(v)
+                                                                  for k, v in action["Arguments"].items()}
             if action.get("CrawlerName"):
                 trigger.crawler_actions.append(_str(action["CrawlerName"]))
     predicate = data.get("Predicate") or {}

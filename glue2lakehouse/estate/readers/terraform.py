@@ -97,11 +97,45 @@ class _Module:
                     attribute = "name"
                 if attribute in body and not isinstance(body[attribute], (list, dict)):
                     return self.value(body[attribute])
+        match = re.fullmatch(r"merge\((.*)\)", expression, re.DOTALL)
+        if match:
+            merged = self.merge(match.group(1))
+            if merged is not None:
+                return merged
         if re.fullmatch(r'-?\d+(\.\d+)?', expression):
             return expression
         if expression in ("true", "false"):
             return expression
         return self.unresolved(expression)
+
+    def number(self, value: str, key: str):
+        """A number argument given as var.x: the variable's default (a job cluster needs a number), reported."""
+        match = re.fullmatch(r"\$\{var\.([A-Za-z_][\w-]*)\}", value.strip())
+        if match and self.variables.get(match.group(1)) is not None:
+            default = self.value(self.variables[match.group(1)])
+            self.estate.issues.append(Issue(self.path, self.line, "estate-variable",
+                                            f"{key} = var.{match.group(1)}: its default {default} is used"))
+            return default
+        return value
+
+    def merge(self, arguments: str) -> dict | None:
+        """merge(a, b, ...) of maps the module spells out (locals, literal maps); None when one is not."""
+        import hcl2
+
+        out: dict = {}
+        for part in _split_arguments(arguments):
+            part = part.strip()
+            if part.startswith("{"):
+                try:
+                    value = self.value(hcl2.loads(f"g2l_value = {part}\n").get("g2l_value"))
+                except Exception:  # noqa: BLE001 - lark's errors: not a literal map
+                    return None
+            else:
+                value = self.expression(part)
+            if not isinstance(value, dict):
+                return None
+            out.update(value)
+        return out
 
     def value(self, value):
         if isinstance(value, bool):
@@ -130,6 +164,26 @@ class _Module:
         return text
 
 
+def _split_arguments(text: str) -> list[str]:
+    """Top-level comma-separated arguments of a call (commas inside brackets or strings do not split)."""
+    parts, depth, quoted, current = [], 0, False, ""
+    for index, char in enumerate(text):
+        if char == '"' and (index == 0 or text[index - 1] != "\\"):
+            quoted = not quoted
+        elif not quoted and char in "([{":
+            depth += 1
+        elif not quoted and char in ")]}":
+            depth -= 1
+        elif not quoted and depth == 0 and char == ",":
+            parts.append(current)
+            current = ""
+            continue
+        current += char
+    if current.strip():
+        parts.append(current)
+    return parts
+
+
 def _unescape(text: str) -> str:
     return (text.replace('\\"', '"').replace("\\n", "\n").replace("\\t", "\t").replace("\\\\", "\\")
             .replace("$${", "${"))
@@ -145,11 +199,16 @@ JOB_ARGUMENTS = {"name": "Name", "description": "Description", "default_argument
                  "job_run_queuing_enabled": "JobRunQueuingEnabled", "tags_all": "TagsAll"}
 
 
+NUMBERS = {"number_of_workers", "max_retries", "timeout", "max_capacity"}
+
+
 def _job(body: dict, module: _Module) -> dict:
     data = {}
     for key, value in body.items():
         if key == "__is_block__":
             continue
+        if key in NUMBERS and isinstance(value, str):
+            value = module.number(value, key)
         if key == "command":
             command = (_blocks(value) or [{}])[0]
             data["Command"] = {"Name": command.get("name", "glueetl"), "ScriptLocation": command.get("script_location"),
@@ -169,7 +228,7 @@ def _trigger(body: dict) -> dict:
     data = {"Name": body.get("name"), "Type": body.get("type"), "Schedule": body.get("schedule"),
             "WorkflowName": body.get("workflow_name"),
             "StartOnCreation": body.get("start_on_creation", body.get("enabled", True)),
-            "Actions": [{"JobName": a.get("job_name"), "CrawlerName": a.get("crawler_name")}
+            "Actions": [{"JobName": a.get("job_name"), "CrawlerName": a.get("crawler_name"), "Arguments": a.get("arguments")}
                         for a in _blocks(body.get("actions"))]}
     predicate = (_blocks(body.get("predicate")) or [None])[0]
     if predicate:

@@ -68,8 +68,11 @@ def test_init_writes_the_bundle_and_its_root(estate):
     # The bookmark rule knows the jobs: data_quality enables bookmarks (each read flagged), the daily job does not.
     assert (dbx / "jobs/data_quality.py").read_text().count("# G2L-REVIEW: job bookmarks") == 2
     assert "G2L-REVIEW: job bookmarks" not in (dbx / "jobs/daily_risk_job.py").read_text()
+    ddl = (dbx / "ddl/risk_db.sql").read_text()
+    assert "CREATE TABLE IF NOT EXISTS prod.risk_db.customers (" in ddl and "USING DELTA" in ddl
     listed = g2l(dbx, "conflicts")
     assert "estate-crawler" in listed.stdout and "estate-argument-dropped" in listed.stdout
+    assert "ddl-partitions" in listed.stdout
 
 
 def test_databricks_edits_and_glue_changes_both_land(estate):

@@ -127,8 +127,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             result.replaced[path] = converted.encode("utf-8")
             result.issues.extend(issues)
         for path, text, issues in declared_tables(estate.catalog, transform, settings):
-            if path in set(paths):
-                continue
-            result.files[path] = text.encode("utf-8")
             result.issues.extend(issues)
+            if path is not None and path not in set(paths):
+                result.files[path] = text.encode("utf-8")
     return result

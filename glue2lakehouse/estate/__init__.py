@@ -73,16 +73,28 @@ def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate,
         if text is None:
             continue
         estate.definition_files.append(path)
-        if kind == "api":
-            api_json.read(text, path, estate)
-        elif kind == "cloudformation":
-            cloudformation.read(text, path, estate)
-        elif kind == "terraform":
+        if kind == "terraform":
             terraform_files.append((path, text))
+            continue
+        reader = api_json.read if kind == "api" else cloudformation.read
+        _guarded(estate, path, lambda: reader(text, path, estate))
+    texts = dict(terraform_files)
     for folder, members in sorted(modules([p for p, _ in terraform_files]).items()):
-        texts = dict(terraform_files)
-        terraform.read_module([(p, texts[p]) for p in members], estate)
+        _guarded(estate, members[0], lambda: terraform.read_module([(p, texts[p]) for p in members], estate))
     return estate, kinds
+
+
+UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def _guarded(estate: Estate, path: str, call) -> None:
+    """A reader that fails on an unusual file must not cost the snapshot: the file is reported instead."""
+    try:
+        call()
+    except UNEXPECTED as error:
+        estate.issues.append(Issue(path, 1, "estate-internal-error",
+                                   f"the estate converter failed on this file ({type(error).__name__}: {error}); "
+                                   "its definitions are not converted, please report it"))
 
 
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
@@ -106,7 +118,16 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
                                                                                     "job-bookmark-disable")
             result.bookmarks[path] = option
     if estate.jobs or estate.crawlers:
-        bundle = build_bundle(estate, scripts, transform, settings)
+        try:
+            bundle = build_bundle(estate, scripts, transform, settings)
+        except UNEXPECTED as error:
+            result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
+                                       "estate-internal-error",
+                                       f"the bundle could not be built ({type(error).__name__}: {error}); "
+                                       "no job YAML written, please report it"))
+            from glue2lakehouse.estate.bundle import BundleOutput
+
+            bundle = BundleOutput()
         taken = set(paths)
         for path, text in sorted(bundle.files.items()):
             if path in taken:

@@ -152,6 +152,8 @@ def strip_comments(text: str) -> str:
 
 def _string(text: str, index: int) -> tuple[str, int]:
     """A quoted Hive string at text[index:] -> (value, index after it)."""
+    if index >= len(text) or text[index] not in "'\"":
+        raise DDLError("a quoted string expected")
     quote = text[index]
     out, index = [], index + 1
     escapes = {"n": "\n", "t": "\t", "r": "\r", "0": "\0"}
@@ -597,7 +599,8 @@ def convert_ddl_file(text: str, path: str, transform: TransformSettings,
                     if statement.lstrip().startswith(c.strip())]
         try:
             converted = converter.statement(statement)
-        except DDLError as error:
+        except (DDLError, ValueError, IndexError, KeyError, TypeError, RecursionError) as error:
+            # A statement that cannot be read never costs the file: it is kept, with a finding.
             converter.issue(STATEMENT_RULE, f"statement not converted ({error}); kept as it was")
             kept = strip_comments(statement).strip()
             converted = f"-- G2L-REVIEW: not converted ({error})\n{kept[:-1] if kept.endswith(';') else kept}"

@@ -169,3 +169,17 @@ def test_bad_definitions_give_findings_never_a_traceback(files):
         assert path.startswith("resources/") or path.endswith(".sql")
         data.decode("utf-8")
     validate_jobs(result.files)
+
+
+def test_readme_lists_every_mapping_row():
+    from glue2lakehouse.estate.bundle import GLUE_ARGUMENTS, NODE_TYPES, RUNTIMES
+
+    readme = (FIXTURES.parent / "README.md").read_text()
+    section = readme[readme.index("## The estate"):readme.index("## Verify")]
+    for argument in GLUE_ARGUMENTS:
+        assert f"`{argument}`" in section, argument
+    for worker, node in NODE_TYPES.items():
+        assert f"| {worker} |" in section or f" {worker} |" in section, worker
+        assert node in section
+    for version, runtime in RUNTIMES.items():
+        assert version in section and runtime in section

@@ -80,6 +80,11 @@ RUN_IF = {("AND", "SUCCEEDED"): "ALL_SUCCESS", ("ANY", "SUCCEEDED"): "AT_LEAST_O
           ("AND", "TIMEOUT"): "ALL_FAILED", ("ANY", "TIMEOUT"): "AT_LEAST_ONE_FAILED",
           ("AND", "STOPPED"): "ALL_FAILED", ("ANY", "STOPPED"): "AT_LEAST_ONE_FAILED"}
 # Job fields reported with what to do (no bundle field carries them).
+TRIGGER_NOTES = {
+    "EventBatchingCondition": "EVENT triggers are not converted",
+    "Actions.NotificationProperty": "set email_notifications on the task",
+    "Actions.SecurityConfiguration": "encryption belongs to the storage",
+}
 REPORTED_FIELDS = {
     "DefaultArguments": "an expression only known when it is deployed: write the task parameters by hand",
     "NonOverridableArguments": "an expression only known when it is deployed: write the task parameters by hand",
@@ -384,6 +389,7 @@ class _Builder:
         deps: dict[str, list[tuple[str, str]]] = {}
         run_if: dict[str, str] = {}
         overrides: dict[str, dict] = {}
+        timeouts: dict[str, int] = {}
         schedules = []
         for trigger in triggers:
             for name, arguments in sorted(trigger.arguments.items()):
@@ -392,6 +398,9 @@ class _Builder:
                     self.issue(trigger, "estate-trigger", f"trigger {trigger.name!r} passes {', '.join(sorted(arguments))} "
                                                           f"to {name!r}: used as the task's parameters (runs started "
                                                           "by hand take the same values now)")
+            for name, minutes in sorted(trigger.timeouts.items()):
+                if name in names and trigger.type in ("SCHEDULED", "CONDITIONAL"):
+                    timeouts[name] = minutes
             if trigger.type == "CONDITIONAL":
                 states = {c.state for c in trigger.conditions if c.job}
                 logical = trigger.logical if len([c for c in trigger.conditions if c.job]) > 1 else "AND"
@@ -434,7 +443,18 @@ class _Builder:
         sources = sorted({j.path for j in jobs} | {t.path for t in triggers})
         out["description"] = (description + "\n\n" if description else "") + \
             f"Converted by glue2lakehouse from {', '.join(sources)}."
+        flow = self.estate.workflows.get(workflow) if workflow else None
+        for trigger in triggers:
+            for key in sorted(trigger.other):
+                self.issue(trigger, "estate-field", f"trigger {trigger.name!r}: {key} is not converted: "
+                                                    + TRIGGER_NOTES.get(key, "no Databricks equivalent"))
+        if flow and flow.run_properties:
+            self.issues.append(Issue(flow.path, flow.line, "estate-field",
+                                     f"workflow {flow.name!r}: DefaultRunProperties {', '.join(sorted(flow.run_properties))} "
+                                     "are not converted: pass them as job parameters or task values"))
         concurrency = [j.max_concurrent_runs for j in jobs if j.max_concurrent_runs]
+        if flow and flow.max_concurrent_runs:
+            concurrency = [flow.max_concurrent_runs]
         if concurrency:
             out["max_concurrent_runs"] = max(concurrency)
         tags = {}
@@ -448,6 +468,8 @@ class _Builder:
         keys = {name: identifier(name) for name in names}
         for job in jobs:
             task, job_parameters, cluster = self.task(job, keys[job.name], overrides.get(job.name, {}))
+            if job.name in timeouts:                 # the trigger's action Timeout wins over the job's
+                task["timeout_seconds"] = timeouts[job.name] * 60
             if job.name in deps:
                 ordered = sorted({keys[d] for d, _ in deps[job.name]})
                 task["depends_on"] = [{"task_key": d} for d in ordered]

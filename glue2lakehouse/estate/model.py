@@ -65,6 +65,8 @@ class GlueTrigger:
     conditions: list[Condition] = field(default_factory=list)
     enabled: bool = True                        # StartOnCreation / State ACTIVATED
     arguments: dict[str, dict[str, str]] = field(default_factory=dict)   # job -> Arguments the action passes
+    timeouts: dict[str, int] = field(default_factory=dict)   # job -> Timeout (minutes) the action sets
+    other: dict[str, object] = field(default_factory=dict)   # fields with no mapping (reported)
 
 
 @dataclass
@@ -73,6 +75,8 @@ class GlueWorkflow:
     path: str
     line: int = 1
     description: str | None = None
+    max_concurrent_runs: int | None = None
+    run_properties: dict[str, str] = field(default_factory=dict)   # DefaultRunProperties (reported)
 
 
 @dataclass

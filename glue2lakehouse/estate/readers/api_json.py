@@ -80,6 +80,11 @@ def job_from_api(data: dict, path: str, line: int, name: str | None = None) -> G
     return job
 
 
+TRIGGER_FIELDS = {"Name", "Type", "Schedule", "WorkflowName", "Actions", "Predicate", "State", "StartOnCreation",
+                  "Enabled", "Id", "Description", "Tags"}
+ACTION_FIELDS = {"JobName", "CrawlerName", "Arguments", "Timeout"}
+
+
 def trigger_from_api(data: dict, path: str, line: int, name: str | None = None) -> GlueTrigger:
     trigger = GlueTrigger(name=_str(data.get("Name") or name or "trigger"), path=path, line=line,
                           type=_str(data.get("Type") or "ON_DEMAND").upper(),
@@ -92,6 +97,8 @@ def trigger_from_api(data: dict, path: str, line: int, name: str | None = None) 
                 if isinstance(action.get("Arguments"), dict) and action["Arguments"]:
                     trigger.arguments[_str(action["JobName"])] = {_str(k): _str(v)
                                                                   for k, v in action["Arguments"].items()}
+                if as_int(action.get("Timeout")):
+                    trigger.timeouts[_str(action["JobName"])] = as_int(action["Timeout"])
             if action.get("CrawlerName"):
                 trigger.crawler_actions.append(_str(action["CrawlerName"]))
     predicate = data.get("Predicate") or {}
@@ -106,6 +113,14 @@ def trigger_from_api(data: dict, path: str, line: int, name: str | None = None) 
             elif condition.get("CrawlerName"):
                 trigger.conditions.append(Condition(crawler=_str(condition["CrawlerName"]),
                                                     state=_str(condition.get("CrawlState") or "SUCCEEDED").upper()))
+    for key, value in data.items():
+        if key not in TRIGGER_FIELDS and value not in (None, "", {}, []):
+            trigger.other[key] = value
+    for action in data.get("Actions") or []:
+        if isinstance(action, dict):
+            for key, value in action.items():
+                if key not in ACTION_FIELDS and value not in (None, "", {}, []):
+                    trigger.other[f"Actions.{key}"] = value
     state = data.get("State")
     start = data.get("StartOnCreation", data.get("Enabled"))
     if state is not None:
@@ -115,6 +130,14 @@ def trigger_from_api(data: dict, path: str, line: int, name: str | None = None) 
     if trigger.type == "ON_DEMAND":
         trigger.enabled = True
     return trigger
+
+
+def workflow_from_api(data: dict, path: str, line: int, name: str | None = None) -> GlueWorkflow:
+    properties = data.get("DefaultRunProperties")
+    return GlueWorkflow(_str(data.get("Name") or name or "workflow"), path, line,
+                        _str(data["Description"]) if data.get("Description") else None,
+                        as_int(data.get("MaxConcurrentRuns")),
+                        {_str(k): _str(v) for k, v in properties.items()} if isinstance(properties, dict) else {})
 
 
 def crawler_from_api(data: dict, path: str, line: int, name: str | None = None) -> GlueCrawler:
@@ -134,7 +157,7 @@ def crawler_from_api(data: dict, path: str, line: int, name: str | None = None) 
 
 def _workflow(data: dict, estate: Estate, path: str, text: str) -> None:
     name = _str(data.get("Name") or "workflow")
-    estate.workflows[name] = GlueWorkflow(name, path, line_of(text, f'"{name}"'), data.get("Description"))
+    estate.workflows[name] = workflow_from_api(data, path, line_of(text, f'"{name}"'))
     graph = data.get("Graph") or {}
     for node in graph.get("Nodes") or []:
         if not isinstance(node, dict):

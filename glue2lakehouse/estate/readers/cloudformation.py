@@ -13,8 +13,8 @@ import json
 import re
 
 from glue2lakehouse.estate.model import Estate, Issue, variable_name
-from glue2lakehouse.estate.readers.api_json import crawler_from_api, job_from_api, line_of, trigger_from_api
-from glue2lakehouse.estate.model import GlueWorkflow
+from glue2lakehouse.estate.readers.api_json import (crawler_from_api, job_from_api, line_of, trigger_from_api,
+                                                    workflow_from_api)
 
 GLUE_TYPES = ("AWS::Glue::Job", "AWS::Glue::Trigger", "AWS::Glue::Workflow", "AWS::Glue::Crawler",
               "AWS::Glue::Database", "AWS::Glue::Table")
@@ -144,8 +144,8 @@ def read(text: str, path: str, estate: Estate) -> None:
         elif kind == "AWS::Glue::Trigger":
             estate.add_trigger(trigger_from_api(properties, path, line, logical_id))
         elif kind == "AWS::Glue::Workflow":
-            name = str(properties.get("Name") or logical_id)
-            estate.workflows[name] = GlueWorkflow(name, path, line, properties.get("Description"))
+            workflow = workflow_from_api(properties, path, line, logical_id)
+            estate.workflows[workflow.name] = workflow
         elif kind == "AWS::Glue::Crawler":
             crawler = crawler_from_api(properties, path, line, logical_id)
             estate.crawlers[crawler.name] = crawler

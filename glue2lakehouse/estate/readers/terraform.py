@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 
-from glue2lakehouse.estate.model import Estate, GlueWorkflow, Issue, variable_name
-from glue2lakehouse.estate.readers.api_json import crawler_from_api, job_from_api, line_of, trigger_from_api
+from glue2lakehouse.estate.model import Estate, Issue, variable_name
+from glue2lakehouse.estate.readers.api_json import (crawler_from_api, job_from_api, line_of, trigger_from_api,
+                                                    workflow_from_api)
 
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 
@@ -224,12 +225,21 @@ def _job(body: dict, module: _Module) -> dict:
     return data
 
 
+TRIGGER_ARGUMENTS = {"name", "type", "schedule", "workflow_name", "start_on_creation", "enabled", "actions",
+                     "predicate", "description", "tags", "tags_all", "__is_block__"}
+
+
 def _trigger(body: dict) -> dict:
-    data = {"Name": body.get("name"), "Type": body.get("type"), "Schedule": body.get("schedule"),
+    data = {key: value for key, value in body.items() if key not in TRIGGER_ARGUMENTS}
+    data.update({"Name": body.get("name"), "Type": body.get("type"), "Schedule": body.get("schedule"),
             "WorkflowName": body.get("workflow_name"),
             "StartOnCreation": body.get("start_on_creation", body.get("enabled", True)),
-            "Actions": [{"JobName": a.get("job_name"), "CrawlerName": a.get("crawler_name"), "Arguments": a.get("arguments")}
-                        for a in _blocks(body.get("actions"))]}
+            "Actions": [{"JobName": a.get("job_name"), "CrawlerName": a.get("crawler_name"), "Arguments": a.get("arguments"),
+                         "Timeout": a.get("timeout")}
+                        for a in _blocks(body.get("actions"))]})
+    for action in _blocks(body.get("actions")):
+        for key in sorted(set(action) - {"job_name", "crawler_name", "arguments", "timeout", "__is_block__"}):
+            data[f"Actions.{key}"] = action[key]
     predicate = (_blocks(body.get("predicate")) or [None])[0]
     if predicate:
         data["Predicate"] = {"Logical": predicate.get("logical", "AND"), "Conditions": [
@@ -273,9 +283,11 @@ def read_module(files: list[tuple[str, str]], estate: Estate) -> None:
         elif kind == "aws_glue_trigger":
             estate.add_trigger(trigger_from_api(module.value(_trigger(body)), path, line, label))
         elif kind == "aws_glue_workflow":
-            data = module.value({"name": body.get("name"), "description": body.get("description")})
-            name = str(data.get("name") or label)
-            estate.workflows[name] = GlueWorkflow(name, path, line, data.get("description"))
+            data = module.value({"Name": body.get("name"), "Description": body.get("description"),
+                                 "MaxConcurrentRuns": body.get("max_concurrent_runs"),
+                                 "DefaultRunProperties": body.get("default_run_properties")})
+            workflow = workflow_from_api(data, path, line, label)
+            estate.workflows[workflow.name] = workflow
         elif kind == "aws_glue_crawler":
             crawler = crawler_from_api(module.value(_crawler(body)), path, line, label)
             estate.crawlers[crawler.name] = crawler

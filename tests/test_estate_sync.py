@@ -130,3 +130,46 @@ def test_glue_removing_a_job_removes_its_generated_file(estate):
     assert result.status == "merged"
     assert not (dbx / JOB_FILE).exists()
     assert (dbx / "databricks.yml").exists()      # the Databricks team's file
+
+
+def test_settings_tables_apply_at_the_next_sync_and_bad_definitions_only_give_findings(estate):
+    glue, dbx = estate
+    config = (dbx / ".g2l.toml").read_text()
+    write(dbx, ".g2l.toml", config + '\n[jobs]\ncompute = "serverless"\n\n[ddl]\ntables = "external"\n')
+    commit_all(dbx, "serverless jobs, external tables")
+    write(glue, "deploy/broken.json", '{"Job": {"Name": "x", "Command": {')
+    write(glue, "deploy/broken.yaml", "Resources:\n  J:\n    Type: AWS::Glue::Job\n    Properties: [\n")
+    write(glue, "infra/broken.tf", 'resource "aws_glue_job" "x" {\n')
+    commit_all(glue, "glue: some broken files")
+    result = sync(dbx)
+    assert result.status == "merged", result.conflicts
+    job = _job(dbx)
+    assert "job_clusters" not in job and job["environments"][0]["environment_key"] == "default"
+    assert "USING PARQUET" in (dbx / "ddl/risk_db.sql").read_text()
+    assert {f["file"] for f in result.findings if f["rule"] == "estate-parse"} == {
+        "deploy/broken.json", "deploy/broken.yaml", "infra/broken.tf"}
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[jobs]\ncompute = "gpu"\n', "[jobs] compute = 'gpu' is not known"),
+    ('[ddl]\ntables = "iceberg"\n', "[ddl] tables = 'iceberg' is not known"),
+    ('[jobs.node_types]\n"G.1X" = 4\n', "[jobs.node_types] must map strings to strings"),
+    ('[jobs]\nbundle = "x"\n', "unknown key 'bundle' in [jobs]"),
+])
+def test_bad_estate_settings_are_one_line_errors(table, message):
+    from glue2lakehouse.config import parse_config
+    from glue2lakehouse.errors import G2LError
+
+    with pytest.raises(G2LError) as error:
+        parse_config('[glue]\nsource = "../glue"\n' + table)
+    assert message in str(error.value)
+
+
+def test_estate_settings_round_trip():
+    from glue2lakehouse.config import Config, EstateSettings, parse_config, render_config
+
+    config = Config(glue_source="../glue", estate=EstateSettings(compute="serverless", node_types={"G.1X": "i3.xlarge"},
+                                                                 runtimes={"4.0": "13.3.x-scala2.12"},
+                                                                 tables="external"))
+    assert parse_config(render_config(config)) == config
+    assert "[jobs]" not in render_config(Config(glue_source="../glue"))

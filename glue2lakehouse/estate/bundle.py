@@ -65,8 +65,9 @@ GLUE_ARGUMENTS = {
     "--extra-jars": ("map", "task libraries (jar)"),
     "--conf": ("map", "job cluster spark_conf"),
     "--python-modules-installer-option": ("report", "set pip options in the library or the cluster's pip config"),
-    "--extra-py-files": ("report", "modules in this repository are importable next to the script; ship others "
-                                   "as a wheel library"),
+    "--extra-py-files": ("report", "Glue put these modules on the job's path; on Databricks only the script's "
+                                   "folder is: package them as a wheel library of the task (or add the bundle "
+                                   "root to sys.path)"),
     "--extra-files": ("report", "put the files in a Unity Catalog volume or in this repository"),
     "--user-jars-first": ("report", "use a cluster init script or shade the jar"),
     "--class": ("report", "Scala jobs are not converted"),
@@ -233,8 +234,13 @@ class _Builder:
                 dropped.append(key)
             elif rule[0] == "report":
                 reported.append(key)
-                self.issue(job, "estate-argument", f"job {job.name!r}: {key} {arguments[key]!r} is not carried over: "
-                                                   f"{rule[1]}")
+                where = ""
+                if key == "--extra-py-files":
+                    found = [match_script(item.strip(), sorted(self.scripts)) for item in arguments[key].split(",")]
+                    if any(found):
+                        where = f" (in this repository: {', '.join(p for p in found if p)})"
+                self.issue(job, "estate-argument", f"job {job.name!r}: {key} {arguments[key]!r}{where} is not "
+                                                   f"carried over: {rule[1]}")
         if dropped:
             self.issue(job, "estate-argument-dropped", f"job {job.name!r}: Glue-internal arguments dropped: "
                                                        f"{', '.join(dropped)} (README: job arguments)")

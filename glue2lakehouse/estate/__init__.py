@@ -147,7 +147,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             converted, issues = convert_ddl_file(text, path, transform, settings)
             result.replaced[path] = converted.encode("utf-8")
             result.issues.extend(issues)
-        for path, text, issues in declared_tables(estate.catalog, transform, settings):
+        for path, text, issues in declared_tables(estate.catalog, transform, settings, estate.variables):
             result.issues.extend(issues)
             if path is not None and path not in set(paths):
                 result.files[path] = text.encode("utf-8")

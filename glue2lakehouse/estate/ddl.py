@@ -614,13 +614,125 @@ def convert_ddl_file(text: str, path: str, transform: TransformSettings,
     return "\n".join(out), converter.issues
 
 
-def declared_tables(catalog: list, transform: TransformSettings, settings: EstateSettings):
-    """Databases and tables declared in CloudFormation / Terraform: reported (the DDL files are the tables' source)."""
-    out = []
+DECLARED_DDL = "catalog/{schema}.sql"   # generated for databases and tables declared in templates
+
+
+def _first(value) -> dict:
+    if isinstance(value, list):
+        value = value[0] if value else {}
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value) -> list[dict]:
+    if isinstance(value, dict):
+        return [value]
+    return [item for item in value or [] if isinstance(item, dict)]
+
+
+def _declared_table(kind: str, properties: dict) -> tuple[str | None, Table | None, str | None]:
+    """(database, table, database comment) from AWS::Glue::Table / aws_glue_catalog_table properties."""
+    if kind == "AWS::Glue::Table":
+        table_input = _first(properties.get("TableInput"))
+        storage = _first(table_input.get("StorageDescriptor"))
+        serde = _first(storage.get("SerdeInfo"))
+
+        def columns(items):
+            return [(str(c.get("Name")), databricks_type(str(c.get("Type") or "string")), c.get("Comment"))
+                    for c in _items(items) if c.get("Name")]
+
+        database = properties.get("DatabaseName")
+        table = Table(database and str(database), str(table_input.get("Name") or "table"),
+                      external=str(table_input.get("TableType", "")).upper() == "EXTERNAL_TABLE",
+                      columns=columns(storage.get("Columns")), partitions=columns(table_input.get("PartitionKeys")),
+                      comment=table_input.get("Description"), serde=serde.get("SerializationLibrary"),
+                      serde_properties={str(k): str(v) for k, v in (serde.get("Parameters") or {}).items()},
+                      input_format=storage.get("InputFormat"), location=storage.get("Location"),
+                      properties={str(k): str(v) for k, v in (table_input.get("Parameters") or {}).items()})
+        return table.database, table, None
+    storage = _first(properties.get("storage_descriptor"))
+    serde = _first(storage.get("ser_de_info"))
+
+    def columns(items):
+        return [(str(c.get("name")), databricks_type(str(c.get("type") or "string")), c.get("comment"))
+                for c in _items(items) if c.get("name")]
+
+    database = properties.get("database_name")
+    table = Table(database and str(database), str(properties.get("name") or "table"),
+                  external=str(properties.get("table_type", "")).upper() == "EXTERNAL_TABLE",
+                  columns=columns(storage.get("columns")), partitions=columns(properties.get("partition_keys")),
+                  comment=properties.get("description"), serde=serde.get("serialization_library"),
+                  serde_properties={str(k): str(v) for k, v in (serde.get("parameters") or {}).items()},
+                  input_format=storage.get("input_format"), location=storage.get("location"),
+                  properties={str(k): str(v) for k, v in (properties.get("parameters") or {}).items()})
+    return table.database, table, None
+
+
+def _defaults(value, variables: dict, found: list[str]):
+    """Bundle variable references (${var.x}) replaced by their defaults: SQL has no bundle variables."""
+    if isinstance(value, dict):
+        return {k: _defaults(v, variables, found) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_defaults(v, variables, found) for v in value]
+    if not isinstance(value, str):
+        return value
+
+    def replace(match):
+        variable = variables.get(match.group(1))
+        if variable is not None and variable.default is not None:
+            return variable.default
+        found.append(match.group(1))
+        return match.group(0)
+
+    return re.sub(r"\$\{var\.([A-Za-z0-9_]+)\}", replace, value)
+
+
+def declared_tables(catalog: list, transform: TransformSettings, settings: EstateSettings,
+                    variables: dict | None = None):
+    """Databases and tables declared in CloudFormation / Terraform -> catalog/<schema>.sql, one file per schema.
+
+    Returns (path, text, issues) per file; a declaration that cannot be read gives only issues. Deployment
+    values (template parameters, Terraform variables) take their defaults; one without a default is reported."""
+    schemas: dict[str, dict] = {}
+    loose: list[tuple[None, None, list[Issue]]] = []
     for kind, properties, path, line in catalog:
-        name = properties.get("Name") or properties.get("name") or \
-            (properties.get("DatabaseInput") or properties.get("TableInput") or {}).get("Name")
-        out.append((None, None, [Issue(path, line, "ddl-declared", f"{kind} {name or ''}: catalog declarations in "
-                                                                    "templates are not converted; write its Unity "
-                                                                    "Catalog DDL (or keep a .sql file g2l converts)")]))
-    return out
+        converter = _Converter(path, transform, settings)
+        converter.line = line
+        unresolved: list[str] = []
+        properties = _defaults({k: v for k, v in properties.items() if k not in ("CatalogId", "catalog_id")},
+                               variables or {}, unresolved)
+        if unresolved:
+            converter.issue("ddl-declared", f"{kind}: {', '.join(sorted(set(unresolved)))} only known at deployment "
+                                            "and with no default: left as ${var...} in the DDL; replace it")
+        try:
+            if kind in ("AWS::Glue::Database", "aws_glue_catalog_database"):
+                data = _first(properties.get("DatabaseInput")) if kind == "AWS::Glue::Database" else properties
+                name = str(data.get("Name") or data.get("name") or "")
+                if not name:
+                    raise DDLError("a database without a name")
+                entry = schemas.setdefault(transform.schema(name), {"statements": {}, "issues": []})
+                comment = data.get("Description") or data.get("description")
+                text = (f"CREATE SCHEMA IF NOT EXISTS {quote_name(transform.catalog)}.{quote_name(transform.schema(name))}"
+                        + (f"\nCOMMENT {sql_string(str(comment))}" if comment else ""))
+                if data.get("LocationUri") or data.get("location_uri"):
+                    converter.issue("ddl-schema", f"database {name}: its location is dropped (a Unity Catalog "
+                                                  "schema keeps its tables in the catalog's managed storage)")
+                entry["statements"][(0, name)] = text
+            else:
+                database, table, _ = _declared_table(kind, properties)
+                converter.database = database or "default"
+                entry = schemas.setdefault(transform.schema(converter.database), {"statements": {}, "issues": []})
+                entry["statements"][(1, table.name)] = converter.table(table)
+            target = schemas[transform.schema(name if kind in ("AWS::Glue::Database", "aws_glue_catalog_database")
+                                              else converter.database)]
+            target["issues"].extend(converter.issues)
+            target.setdefault("sources", set()).add(path)
+        except (DDLError, ValueError, TypeError, AttributeError, KeyError, IndexError) as error:
+            loose.append((None, None, [Issue(path, line, STATEMENT_RULE, f"{kind}: not converted ({error}); write "
+                                                                          "its Unity Catalog DDL by hand")]))
+    out: list = []
+    for schema, entry in sorted(schemas.items()):
+        body = "\n\n".join(text + ";" for _, text in sorted(entry["statements"].items()))
+        header = (f"-- Generated by glue2lakehouse from the Glue catalog declared in "
+                  f"{', '.join(sorted(entry.get('sources', [])))}: Unity Catalog DDL (catalog {transform.catalog}).\n\n")
+        out.append((DECLARED_DDL.format(schema=schema), header + body + "\n", entry["issues"]))
+    return out + loose

@@ -76,6 +76,9 @@ class _Resolver:
         if isinstance(resource, dict) and resource.get("Type") in GLUE_TYPES:
             properties = resource.get("Properties") or {}
             given = properties.get("Name")
+            for wrapper in ("DatabaseInput", "TableInput"):
+                if given is None and isinstance(properties.get(wrapper), dict):
+                    given = properties[wrapper].get("Name")
             return self.value(given) if given is not None else name
         return self.variable(name, f"!Ref {name}")
 

@@ -111,16 +111,16 @@ def py(value) -> str:
 
 
 class Context:
-    def __init__(self, roles: Roles, settings: TransformSettings, path: str, module: cst.Module):
+    def __init__(self, roles: Roles, settings: TransformSettings, path: str, module: cst.Module | None = None):
         self.roles = roles
         self.settings = settings
         self.path = path
-        self.module = module
-        self.findings: list[tuple[int, str, str]] = []   # (line, rule, message)
+        self.module = module or cst.Module(body=[])    # the statement group being rewritten (code generation)
+        self.findings: list[tuple[cst.CSTNode | None, str, str]] = []   # (statement, rule, message)
         self.imports: set[str] = set()                   # "F", "SparkSession", "argparse", "logging", "DataFrame", "sys"
         self.used_spark = False
         self.function_params: list[set[str]] = []
-        self.line = 0                                    # line of the statement being rewritten
+        self.statement: cst.CSTNode | None = None        # the statement being rewritten (its line, for findings)
         self.indent = 0                                  # its column
         self.pending_reviews: list[str] = []             # review comments for that statement
         self.pre_statements: list[str] = []              # code to insert before that statement
@@ -180,5 +180,5 @@ class Context:
     # ---- findings and review comments
     def flag(self, rule: str, message: str) -> None:
         """A construct left for review: a finding and a '# G2L-REVIEW:' comment above the statement."""
-        self.findings.append((self.line, rule, message))
+        self.findings.append((self.statement, rule, message))
         self.pending_reviews.append(message)

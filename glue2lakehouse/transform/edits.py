@@ -11,7 +11,6 @@ from __future__ import annotations
 import libcst as cst
 
 _MARK = "__g2l_removed__"
-ANCHOR_PREFIX = "# __g2l_statement_"
 
 
 def placeholder(original: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
@@ -33,16 +32,9 @@ class KeepsLeadingLines(cst.CSTTransformer):
         return updated
 
 
-def is_anchor(line: cst.EmptyLine) -> bool:
-    """A statement anchor of the rewriter: bookkeeping, invisible to blank-line decisions."""
-    return line.comment is not None and line.comment.value.startswith(ANCHOR_PREFIX)
-
-
 def _merge_leading(carried: list[cst.EmptyLine], own: tuple) -> list[cst.EmptyLine]:
     """The removed lines' comments and blanks, then the statement's own, without doubling a blank line."""
     own_lines = list(own)
-    if any(is_anchor(line) for line in [*carried, *own_lines]):
-        return list(carried) + own_lines  # the lines belong to different statements' places: keep them all
     if carried and own_lines and carried[-1].comment is None and own_lines[0].comment is None:
         own_lines = own_lines[1:]
     return list(carried) + own_lines
@@ -61,16 +53,23 @@ def _collapse(body, block: bool):
         out.append(statement)
     if block and not out:
         out.append(cst.SimpleStatementLine([cst.Pass()], leading_lines=carried))
-    return out
+        carried = []
+    return out, carried
 
 
 class _Collapse(cst.CSTTransformer):
     def leave_Module(self, original, updated):
-        return updated.with_changes(body=_collapse(updated.body, block=False))
+        # Comments above a removed last statement stay where they were: they become the footer.
+        body, carried = _collapse(updated.body, block=False)
+        return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
     def leave_IndentedBlock(self, original, updated):
-        return updated.with_changes(body=_collapse(updated.body, block=True))
+        return updated.with_changes(body=_collapse(updated.body, block=True)[0])
 
 
 def collapse_removed(module: cst.Module) -> cst.Module:
     return module.visit(_Collapse())
+
+
+def has_placeholder(code: str) -> bool:
+    return _MARK in code

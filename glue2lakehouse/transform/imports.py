@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import sys
 from collections import Counter
 
 import libcst as cst
@@ -30,7 +32,7 @@ class _Tidy(KeepsLeadingLines):
     def __init__(self, counts: Counter[str]):
         super().__init__()
         self.counts = counts
-        self.bound: set[str] = set()
+        self.dropped = False
 
     def leave_Import(self, original: cst.Import, updated: cst.Import):
         return self._keep(updated, lambda alias: (dotted(alias.name) or "").startswith("awsglue"))
@@ -40,6 +42,7 @@ class _Tidy(KeepsLeadingLines):
         droppable = module.startswith(_DROPPABLE)
         if isinstance(updated.names, cst.ImportStar):
             if droppable and not any(self.counts[name] for name in GLUE_TRANSFORMS):
+                self.dropped = True
                 return cst.RemoveFromParent()
             return updated
         return self._keep(updated, lambda alias: droppable)
@@ -47,7 +50,8 @@ class _Tidy(KeepsLeadingLines):
     def _keep(self, updated, droppable):
         """The statement with the droppable names nothing uses removed (or removed itself when none is left)."""
         kept = [a for a in updated.names if not droppable(a) or self.counts[_bound_name(a)] > 0]
-        self.bound.update(_bound_name(a) for a in kept)
+        if len(kept) != len(updated.names):
+            self.dropped = True
         if not kept:
             return cst.RemoveFromParent()
         if len(kept) != len(updated.names):
@@ -56,48 +60,36 @@ class _Tidy(KeepsLeadingLines):
         return updated
 
 
-def _is_import(statement) -> bool:
-    return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body)
+def tidy(module: cst.Module, counts: Counter[str]) -> tuple[cst.Module, bool]:
+    """Drop the Glue imports of one statement group that nothing uses; (module, whether any went)."""
+    tidier = _Tidy(counts)
+    new = module.visit(tidier)
+    return new, tidier.dropped
 
 
-def import_position(body) -> int:
-    """Index after the top-level import block (after a docstring and __future__ imports at least)."""
-    position = 0
-    for index, statement in enumerate(body):
-        if _is_import(statement):
-            position = index + 1
-        elif index == 0 and isinstance(statement, cst.SimpleStatementLine) and isinstance(
-                statement.body[0], cst.Expr) and isinstance(statement.body[0].value, cst.SimpleString):
-            position = 1
-    return position
+# ---------------------------------------------------------------- where added imports go
+STDLIB = "stdlib"
+THIRD_PARTY = "third-party"
+LOCAL = "local"
+# Packages Glue jobs import besides the standard library: third party, never the job's own modules.
+KNOWN_THIRD_PARTY = {
+    "pyspark", "awsglue", "boto3", "botocore", "pandas", "numpy", "pyarrow", "requests", "delta", "s3fs",
+    "sqlalchemy", "psycopg2", "pymysql", "redshift_connector", "yaml", "dateutil", "pytz", "great_expectations",
+    "databricks", "py4j", "scipy", "sklearn", "awswrangler", "jinja2", "pydantic",
+}
+# The group of each import the conversion adds.
+NEEDED_GROUP = {"argparse": STDLIB, "logging": STDLIB, "DataFrame": THIRD_PARTY, "SparkSession": THIRD_PARTY,
+                "F": THIRD_PARTY}
 
 
-def tidy_imports(module: cst.Module, counts: Counter[str], insert: bool = True):
-    """Drop unused Glue imports and add the imports the converted code needs.
-
-    With ``insert=False`` the needed import lines are returned instead of inserted:
-    ``(module, lines)``, for a caller that places them itself.
-    """
-    tidy = _Tidy(counts)
-    module = module.visit(tidy)
-    missing = [line for name, line in NEEDED.items() if counts[name] and name not in tidy.bound]
-    if not insert:
-        return module, missing
-    if missing:
-        body = list(module.body)
-        at = import_position(body)
-        new = [cst.parse_statement(line + "\n") for line in missing]
-        if at == 0 and body and body[0].leading_lines:
-            # The file's opening comments go above the new imports; one blank line then separates them.
-            leading = list(body[0].leading_lines)
-            blanks = []
-            while leading and leading[-1].comment is None:
-                blanks.insert(0, leading.pop())
-            new[0] = new[0].with_changes(leading_lines=leading)
-            body[0] = body[0].with_changes(leading_lines=blanks or [cst.EmptyLine()])
-        elif at > 0 and at == 1 and not _is_import(body[0]):
-            new[0] = new[0].with_changes(leading_lines=[cst.EmptyLine()])
-        body[at:at] = new
-        module = module.with_changes(body=body)
-    return module
+def module_group(node: ast.stmt) -> str:
+    """Standard library, third party or local, for a top-level import statement."""
+    if isinstance(node, ast.ImportFrom):
+        if node.level:
+            return LOCAL
+        top = (node.module or "").split(".")[0]
+    else:
+        top = node.names[0].name.split(".")[0]
+    if top in sys.stdlib_module_names or top == "__future__":
+        return STDLIB
+    return THIRD_PARTY if top in KNOWN_THIRD_PARTY else LOCAL

@@ -1,12 +1,17 @@
-"""The libcst pass: analyse which names hold Glue objects, dispatch each call to its rule.
+"""The conversion of one file: analyse it once, rewrite the statement groups that touch Glue.
 
-Passes, in order:
-1. ``analysis``: roles of names (GlueContext, DynamicFrame, collections, ...).
-2. ``GlueRewriter``: every Glue call to its rule (``rules.REGISTRY``), the
-   getResolvedOptions statement, getSink chains, DynamicFrame annotations;
-   review comments (``# G2L-REVIEW:``) above the statements left for review.
-3. ``session``: GlueContext / SparkContext / Job boilerplate -> SparkSession.
-4. ``imports``: Glue imports nothing uses any more go, needed imports come in.
+Steps, in order:
+1. ``analysis`` (Python's ``ast``, whole file): roles of names (GlueContext, DynamicFrame, ...).
+2. ``splice.groups``: the file as top-level statement groups; the groups that mention Glue
+   (or a name holding a Glue object) are parsed with libcst, each on its own; the others keep
+   their text.
+3. ``GlueRewriter``, one libcst pass per group: every Glue call to its rule
+   (``rules.REGISTRY``), the getResolvedOptions statement, getSink chains, DynamicFrame
+   annotations; review comments (``# G2L-REVIEW:``) above the statements left for review.
+4. ``session``: Job lines go; GlueContext / SparkContext set-up becomes the SparkSession
+   (only in the groups that hold those lines).
+5. ``imports``: Glue imports nothing uses any more go; the imports the converted code needs
+   go into the first import block (``splice.Assembly``).
 """
 
 from __future__ import annotations
@@ -21,14 +26,15 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
-from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, Roles, analyse, dotted, single_target
+from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal
-from glue2lakehouse.transform.edits import ANCHOR_PREFIX, collapse_removed, placeholder
-from glue2lakehouse.transform.imports import tidy_imports
+from glue2lakehouse.transform.edits import collapse_removed, has_placeholder, placeholder
+from glue2lakehouse.transform.imports import NEEDED, tidy
 from glue2lakehouse.transform.layout import fluent
 from glue2lakehouse.transform.rules import REGISTRY
 from glue2lakehouse.transform.rules.writers import SinkFinder, sink_write
-from glue2lakehouse.transform.session import SessionBoilerplate
+from glue2lakehouse.transform.session import SPARK_BUILDER, job_lines, plan_session, session_rewriter, touches_session
+from glue2lakehouse.transform.splice import Assembly, Group, groups
 
 # A file none of these appear in has nothing for the rules to do.
 TRIGGERS = ("awsglue", "GlueContext", "DynamicFrame", "getResolvedOptions", ".sql(", "create_dynamic_frame",
@@ -41,26 +47,6 @@ GLUE_READERS = ("create_dynamic_frame", "create_data_frame", "write_dynamic_fram
 # What a converted GlueContext parameter (now a SparkSession) may be asked for.
 SESSION_METHODS = {"table", "sql", "read", "readStream", "createDataFrame", "range", "catalog", "conf", "udf",
                    "sparkContext", "stop", "newSession", "streams", "getActiveSession"}
-
-
-class _NameCounter(cst.CSTVisitor):
-    def __init__(self) -> None:
-        self.counts: Counter[str] = Counter()
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.counts[node.value] += 1
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-
-def name_counts(module: cst.Module) -> Counter[str]:
-    counter = _NameCounter()
-    module.visit(counter)
-    return counter.counts
 
 
 def call_shape(roles: Roles, node: cst.Call) -> str | None:
@@ -103,22 +89,30 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
 
 
 class GlueRewriter(cst.CSTTransformer):
-    METADATA_DEPENDENCIES = (PositionProvider,)
+    """One pass over a statement group: every Glue construct to its rule."""
 
     def __init__(self, ctx: Context, sinks: dict):
         super().__init__()
         self.ctx = ctx
         self.sinks = sinks
         self._stack: list[tuple] = []
+        self._indents: list[int] = []
         self._statement_calls: set[int] = set()  # calls that are a whole statement's value
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        indent = node.indent if node.indent is not None else self.ctx.module.default_indent
+        self._indents.append(len(indent))
+
+    def leave_IndentedBlock(self, original: cst.IndentedBlock, updated: cst.IndentedBlock) -> cst.IndentedBlock:
+        self._indents.pop()
+        return updated
 
     # ---- statement bookkeeping: review comments and helper statements go above the statement
     def on_visit(self, node: cst.CSTNode) -> bool:
         if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            position = self.get_metadata(PositionProvider, node)
-            self._stack.append((self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
-                                self.ctx.touched))
-            self.ctx.line, self.ctx.indent = position.start.line, position.start.column
+            self._stack.append((self.ctx.statement, self.ctx.indent, self.ctx.pending_reviews,
+                                self.ctx.pre_statements, self.ctx.touched))
+            self.ctx.statement, self.ctx.indent = node, sum(self._indents)
             self.ctx.pending_reviews, self.ctx.pre_statements, self.ctx.touched = [], [], False
         if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
             small = node.body[0]
@@ -136,7 +130,7 @@ class GlueRewriter(cst.CSTTransformer):
             self.ctx.function_params.pop()
         if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
             reviews, pre = self.ctx.pending_reviews, self.ctx.pre_statements
-            (self.ctx.line, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
+            (self.ctx.statement, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
              self.ctx.touched) = self._stack.pop()
             if reviews and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 result = _with_reviews(result, reviews)
@@ -330,13 +324,12 @@ def _with_reviews(statement, reviews: list[str]):
 
 
 def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[str, list[Finding], list]:
-    """Rewrite the top-level statements that touch Glue; every other statement is carried over as it is.
+    """Rewrite the top-level statement groups that touch Glue; every other group keeps its exact text.
 
-    Python's own parser splits the file into top-level statements (each with the comments
-    and blank lines above it). Only the statements that mention Glue, or a name that holds
-    a Glue object, go through libcst and the rules; the others keep their exact text. That
-    keeps the output local to the edited statements and the cost proportional to the Glue
-    code in a file rather than to its size.
+    The file is analysed once with Python's own parser. Only the groups that mention Glue, or a
+    name that holds a Glue object, go through libcst and the rules, each group parsed on its own,
+    so the output is local to the edited statements, the cost follows the Glue code in a file,
+    and no group can move: the file is put back together in the order of its groups.
     """
     try:
         tree = ast.parse(text)
@@ -347,116 +340,157 @@ def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[s
         raise SyntaxError(str(error), (path, 1, 1, "")) from None
     if not any(trigger in text for trigger in TRIGGERS):
         return text, [], []
-    literals = _module_literals(tree)
-    chunks = _chunks(text, tree)
-    if chunks is None:  # statements sharing a line: rewrite the module as a whole
-        module, ctx, _ = _pipeline(_parse(text, path), settings, path, literals)
-        return module.code, _findings(ctx, path, None), ctx.sites
-    words = _glue_words(tree)
-    chosen = _choose(chunks, words)
-    for _ in range(3):  # names found to hold Glue objects pull in the statements that use them
-        words |= _role_names(analyse(_parse(_reduced(chunks, chosen)[0], path)))
-        more = _choose(chunks, words)
-        if more == chosen:
-            break
-        chosen = more
-    reduced, starts = _reduced(chunks, chosen)
-    module = _parse(reduced, path)
-    if module.header:  # comments above the first statement: libcst reads them as the module's header
-        first = module.body[0]
-        module = module.with_changes(header=[], body=[
-            first.with_changes(leading_lines=[*module.header, *first.leading_lines]), *module.body[1:]])
-    module, ctx, missing = _pipeline(module, settings, path, literals, chunked=True)
-    groups = _groups(module)
-    out = [groups.get(index, "") if index in chosen else chunk.text for index, chunk in enumerate(chunks)]
-    if missing:
-        imports = "".join(line + "\n" for line in missing)
-        at = max((i for i, chunk in enumerate(chunks) if isinstance(chunk.node, (ast.Import, ast.ImportFrom))),
-                 default=None)
-        if at is not None:  # where the last import of the file stood (kept or not)
-            out[at] += imports
-        elif _is_docstring(chunks[0].node):
-            out[0] += "\n" + imports
-        else:
-            out[0] = imports + ("\n" if not out[0].startswith(("\n", "\r")) else "") + out[0]
-    for index in range(len(out) - 1):  # a removed statement's blank lines, where the next one brings its own
-        if index in chosen and out[index] and not out[index].strip() and out[index + 1][:1] in ("\n", "\r"):
-            out[index] = ""
-    out.append(_tail(text, chunks))
-    return "".join(out), _findings(ctx, path, starts), ctx.sites
+    roles = analyse(tree)
+    parts, tail = groups(text, tree)
+    if not parts:
+        return text, [], []
+    chosen = _choose(parts, _glue_words(tree) | roles.names())
+    ctx = Context(roles, settings, path)
+    ctx.literals = _module_literals(tree)
+    newline, indent = _newline(text), _indent(text)
+    modules = {i: _parse_group(parts[i], path, newline, indent) for i in chosen}
+    rewriter = GlueRewriter(ctx, _sinks(ctx, parts, modules))
+    jobs = job_lines(roles)
+    findings: list[Finding] = []
+    for i in chosen:
+        module = ctx.module = modules[i]
+        before = len(ctx.findings)
+        module = module.visit(rewriter)
+        if len(ctx.findings) > before:
+            findings += _located(modules[i], ctx.findings[before:], parts[i].start, path)
+        if touches_session(parts[i].text, roles, None):
+            module = module.visit(jobs)
+        modules[i] = module
+    codes = {i: _code(modules[i]) for i in chosen}
+    names = {i: _names(parts[i].nodes) for i in range(len(parts)) if i not in chosen}
+    names.update({i: _names(_reparse(codes[i], path)) for i in chosen})
+    plan = plan_session(roles, tree, _total(names), ctx.used_spark)
+    session = session_rewriter(roles, plan)
+    for i in chosen:
+        if touches_session(codes[i], roles, plan):
+            modules[i] = modules[i].visit(session)
+            codes[i] = _code(modules[i])
+            names[i] = _names(_reparse(codes[i], path))
+    counts = _total(names)
+    for i in chosen:
+        if "awsglue" in codes[i] or "pyspark.context" in codes[i]:
+            modules[i], dropped = tidy(modules[i], counts)
+            if dropped:
+                codes[i] = _code(modules[i])
+        if has_placeholder(codes[i]):
+            modules[i] = collapse_removed(modules[i])
+            codes[i] = _code(modules[i])
+    outputs = [codes.get(i, part.text) for i, part in enumerate(parts)]
+    removed = {i for i in chosen if not modules[i].body}
+    bound = _bound({i: (_reparse(codes[i], path) if i in chosen else parts[i].nodes) for i in range(len(parts))})
+    missing = [name for name in NEEDED if counts[name] and name not in bound]
+    assembly = Assembly(text, parts, tail, outputs, removed)
+    assembly.add_imports(missing, [f"spark = {SPARK_BUILDER}"] if plan.add_spark else [])
+    findings = sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
+    return assembly.text(), findings, ctx.sites
 
 
-def _parse(text: str, path: str) -> cst.Module:
+def _code(module: cst.Module) -> str:
+    """The module's code; nothing at all for a group whose statement and lines all went."""
+    if not module.body and not module.header and not module.footer:
+        return ""
+    return module.code
+
+
+def _newline(text: str) -> str:
+    match = re.search(r"\r\n|\r|\n", text)
+    return match.group(0) if match else "\n"
+
+
+def _indent(text: str) -> str:
+    """The file's indentation unit (its first indented code line), four spaces when it has none."""
+    match = re.search(r"^([ \t]+)[^ \t\r\n#]", text, re.MULTILINE)
+    return match.group(1) if match else "    "
+
+
+def _parse_group(group: Group, path: str, newline: str, indent: str) -> cst.Module:
     try:
-        return cst.parse_module(text)
+        module = cst.parse_module(group.text)
     except cst.ParserSyntaxError as error:
-        message = f"invalid syntax at line {error.raw_line}, column {error.raw_column + 1}"
-        raise SyntaxError(message, (path, error.raw_line, error.raw_column, "")) from None
+        line = group.start + error.raw_line
+        raise SyntaxError(f"invalid syntax at line {line}, column {error.raw_column + 1}",
+                          (path, line, error.raw_column, "")) from None
+    changes: dict = {}
+    if module.header and module.body:
+        # Comments above the statement: libcst reads them as the module's header; they are the statement's.
+        first = module.body[0]
+        changes["header"] = []
+        changes["body"] = [first.with_changes(leading_lines=[*module.header, *first.leading_lines]),
+                           *module.body[1:]]
+    if not re.search(r"\r\n|\r|\n", group.text):
+        changes["default_newline"] = newline  # a last line without a line break: generated lines follow the file
+    if not re.search(r"^[ \t]+[^ \t\r\n#]", group.text, re.MULTILINE):
+        changes["default_indent"] = indent    # no block of its own: generated blocks indent as the file does
+    return module.with_changes(**changes) if changes else module
 
 
-def _pipeline(module: cst.Module, settings: TransformSettings, path: str, literals: dict, chunked: bool = False):
-    """Every pass over one libcst module: analysis, rules, session boilerplate, imports.
+def _reparse(code: str, path: str) -> list[ast.stmt]:
+    try:
+        return ast.parse(code).body
+    except SyntaxError as error:
+        raise ValueError(f"converted code does not parse ({error.msg})") from None
 
-    ``chunked``: the module holds only some statements of the file; the imports to add
-    come back as lines (the caller places them) instead of being inserted.
-    """
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    roles = analyse(wrapper.module)
-    ctx = Context(roles, settings, path, wrapper.module)
-    ctx.literals = literals
+
+def _names(nodes: list[ast.stmt]) -> Counter[str]:
+    """Uses of each name outside import statements."""
+    counts: Counter[str] = Counter()
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            continue
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                counts[child.id] += 1
+            elif isinstance(child, ast.arg):
+                counts[child.arg] += 1
+    return counts
+
+
+def _total(parts: dict[int, Counter[str]]) -> Counter[str]:
+    total: Counter[str] = Counter()
+    for counts in parts.values():
+        total.update(counts)
+    return total
+
+
+def _bound(parts: dict[int, list[ast.stmt]]) -> set[str]:
+    """Names bound by the file's top-level imports."""
+    bound: set[str] = set()
+    for nodes in parts.values():
+        for node in nodes:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*")
+    return bound
+
+
+def _sinks(ctx: Context, parts: list[Group], modules: dict[int, cst.Module]) -> dict:
+    """getSink chains, from the groups that mention a sink."""
     finder = SinkFinder(ctx)
-    wrapper.module.visit(finder)
-    module = wrapper.visit(GlueRewriter(ctx, finder.sinks))
-    module = SessionBoilerplate(roles, name_counts, needs_spark=ctx.used_spark).apply(module)
-    module = collapse_removed(module)
-    if chunked:
-        module, missing = tidy_imports(module, name_counts(module), insert=False)
-        return collapse_removed(module), ctx, missing
-    module = tidy_imports(module, name_counts(module))
-    module = collapse_removed(module)
-    return module, ctx, []
+    for i in sorted(modules):
+        text = parts[i].text
+        if "getSink" in text or any(name in text for name in finder.sinks):
+            ctx.module = modules[i]
+            modules[i].visit(finder)
+    return finder.sinks
 
 
-def _findings(ctx: Context, path: str, starts) -> list[Finding]:
-    findings = {Finding(path, _original_line(line, starts), rule, message) for line, rule, message in ctx.findings}
-    return sorted(findings, key=lambda f: (f.line, f.rule, f.message))
+def _located(module: cst.Module, entries, offset: int, path: str) -> list[Finding]:
+    """Findings with their file lines (positions are worked out only for groups that have findings)."""
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    out = []
+    for node, rule, message in entries:
+        position = positions.get(node) if node is not None else None
+        out.append(Finding(path, offset + (position.start.line if position else 1), rule, message))
+    return out
 
 
-# ---------------------------------------------------------------- statement-level splicing
-ANCHOR = ANCHOR_PREFIX + "{}__"
-_ANCHOR = re.compile(r"^# __g2l_statement_(\d+)__$")
+# ---------------------------------------------------------------- which groups to rewrite
 CHUNK_TRIGGERS = TRIGGERS + ("getSink", "toDF(", "SparkSession", "spark_session", "writeFrame", "setCatalogInfo",
                              "setFormat", "DynamicFrame")
-
-
-class Chunk(NamedTuple):
-    start: int   # first line (0-based), comments and blank lines above the statement included
-    end: int     # one past the statement's last line
-    node: ast.stmt
-    text: str
-
-
-def _chunks(text: str, tree: ast.Module) -> list[Chunk] | None:
-    lines = text.splitlines(keepends=True)
-    chunks: list[Chunk] = []
-    previous_end = 0
-    for node in tree.body:
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])]) - 1
-        if first < previous_end or node.end_lineno is None:
-            return None
-        chunks.append(Chunk(previous_end, node.end_lineno, node, "".join(lines[previous_end:node.end_lineno])))
-        previous_end = node.end_lineno
-    if not chunks or not chunks[-1].text.endswith(("\n", "\r")):
-        return None  # no line break after the last statement: the whole-module path keeps that layout
-    return chunks
-
-
-def _is_docstring(node: ast.stmt) -> bool:
-    return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
-
-
-def _tail(text: str, chunks: list[Chunk]) -> str:
-    return "".join(text.splitlines(keepends=True)[chunks[-1].end:])
 
 
 def _glue_words(tree: ast.Module) -> set[str]:
@@ -469,65 +503,14 @@ def _glue_words(tree: ast.Module) -> set[str]:
     return words
 
 
-def _role_names(roles: Roles) -> set[str]:
-    return {name for name in (roles.glue | roles.glue_params | roles.spark_context | roles.jobs | roles.spark_names
-                              | roles.frames | roles.collections | roles.loggers | roles.frame_functions
-                              | roles.collection_functions | roles.rdds) if name}
-
-
-def _choose(chunks: list[Chunk], words: set[str]) -> set[int]:
+def _choose(parts: list[Group], words: set[str]) -> list[int]:
     pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b") if words else None
-    chosen = set()
-    for index, chunk in enumerate(chunks):
-        if (isinstance(chunk.node, (ast.Import, ast.ImportFrom))
-                or any(trigger in chunk.text for trigger in CHUNK_TRIGGERS)
-                or (pattern is not None and pattern.search(chunk.text))):
-            chosen.add(index)
+    chosen = []
+    for index, part in enumerate(parts):
+        if (any(trigger in part.text for trigger in CHUNK_TRIGGERS)
+                or (pattern is not None and pattern.search(part.text))):
+            chosen.append(index)
     return chosen
-
-
-def _reduced(chunks: list[Chunk], chosen: set[int]) -> tuple[str, list[tuple[int, int, int]]]:
-    """The chosen statements, each behind an anchor comment; and (reduced start, length, original start)."""
-    parts, starts, line = [], [], 1
-    for index in sorted(chosen):
-        chunk = chunks[index]
-        parts.append(ANCHOR.format(index) + "\n" + chunk.text)
-        starts.append((line + 1, chunk.end - chunk.start, chunk.start + 1))
-        line += 1 + chunk.end - chunk.start
-    return "".join(parts), starts
-
-
-def _original_line(line: int, starts) -> int:
-    if starts is None:
-        return line
-    for reduced_start, length, original_start in starts:
-        if reduced_start <= line < reduced_start + length:
-            return line - reduced_start + original_start
-    return line
-
-
-def _groups(module: cst.Module) -> dict[int, str]:
-    """The rewritten code of each chosen statement, found by its anchor (a removed one keeps its comments)."""
-    groups: dict[int, list[str]] = {}
-    current = None
-    for statement in module.body:
-        pending: list[cst.EmptyLine] = []
-        for line in statement.leading_lines:
-            match = _ANCHOR.match(line.comment.value) if line.comment is not None else None
-            if match:
-                if current is not None and pending:
-                    groups.setdefault(current, []).append("".join(module.code_for_node(l) for l in pending))
-                current, pending = int(match.group(1)), []
-            else:
-                pending.append(line)
-        code = module.code_for_node(statement.with_changes(leading_lines=pending))
-        groups.setdefault(-1 if current is None else current, []).append(code)
-    prefix = groups.pop(-1, [])
-    out = {index: "".join(parts) for index, parts in groups.items()}
-    if prefix:
-        first = min(out) if out else 0
-        out[first] = "".join(prefix) + out.get(first, "")
-    return out
 
 
 def _module_literals(tree: ast.Module) -> dict[str, object]:

@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
+import ast
 from collections import Counter
-from typing import Callable
+from dataclasses import dataclass
 
 import libcst as cst
 
@@ -81,66 +82,65 @@ class _Rewrite(KeepsLeadingLines):
         return updated
 
 
-class _Definitions(cst.CSTVisitor):
-    """GlueContext / SparkContext definitions: how many per name, and the names their values use."""
+@dataclass
+class SessionPlan:
+    remove: set[str]          # GlueContext / SparkContext names whose definitions go
+    spark_at: str | None      # the GlueContext whose line gives the spark line
+    mode: str                 # "replace", "after" or "none"
+    add_spark: bool           # no GlueContext at all: a spark line goes after the imports
 
-    def __init__(self) -> None:
-        self.defs: Counter[str] = Counter()
-        self.value_uses: dict[str, Counter[str]] = {}
-        self.assigned: set[str] = set()
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        name = single_target(node)
+def _definitions(tree: ast.Module) -> tuple[Counter[str], dict[str, Counter[str]], set[str]]:
+    """GlueContext / SparkContext definitions: how many per name, the names their values use, every name assigned."""
+    defs: Counter[str] = Counter()
+    value_uses: dict[str, Counter[str]] = {}
+    assigned: set[str] = set()
+    for node in ast.walk(tree):
+        name = single_target(node) if isinstance(node, ast.Assign) else None
         if not name:
-            return
-        self.assigned.add(name)
+            continue
+        assigned.add(name)
         if is_glue_context_call(node.value) or is_spark_context_call(node.value):
-            self.defs[name] += 1
-            uses = self.value_uses.setdefault(name, Counter())
-            node.value.visit(_Names(uses))
+            defs[name] += 1
+            uses = value_uses.setdefault(name, Counter())
+            uses.update(n.id for n in ast.walk(node.value) if isinstance(n, ast.Name))
+    return defs, value_uses, assigned
 
 
-class _Names(cst.CSTVisitor):
-    def __init__(self, counts: Counter[str]):
-        self.counts = counts
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.counts[node.value] += 1
+def job_lines(roles: Roles) -> cst.CSTTransformer:
+    """The first step: ``job = Job(...)``, ``job.init(...)`` and ``job.commit()`` go."""
+    return _Rewrite(roles, None, None, "none")
 
 
-class SessionBoilerplate:
-    def __init__(self, roles: Roles, counts: Callable[[cst.Module], Counter[str]], needs_spark: bool):
-        self.roles = roles
-        self.counts = counts
-        self.needs_spark = needs_spark
+def plan_session(roles: Roles, tree: ast.Module, counts: Counter[str], needs_spark: bool) -> SessionPlan:
+    """Which set-up lines go, given the name counts of the code once the rules and the Job step ran."""
+    defs, value_uses, assigned = _definitions(tree)
+    # A name goes when only its own definitions, and definitions that go, use it.
+    remove: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name in sorted(roles.glue | roles.spark_context):
+            if name in remove:
+                continue
+            inside_removed = sum(value_uses.get(d, Counter())[name] for d in remove)
+            if counts[name] - defs[name] - inside_removed <= 0:
+                remove.add(name)
+                changed = True
+    spark_defined = roles.spark is not None or "spark" in assigned
+    spark_at, mode = None, "none"
+    if roles.glue and not spark_defined and (needs_spark or remove & roles.glue):
+        spark_at = sorted(roles.glue)[0]
+        mode = "replace" if spark_at in remove else "after"
+    return SessionPlan(remove, spark_at, mode, needs_spark and not spark_defined and not roles.glue)
 
-    def apply(self, module: cst.Module) -> cst.Module:
-        module = module.visit(_Rewrite(self.roles, None, None, "none"))
-        definitions = _Definitions()
-        module.visit(definitions)
-        counts = self.counts(module)
-        # A name goes when only its own definitions, and definitions that go, use it.
-        remove: set[str] = set()
-        changed = True
-        while changed:
-            changed = False
-            for name in sorted(self.roles.glue | self.roles.spark_context):
-                if name in remove:
-                    continue
-                inside_removed = sum(definitions.value_uses.get(d, Counter())[name] for d in remove)
-                if counts[name] - definitions.defs[name] - inside_removed <= 0:
-                    remove.add(name)
-                    changed = True
-        spark_defined = self.roles.spark is not None or "spark" in definitions.assigned
-        spark_at, mode = None, "none"
-        if self.roles.glue and not spark_defined and (self.needs_spark or remove & self.roles.glue):
-            spark_at = sorted(self.roles.glue)[0]
-            mode = "replace" if spark_at in remove else "after"
-        module = module.visit(_Rewrite(self.roles, remove, spark_at, mode))
-        if self.needs_spark and not spark_defined and not self.roles.glue:
-            from glue2lakehouse.transform.imports import import_position
 
-            body = list(module.body)
-            body.insert(import_position(body), cst.parse_statement(f"spark = {SPARK_BUILDER}\n"))
-            module = module.with_changes(body=body)
-        return module
+def session_rewriter(roles: Roles, plan: SessionPlan) -> cst.CSTTransformer:
+    """The second step, one transformer for every statement group of a file (the spark line is written once)."""
+    return _Rewrite(roles, plan.remove, plan.spark_at, plan.mode)
+
+
+def touches_session(text: str, roles: Roles, plan: SessionPlan | None) -> bool:
+    """Whether a statement group's text may hold a line either step changes."""
+    names = roles.jobs if plan is None else (roles.glue | roles.spark_context | roles.jobs)
+    return any(name in text for name in names)

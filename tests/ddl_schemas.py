@@ -2,7 +2,7 @@
 
 Run as a script in its own process (the test session's Spark has no Hive support, and a JVM has one
 session catalog): ``python tests/ddl_schemas.py IN.json OUT.json`` where IN.json is
-{"warehouse": dir, "runs": {"hive": [sql, ...], "converted": [sql, ...]}, "tables": ["db.t", ...]}.
+{"warehouse": dir, "runs": {"name": {"statements": [sql, ...], "tables": ["db.t", ...]}, ...}}.
 Each run starts from an empty catalog; OUT.json gets, per run and table, its columns (name, type)
 and partition columns, or the error Spark raised.
 """
@@ -26,14 +26,14 @@ def main(source: str, target: str) -> None:
              .enableHiveSupport().getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     out = {}
-    for run, statements in job["runs"].items():
+    for run, spec in job["runs"].items():
         result = {"errors": []}
-        for statement in statements:
+        for statement in spec["statements"]:
             try:
                 spark.sql(statement)
             except Exception as error:  # noqa: BLE001 - reported to the test, which fails on it
                 result["errors"].append(f"{statement[:80]}: {str(error).splitlines()[0]}")
-        for name in job["tables"]:
+        for name in spec["tables"]:
             try:
                 schema = spark.table(name).schema
                 partitions = [c.name for c in spark.catalog.listColumns(name) if c.isPartition]
@@ -41,7 +41,7 @@ def main(source: str, target: str) -> None:
                                 "partitions": partitions}
             except Exception as error:  # noqa: BLE001
                 result[name] = {"error": str(error).splitlines()[0]}
-        for database in {n.split(".")[-2] for n in job["tables"]}:
+        for database in sorted({n.split(".")[-2] for n in spec["tables"]}):
             spark.sql(f"DROP DATABASE IF EXISTS {database} CASCADE")
         out[run] = result
     open(target, "w").write(json.dumps(out, indent=1))

@@ -73,39 +73,60 @@ def test_g2l_convert_handles_a_ddl_file(tmp_path):
     assert {f["rule"] for f in report.findings} >= {"ddl-schema", "ddl-properties"}
 
 
-def _spark_schemas(tmp_path: Path, runs: dict[str, list[str]], tables: list[str]) -> dict:
+FORMATS_DDL = FIXTURES / "estate" / "ddl" / "formats_and_serdes" / "before" / "catalog" / "tables.hql"
+# Tables of formats_and_serdes local Spark can create on both sides (its SerDe on the classpath; Avro is an
+# external package of Spark, so orders_avro is left out).
+FORMAT_TABLES = ["orders_orc", "orders_csv", "orders_tsv", "orders_pipe", "orders_default"]
+
+
+def _spark_schemas(tmp_path: Path, runs: dict[str, dict]) -> dict:
     job = tmp_path / "in.json"
     out = tmp_path / "out.json"
-    job.write_text(json.dumps({"warehouse": str(tmp_path), "runs": runs, "tables": tables}))
+    job.write_text(json.dumps({"warehouse": str(tmp_path), "runs": runs}))
     result = subprocess.run([sys.executable, str(Path(__file__).parent / "ddl_schemas.py"), str(job), str(out)],
-                            capture_output=True, text=True, timeout=600)
+                            capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(out.read_text())
 
 
 def test_local_spark_creates_the_same_tables_from_hive_and_converted_ddl(tmp_path):
     lake = f"file://{tmp_path}/lake/"
+    local = TransformSettings(catalog="spark_catalog", paths={"s3://risk-lake/": lake})
+    runs: dict[str, dict] = {}
+    # The risk engine: managed (Delta swapped for Parquet) and external. On the Hive side the data sits in a
+    # local folder, and the openx JSON SerDe (not on Spark's classpath) is Hive's own LazySimpleSerDe: the
+    # schema comes from the column list either way.
     hive = RISK_DDL.read_text()
-    # Hive side: data in a local folder; the openx JSON SerDe is not on Spark's classpath, Hive's own
-    # LazySimpleSerDe is (the schema comes from the column list either way).
+    risk_tables = ["risk_db.customers", "risk_db.exposures", "risk_db.collateral", "risk_db.ratings",
+                   "risk_db.risk_scores", "risk_db.high_risk_customers"]
     hive_local = hive.replace("s3://risk-lake/", lake).replace("org.openx.data.jsonserde.JsonSerDe",
                                                                "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe")
-    local = TransformSettings(catalog="spark_catalog", paths={"s3://risk-lake/": lake})
     managed, _ = convert_ddl_file(hive, "risk_db.sql", local, EstateSettings())
     external, _ = convert_ddl_file(hive, "risk_db.sql", local, EstateSettings(tables="external"))
-    runs = {
-        "hive": [strip_comments(s) for _, s in split_statements(hive_local)],
-        "managed": [s.replace("USING DELTA", "USING PARQUET") for s in converted_statements(managed)],
-        "external": converted_statements(external),
-    }
-    tables = ["risk_db.customers", "risk_db.exposures", "risk_db.collateral", "risk_db.ratings",
-              "risk_db.risk_scores", "risk_db.high_risk_customers"]
-    schemas = _spark_schemas(tmp_path, runs, tables)
+    runs["hive"] = {"statements": [strip_comments(s) for _, s in split_statements(hive_local)], "tables": risk_tables}
+    runs["managed"] = {"statements": [s.replace("USING DELTA", "USING PARQUET") for s in converted_statements(managed)],
+                       "tables": risk_tables}
+    runs["external"] = {"statements": converted_statements(external), "tables": risk_tables}
+    # Formats and SerDes, as external tables.
+    formats = FORMATS_DDL.read_text()
+    keep = [s for _, s in split_statements(formats) if any(f"sales.{t} " in s or f"`{t}`" in s for t in FORMAT_TABLES)]
+    format_tables = [f"sales.{t}" for t in FORMAT_TABLES]
+    create = "CREATE DATABASE IF NOT EXISTS sales"
+    converted_formats, _ = convert_ddl_file(";\n".join(keep), "tables.hql", local, EstateSettings(tables="external"))
+    runs["hive_formats"] = {"statements": [create] + [strip_comments(s).replace("s3://risk-lake/", lake) for s in keep],
+                            "tables": format_tables}
+    runs["external_formats"] = {"statements": [create] + converted_statements(converted_formats),
+                                "tables": format_tables}
+
+    schemas = _spark_schemas(tmp_path, runs)
     for run in runs:
         assert schemas[run]["errors"] == [], (run, schemas[run]["errors"])
-    for table in tables:
+    for table in risk_tables:
         assert "error" not in schemas["hive"][table], schemas["hive"][table]
         assert schemas["managed"][table] == schemas["hive"][table], table
         assert schemas["external"][table] == schemas["hive"][table], table
+    for table in format_tables:
+        assert "error" not in schemas["hive_formats"][table], schemas["hive_formats"][table]
+        assert schemas["external_formats"][table] == schemas["hive_formats"][table], table
     assert schemas["hive"]["risk_db.customers"]["partitions"] == ["snapshot_date"]
     assert schemas["hive"]["risk_db.exposures"]["columns"][2] == ["ead", "decimal(18,2)"]

@@ -497,9 +497,9 @@ class _Converter:
                                     "consider CLUSTER BY)")
         if fmt is None:
             what = table.serde or table.input_format or table.stored_as
-            self.issue("ddl-table", f"table {table.name}: format {what} has no Spark data source: "
-                                    + ("created as Delta" if not external else "converted as text; check it"))
-            fmt = "text" if external else fmt
+            self.issue("ddl-table", f"table {table.name}: format {what} has no Spark data source: created as a "
+                                    "managed Delta table; load its data by hand")
+            external = False
         columns = table.columns + table.partitions
         lines = [f"CREATE TABLE IF NOT EXISTS {self.name(table.database, table.name)} ("]   # safe to run again
         for index, (name, kind, comment) in enumerate(columns):

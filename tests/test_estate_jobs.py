@@ -7,6 +7,7 @@ validates with the databricks-bundles typed model (Job.from_dict rejects unknown
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -91,7 +92,12 @@ def test_risk_engine_three_forms_give_the_same_bundle_job(tmp_path):
         assert validate_jobs(result.files) == 1
         jobs[form] = _without_description(result.files["resources/risk_engine_daily.job.yml"].decode())
         assert result.bookmarks == {"jobs/daily_risk_job.py": "job-bookmark-disable",
-                                    "jobs/data_quality.py": "job-bookmark-enable"}
+                                    "jobs/data_quality.py": "job-bookmark-enable",
+                                    # the modules the daily job imports run under its option
+                                    "data_loader.py": "job-bookmark-disable",
+                                    "risk_calculations/process_a.py": "job-bookmark-disable",
+                                    "risk_calculations/process_b.py": "job-bookmark-disable",
+                                    "risk_calculations/process_c.py": "job-bookmark-disable"}
     assert jobs["api"] == jobs["cloudformation"] == jobs["terraform"]
 
 
@@ -183,3 +189,50 @@ def test_readme_lists_every_mapping_row():
         assert node in section
     for version, runtime in RUNTIMES.items():
         assert version in section and runtime in section
+
+
+HELPER = """def load(glueContext):
+    return glueContext.create_dynamic_frame.from_catalog(database="sales", table_name="orders",
+                                                         transformation_ctx="orders").toDF()
+"""
+JOB = """import sys
+from awsglue.context import GlueContext
+from awsglue.job import Job
+from awsglue.utils import getResolvedOptions
+from pyspark.context import SparkContext
+from lib.helpers import load
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME"])
+glueContext = GlueContext(SparkContext.getOrCreate())
+job = Job(glueContext)
+job.init(args["JOB_NAME"], args)
+first = glueContext.create_dynamic_frame.from_catalog(database="sales", table_name="a", transformation_ctx="a")
+second = glueContext.create_dynamic_frame.from_catalog(database="sales", table_name="b", transformation_ctx="b")
+load(glueContext).write.mode("append").saveAsTable("sales.copy")
+job.commit()
+"""
+
+
+@pytest.mark.parametrize("option, per_job, per_helper", [
+    ("job-bookmark-enable", 2, 1),       # every read with a transformation_ctx, in the job and its helper
+    ("job-bookmark-disable", 0, 0),      # Glue reads everything too: nothing to flag
+    (None, 1, 0),                        # no definition: one finding for the job file
+])
+def test_bookmark_findings_follow_the_job_definition(tmp_path, option, per_job, per_helper):
+    from glue2lakehouse.convert import convert
+
+    source = tmp_path / "glue"
+    (source / "jobs").mkdir(parents=True)
+    (source / "lib").mkdir()
+    (source / "jobs" / "orders.py").write_text(JOB)
+    (source / "lib" / "helpers.py").write_text(HELPER)
+    if option:
+        arguments = {"--job-bookmark-option": option}
+        (source / "job.json").write_text(json.dumps({"Job": {"Name": "orders", "Command": {
+            "ScriptLocation": "s3://b/jobs/orders.py"}, "DefaultArguments": arguments}}))
+    report, _ = convert(source, tmp_path / "out", TransformSettings())
+    bookmark = [f["file"] for f in report.findings if f["rule"] == "bookmark"]
+    assert bookmark.count("jobs/orders.py") == per_job
+    assert bookmark.count("lib/helpers.py") == per_helper
+    job = (tmp_path / "out" / "jobs" / "orders.py").read_text()
+    assert job.count("# G2L-REVIEW: job bookmarks") == per_job

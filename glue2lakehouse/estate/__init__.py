@@ -97,6 +97,39 @@ def _guarded(estate: Estate, path: str, call) -> None:
                                    "its definitions are not converted, please report it"))
 
 
+BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
+
+
+def imported_modules(script: str, python: list[str], read: Callable[[str], bytes], limit: int = 200) -> list[str]:
+    """Repository modules a script imports, directly or through other repository modules (by Python's ast)."""
+    import ast
+
+    known = set(python)
+    seen: list[str] = []
+    todo = [script]
+    while todo and len(seen) < limit:
+        current = todo.pop(0)
+        try:
+            tree = ast.parse(read(current).decode("utf-8-sig"))
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        folder = current.rsplit("/", 1)[0] + "/" if "/" in current else ""
+        names = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            base = name.replace(".", "/")
+            for candidate in (f"{base}.py", f"{base}/__init__.py", f"{folder}{base}.py"):
+                if candidate in known and candidate != script and candidate not in seen:
+                    seen.append(candidate)
+                    todo.append(candidate)
+    return sorted(seen)
+
+
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
                    settings: EstateSettings | None = None) -> EstateResult:
     from glue2lakehouse.estate.bundle import build_bundle, match_script, script_arguments
@@ -116,7 +149,11 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
                 pass
             option = {**job.default_arguments, **job.non_overridable_arguments}.get("--job-bookmark-option",
                                                                                     "job-bookmark-disable")
-            result.bookmarks[path] = option
+            # The script and the repository modules it imports run under the job's bookmark option
+            # (a module two jobs share: the option that reads incrementally wins).
+            for module in [path, *imported_modules(path, python, read)]:
+                if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
+                    result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
         try:
             bundle = build_bundle(estate, scripts, transform, settings)

@@ -74,7 +74,8 @@ class _Module:
                                             f"'{expression}' is only known when Terraform applies: kept as bundle "
                                             f"variable var.{name}" + (f" (default {default!r})" if default is not None
                                                                       else "; set it in databricks.yml")))
-        return self.estate.variable(name, None if default is None else str(default), expression)
+        scalar = default if isinstance(default, (str, int, float)) and not isinstance(default, bool) else None
+        return self.estate.variable(name, None if scalar is None else str(scalar), expression)
 
     def expression(self, expression: str):
         expression = expression.strip()
@@ -201,12 +202,13 @@ JOB_ARGUMENTS = {"name": "Name", "description": "Description", "default_argument
 
 
 NUMBERS = {"number_of_workers", "max_retries", "timeout", "max_capacity"}
+META_ARGUMENTS = {"for_each", "count", "depends_on", "lifecycle", "provider"}   # reported once per resource
 
 
 def _job(body: dict, module: _Module) -> dict:
     data = {}
     for key, value in body.items():
-        if key == "__is_block__":
+        if key == "__is_block__" or key in META_ARGUMENTS:
             continue
         if key in NUMBERS and isinstance(value, str):
             value = module.number(value, key)
@@ -226,7 +228,7 @@ def _job(body: dict, module: _Module) -> dict:
 
 
 TRIGGER_ARGUMENTS = {"name", "type", "schedule", "workflow_name", "start_on_creation", "enabled", "actions",
-                     "predicate", "description", "tags", "tags_all", "__is_block__"}
+                     "predicate", "description", "tags", "tags_all", "__is_block__", *META_ARGUMENTS}
 
 
 def _trigger(body: dict) -> dict:
@@ -278,6 +280,11 @@ def read_module(files: list[tuple[str, str]], estate: Estate) -> None:
             continue
         path, line = module.where[(kind, label)]
         module.path, module.line = path, line
+        for meta in ("for_each", "count"):   # depends_on, lifecycle, provider change nothing a job runs
+            if meta in body:
+                estate.issues.append(Issue(path, line, "estate-terraform",
+                                           f"{kind}.{label} uses {meta}: converted once, with each.* / count.index "
+                                           "left unresolved; write one definition per instance to convert each"))
         if kind == "aws_glue_job":
             estate.add_job(job_from_api(module.value(_job(body, module)), path, line, label))
         elif kind == "aws_glue_trigger":

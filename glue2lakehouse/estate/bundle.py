@@ -221,7 +221,7 @@ class _Builder:
     # ---- one task
     def parameters(self, job: GlueJob, overrides: dict[str, str]) -> tuple[list[str], list[dict], dict]:
         arguments = {**job.default_arguments, **overrides, **job.non_overridable_arguments}
-        dropped, reported, used = [], [], {}
+        dropped, internal = [], {}
         for key in sorted(arguments):
             rule = GLUE_ARGUMENTS.get(key)
             if rule is None:
@@ -229,11 +229,10 @@ class _Builder:
                     self.issue(job, "estate-argument", f"job {job.name!r}: argument {key!r} does not start with '--'; "
                                                        "passed on as it is")
                 continue
-            used[key] = arguments[key]
+            internal[key] = arguments[key]
             if rule[0] == "drop":
                 dropped.append(key)
             elif rule[0] == "report":
-                reported.append(key)
                 where = ""
                 if key == "--extra-py-files":
                     found = [match_script(item.strip(), sorted(self.scripts)) for item in arguments[key].split(",")]
@@ -264,7 +263,7 @@ class _Builder:
             if name in RESERVED_PARAMETERS:
                 values += [f"--{name}", RESERVED_PARAMETERS[name]]
                 continue
-            if f"--{name}" in used:
+            if f"--{name}" in internal:
                 self.issue(job, "estate-argument", f"job {job.name!r}: the script reads {name!r}, a Glue-internal "
                                                    "argument with no Databricks value: pass it as a job parameter")
             else:

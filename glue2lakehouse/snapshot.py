@@ -105,6 +105,7 @@ class Snapshot:
     findings: list[Finding]
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
+    job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
 
     @property
     def tree_changed(self) -> bool:
@@ -186,6 +187,7 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         return Snapshot(previous, previous, glue_previous or source.commit, glue_previous, prev_source or "",
                         [], len(out), 0, findings, source.skipped, new=False)
     changes = repo.diff_trees(repo.commit_tree(previous) if previous else None, tree)
+    job_changes = _job_changes(repo, prev_out, out, changes)
     source_parents = [prev_source] if prev_source and repo.has_object(prev_source) else []
     source_commit = repo.create_commit(source_tree, source_parents,
                                        f"Glue source {source.commit}\n\nGlue-Commit: {source.commit}\n")
@@ -207,7 +209,23 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
               f"G2L-Kind: {kind}"]
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
-                    findings, source.skipped, new=True)
+                    findings, source.skipped, new=True, job_changes=job_changes)
+
+
+def _job_changes(repo: GitRepo, old: dict[str, TreeEntry], new: dict[str, TreeEntry], changes: list[Change]) -> list[str]:
+    """Schedules, arguments, tasks and clusters Glue changed in the bundle jobs (for the sync message)."""
+    from glue2lakehouse.estate.review import describe
+
+    lines: list[str] = []
+    if not old:
+        return lines
+    for change in changes:
+        if change.path.startswith("resources/") and change.path.endswith(".job.yml"):
+            before = old.get(change.old_path or change.path)
+            after = new.get(change.path)
+            lines += describe(change.path, repo.read_blob(before.oid).decode("utf-8", "replace") if before else None,
+                              repo.read_blob(after.oid).decode("utf-8", "replace") if after else None)
+    return lines
 
 
 def _tree_from(repo: GitRepo, old_tree: str | None, old: dict[str, TreeEntry], new: dict[str, TreeEntry]) -> str:

@@ -248,6 +248,10 @@ def _message(title: str, snapshot: Snapshot, plan: Plan) -> str:
             old = f" (from {change['old_path']})" if change.get("old_path") else ""
             lines.append(f"  {change['change']} {change['path']}{old}")
         lines.append("")
+    if getattr(snapshot, "job_changes", None):
+        lines.append("Glue job changes (bundle resources):")
+        lines += [f"  {line}" for line in snapshot.job_changes]
+        lines.append("")
     if plan.preserved:
         lines.append("Preserved:")
         lines += [f"  {item['path']}: {item['why']}" for item in plan.preserved]

@@ -100,6 +100,10 @@ def test_databricks_edits_and_glue_changes_both_land(estate):
     assert job["tasks"][0]["spark_python_task"]["parameters"] == [
         "--JOB_NAME", "daily-risk-job", "--risk_threshold", "0.7", "--run_date", "latest"]
     assert (dbx / "resources/process_d_backfill.job.yml").read_text() == PROCESS_D_JOB
+    message = git(dbx, "log", "-1", "--format=%B")
+    assert "Glue job changes (bundle resources):" in message
+    assert (f"{JOB_FILE}: schedule 0 0 2 ? * MON-FRI UTC -> 0 30 3 ? * MON-SAT UTC" in message)
+    assert f"{JOB_FILE}: task daily_risk_job argument --risk_threshold = '0.7' added" in message
     assert git(dbx, "status", "--porcelain") == ""
     # The Glue side of the merge holds exactly Glue's version: the snapshot is still the generated file.
     upstream = git(dbx, "show", f"glue-upstream:{JOB_FILE}")

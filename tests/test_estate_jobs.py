@@ -236,3 +236,25 @@ def test_bookmark_findings_follow_the_job_definition(tmp_path, option, per_job, 
     assert bookmark.count("lib/helpers.py") == per_helper
     job = (tmp_path / "out" / "jobs" / "orders.py").read_text()
     assert job.count("# G2L-REVIEW: job bookmarks") == per_job
+
+
+def test_review_lines_say_what_changed_in_words(tmp_path):
+    from glue2lakehouse.estate.review import describe
+
+    root = risk_tree(tmp_path, "api")
+    before = convert_tree(root).files["resources/risk_engine_daily.job.yml"].decode()
+    jobs = json.loads((root / "definitions/jobs.json").read_text())
+    jobs["Jobs"][0]["NumberOfWorkers"] = 20
+    jobs["Jobs"][0]["DefaultArguments"]["--run_date"] = "yesterday"
+    del jobs["Jobs"][0]["DefaultArguments"]["--conf"]
+    (root / "definitions/jobs.json").write_text(json.dumps(jobs))
+    after = convert_tree(root).files["resources/risk_engine_daily.job.yml"].decode()
+    path = "resources/risk_engine_daily.job.yml"
+    assert describe(path, before, after) == [
+        f"{path}: task daily_risk_job argument --run_date 'latest' -> 'yesterday'",
+        f"{path}: cluster daily_risk_job_cluster num_workers 9 -> 19",
+        f"{path}: cluster daily_risk_job_cluster spark_conf {{'spark.sql.shuffle.partitions': '64'}} -> None",
+    ]
+    assert describe(path, None, after) == [f"{path}: new job risk_engine_daily, schedule 0 0 2 ? * MON-FRI UTC"]
+    assert describe(path, after, None) == [f"{path}: job risk_engine_daily removed"]
+    assert describe(path, "{not: [yaml", after)[0].startswith(f"{path}: new job")

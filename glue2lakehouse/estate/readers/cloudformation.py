@@ -9,6 +9,7 @@ evaluated. What only a deployment knows (a parameter, a pseudo parameter such as
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -111,12 +112,26 @@ class _Resolver:
                 return self.sub(str(arg), {})
             if key == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
                 return str(arg[0]).join(str(self.value(part)) for part in arg[1])
+            if key == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
+                text = self.value(arg[1])
+                if isinstance(text, str) and "${" not in text:
+                    return text.split(str(arg[0]))
+            if key == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
+                items = self.value(arg[1])
+                try:
+                    index = int(arg[0])
+                except (TypeError, ValueError):
+                    index = None
+                if isinstance(items, list) and index is not None and 0 <= index < len(items):
+                    return items[index]
             if key == "Fn::GetAtt":
                 parts = arg if isinstance(arg, list) else str(arg).split(".", 1)
                 return self.variable("_".join(str(p) for p in parts), f"!GetAtt {'.'.join(str(p) for p in parts)}")
             if key.startswith("Fn::") or key == "Condition":
-                return self.variable(re.sub(r"\W", "_", key.replace("Fn::", "")).lower() + "_value",
-                                     f"{key} {json.dumps(arg, default=str)[:60]}")
+                text = json.dumps(arg, default=str, sort_keys=True)
+                digest = hashlib.sha256(text.encode()).hexdigest()[:6]      # one variable per distinct expression
+                return self.variable(re.sub(r"\W", "_", key.replace("Fn::", "")).lower() + f"_{digest}",
+                                     f"{key} {text[:60]}")
         return {key: self.value(item) for key, item in node.items()}
 
 

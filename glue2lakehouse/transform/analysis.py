@@ -58,6 +58,8 @@ class Roles:
     collection_functions: set[str] = field(default_factory=set)  # ... returning a collection
     rdds: set[str] = field(default_factory=set)           # names holding an RDD
     uses_bookmarks: bool = False                          # job.init(...) and job.commit() both present
+    assignments: list = field(default_factory=list)       # (name, value) of every single-name assignment
+    imported: set[str] = field(default_factory=set)       # names bound by import statements anywhere
 
     def any_glue(self) -> bool:
         return bool(self.glue or self.glue_params or self.spark_context or self.jobs or self.frames
@@ -215,106 +217,121 @@ def _annotation(node: ast.expr | None) -> str | None:
     return dotted(node)
 
 
-class _Analyser(ast.NodeVisitor):
-    def __init__(self, roles: Roles) -> None:
-        self.roles = roles
-        self.changed = False
-        self._functions: list[str] = []
-        self.job_methods: set[str] = set()
-
-    def _add(self, group: set, name: str) -> None:
-        if name not in group:
-            group.add(name)
-            self.changed = True
-
-    def visit_FunctionDef(self, node) -> None:
-        self._functions.append(node.name)
-        returns = _annotation(node.returns)
-        if returns in ("DynamicFrame", "awsglue.dynamicframe.DynamicFrame"):
-            self._add(self.roles.frame_functions, node.name)
-        elif returns in ("DynamicFrameCollection", "awsglue.dynamicframe.DynamicFrameCollection"):
-            self._add(self.roles.collection_functions, node.name)
-        self._params(node.args)
-        self.generic_visit(node)
-        self._functions.pop()
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_Lambda(self, node: ast.Lambda) -> None:
-        self._params(node.args)
-        self.generic_visit(node)
-
-    def visit_Return(self, node: ast.Return) -> None:
-        if self._functions and node.value is not None:
-            if self.roles.is_frame(node.value):
-                self._add(self.roles.frame_functions, self._functions[-1])
-            elif self.roles.is_collection(node.value):
-                self._add(self.roles.collection_functions, self._functions[-1])
-        self.generic_visit(node)
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        self.generic_visit(node)
-        name = single_target(node)
-        if name is None:
-            return
-        value = node.value
-        roles = self.roles
-        attribute = attribute_of(value)
-        func_attribute = attribute_of(call_func(value)) if call_func(value) is not None else None
-        if is_glue_context_call(value):
-            self._add(roles.glue, name)
-        elif is_spark_context_call(value):
-            self._add(roles.spark_context, name)
-        elif is_job_call(value):
-            self._add(roles.jobs, name)
-        elif attribute is not None and attribute[1] == "spark_session" and roles.is_glue(attribute[0]):
-            roles.spark = roles.spark or name
-            self._add(roles.spark_names, name)
-        elif (call_name(value) or "").startswith("SparkSession.builder"):
-            roles.spark = roles.spark or name
-            self._add(roles.spark_names, name)
-        elif func_attribute is not None and func_attribute[1] == "get_logger" and roles.is_glue(func_attribute[0]):
-            self._add(roles.loggers, name)
-        elif roles.is_frame(value):
-            self._add(roles.frames, name)
-        elif roles.is_rdd(value):
-            self._add(roles.rdds, name)
-        elif roles.is_collection(value):
-            self._add(roles.collections, name)
-
-    def _params(self, arguments: ast.arguments) -> None:
-        for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
-            self._param(arg.arg, _annotation(arg.annotation))
-
-    def _param(self, name: str, annotation: str | None) -> None:
-        if annotation in ("GlueContext", "awsglue.context.GlueContext") or (
-            annotation is None and _GLUE_PARAM.match(name)
-        ):
-            self._add(self.roles.glue_params, name)
-        elif annotation in ("DynamicFrame", "awsglue.dynamicframe.DynamicFrame") or (
-            annotation is None and _DYF_PARAM.match(name)
-        ):
-            self._add(self.roles.frames, name)
-        elif annotation in ("DynamicFrameCollection", "awsglue.dynamicframe.DynamicFrameCollection") or (
-            annotation is None and _DFC_PARAM.match(name)
-        ):
-            self._add(self.roles.collections, name)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        attribute = attribute_of(node.func)
-        if attribute is not None and name_of(attribute[0]) in self.roles.jobs:
-            self.job_methods.add(attribute[1])
-        self.generic_visit(node)
+_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def analyse(tree: ast.AST) -> Roles:
-    """The roles of the names in a parsed module (Python's ``ast``)."""
+    """The roles of the names in a parsed module (Python's ``ast``).
+
+    One walk collects the facts (assignments, returns, parameters, calls on names); the
+    roles are then worked out over those facts to a fixpoint, since helper functions and
+    aliases feed each other.
+    """
     roles = Roles()
+    assignments: list[tuple[str, ast.expr]] = []
+    returns: list[tuple[str, ast.expr]] = []
+    calls: list[tuple[str, str]] = []
+    todo: list[tuple[list, str | None]] = [(tree.body, None)]
+    while todo:  # statements only: what the roles come from is said in statements (and lambdas are rare)
+        statements, function = todo.pop()
+        for node in statements:
+            kind = type(node)
+            if kind in _FUNCTIONS:
+                annotation = _annotation(node.returns)
+                if annotation in ("DynamicFrame", "awsglue.dynamicframe.DynamicFrame"):
+                    roles.frame_functions.add(node.name)
+                elif annotation in ("DynamicFrameCollection", "awsglue.dynamicframe.DynamicFrameCollection"):
+                    roles.collection_functions.add(node.name)
+                _params(roles, node.args)
+                todo.append((node.body, node.name))
+                continue
+            if kind is ast.Return:
+                if function is not None and node.value is not None:
+                    returns.append((function, node.value))
+            elif kind is ast.Assign:
+                name = single_target(node)
+                if name is not None:
+                    assignments.append((name, node.value))
+            elif kind is ast.Import or kind is ast.ImportFrom:
+                roles.imported.update(alias.asname or alias.name.split(".")[0] for alias in node.names
+                                      if alias.name != "*")
+            elif kind is ast.Expr and type(node.value) is ast.Call:
+                attribute = attribute_of(node.value.func)
+                if attribute is not None and type(attribute[0]) is ast.Name:
+                    calls.append((attribute[0].id, attribute[1]))
+            for block in ("body", "orelse", "finalbody", "handlers", "cases"):
+                inner = getattr(node, block, None)
+                if inner:
+                    todo.append((inner if block not in ("handlers", "cases")
+                                 else [s for clause in inner for s in clause.body], function))
+    pending = []
+    for name, value in assignments:  # what a constructor call makes does not depend on other names
+        if is_glue_context_call(value):
+            roles.glue.add(name)
+        elif is_spark_context_call(value):
+            roles.spark_context.add(name)
+        elif is_job_call(value):
+            roles.jobs.add(name)
+        elif (call_name(value) or "").startswith("SparkSession.builder"):
+            roles.spark = roles.spark or name
+            roles.spark_names.add(name)
+        else:
+            pending.append((name, value))
     for _ in range(6):  # a fixpoint: helper functions and aliases feed each other
-        analyser = _Analyser(roles)
-        analyser.visit(tree)
-        if not analyser.changed:
+        before = _size(roles)
+        for function, value in returns:
+            if roles.is_frame(value):
+                roles.frame_functions.add(function)
+            elif roles.is_collection(value):
+                roles.collection_functions.add(function)
+        pending = [(name, value) for name, value in pending if not _assignment(roles, name, value)]
+        if _size(roles) == before:
             break
     roles.glue_params -= roles.glue
-    roles.uses_bookmarks = {"init", "commit"} <= analyser.job_methods
+    roles.uses_bookmarks = {"init", "commit"} <= {attr for name, attr in calls if name in roles.jobs}
+    roles.assignments = assignments
     return roles
+
+
+def _size(roles: Roles) -> tuple:
+    return (len(roles.glue), len(roles.spark_context), len(roles.jobs), len(roles.spark_names), len(roles.frames),
+            len(roles.collections), len(roles.loggers), len(roles.frame_functions), len(roles.collection_functions),
+            len(roles.rdds))
+
+
+def _assignment(roles: Roles, name: str, value: ast.expr) -> bool:
+    """Give ``name`` the role of the value it is assigned; whether a role was found."""
+    attribute = attribute_of(value)
+    func = call_func(value)
+    func_attribute = attribute_of(func) if func is not None else None
+    if attribute is not None and attribute[1] == "spark_session" and roles.is_glue(attribute[0]):
+        roles.spark = roles.spark or name
+        roles.spark_names.add(name)
+    elif func_attribute is not None and func_attribute[1] == "get_logger" and roles.is_glue(func_attribute[0]):
+        roles.loggers.add(name)
+    elif roles.is_frame(value):
+        roles.frames.add(name)
+    elif roles.is_rdd(value):
+        roles.rdds.add(name)
+    elif roles.is_collection(value):
+        roles.collections.add(name)
+    else:
+        return False
+    return True
+
+
+def _params(roles: Roles, arguments: ast.arguments) -> None:
+    for arg in [*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs]:
+        name, annotation = arg.arg, _annotation(arg.annotation)
+        if annotation in ("GlueContext", "awsglue.context.GlueContext") or (
+            annotation is None and _GLUE_PARAM.match(name)
+        ):
+            roles.glue_params.add(name)
+        elif annotation in ("DynamicFrame", "awsglue.dynamicframe.DynamicFrame") or (
+            annotation is None and _DYF_PARAM.match(name)
+        ):
+            roles.frames.add(name)
+        elif annotation in ("DynamicFrameCollection", "awsglue.dynamicframe.DynamicFrameCollection") or (
+            annotation is None and _DFC_PARAM.match(name)
+        ):
+            roles.collections.add(name)

@@ -10,6 +10,7 @@ import libcst as cst
 
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform.analysis import Roles
+from glue2lakehouse.transform.code import Code, is_primary
 
 REVIEW_PREFIX = "# G2L-REVIEW: "
 _SIMPLE = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
@@ -135,13 +136,16 @@ class Context:
     def receiver(self, node: cst.BaseExpression) -> str:
         """Code of an expression, parenthesised when a method call on it needs it."""
         code = self.code(node)
+        if isinstance(node, Code):
+            return code if is_primary(code) else f"({code})"
         if isinstance(node, _SIMPLE) and not code.lstrip().startswith(("lambda", "not ")):
             return code
         return f"({code})"
 
     @staticmethod
     def parse(code: str) -> cst.BaseExpression:
-        return cst.parse_expression(code)
+        """Generated code as an expression node (kept as text: see ``code.Code``)."""
+        return Code(code)
 
     def session(self, glue_node: cst.BaseExpression | None = None) -> str:
         """The SparkSession expression to use where a GlueContext was used."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import libcst as cst
 
+from glue2lakehouse.transform.walk import StatementsOnly, fast_visit
+
 _MARK = "__g2l_removed__"
 
 
@@ -23,8 +25,8 @@ def is_placeholder(node: cst.CSTNode) -> bool:
             and node.body[0].value.value == _MARK)
 
 
-class KeepsLeadingLines(cst.CSTTransformer):
-    """Mixin: a statement line emptied by this transformer becomes a placeholder."""
+class KeepsLeadingLines(StatementsOnly):
+    """A pass over whole statements; a statement line it empties becomes a placeholder."""
 
     def leave_SimpleStatementLine(self, original, updated):
         if not updated.body:
@@ -57,18 +59,22 @@ def _collapse(body, block: bool):
     return out, carried
 
 
-class _Collapse(cst.CSTTransformer):
+class _Collapse(StatementsOnly):
     def leave_Module(self, original, updated):
         # Comments above a removed last statement stay where they were: they become the footer.
         body, carried = _collapse(updated.body, block=False)
         return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
     def leave_IndentedBlock(self, original, updated):
-        return updated.with_changes(body=_collapse(updated.body, block=True)[0])
+        # Comments above a removed last statement of a block stay, at the block's indentation.
+        body, carried = _collapse(updated.body, block=True)
+        return updated.with_changes(body=body, footer=[*carried, *updated.footer])
 
 
 def collapse_removed(module: cst.Module) -> cst.Module:
-    return module.visit(_Collapse())
+    if len(module.body) == 1 and is_placeholder(module.body[0]):  # a removed top-level statement
+        return module.with_changes(body=[], footer=[*module.body[0].leading_lines, *module.footer])
+    return fast_visit(_Collapse(), module)
 
 
 def has_placeholder(code: str) -> bool:

@@ -10,6 +10,7 @@ import libcst as cst
 
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, dotted
 from glue2lakehouse.transform.edits import KeepsLeadingLines
+from glue2lakehouse.transform.walk import fast_visit
 
 _DROPPABLE = ("awsglue", "pyspark.context")
 # Names converted code may use -> the import that binds them (added in this order).
@@ -29,9 +30,9 @@ def _bound_name(alias: cst.ImportAlias) -> str:
 
 
 class _Tidy(KeepsLeadingLines):
-    def __init__(self, counts: Counter[str]):
+    def __init__(self, counts):
         super().__init__()
-        self.counts = counts
+        self.counts = counts  # rewrite.NameCounts
         self.dropped = False
 
     def leave_Import(self, original: cst.Import, updated: cst.Import):
@@ -41,7 +42,7 @@ class _Tidy(KeepsLeadingLines):
         module = dotted(original.module) if original.module else ""
         droppable = module.startswith(_DROPPABLE)
         if isinstance(updated.names, cst.ImportStar):
-            if droppable and not any(self.counts[name] for name in GLUE_TRANSFORMS):
+            if droppable and not any(self.counts.used(name) for name in GLUE_TRANSFORMS):
                 self.dropped = True
                 return cst.RemoveFromParent()
             return updated
@@ -49,7 +50,7 @@ class _Tidy(KeepsLeadingLines):
 
     def _keep(self, updated, droppable):
         """The statement with the droppable names nothing uses removed (or removed itself when none is left)."""
-        kept = [a for a in updated.names if not droppable(a) or self.counts[_bound_name(a)] > 0]
+        kept = [a for a in updated.names if not droppable(a) or self.counts.used(_bound_name(a))]
         if len(kept) != len(updated.names):
             self.dropped = True
         if not kept:
@@ -60,10 +61,35 @@ class _Tidy(KeepsLeadingLines):
         return updated
 
 
-def tidy(module: cst.Module, counts: Counter[str]) -> tuple[cst.Module, bool]:
+def bound_names(module: cst.Module) -> set[str]:
+    """Names bound by a statement group's top-level import statements."""
+    bound: set[str] = set()
+    for line in module.body:
+        if isinstance(line, cst.SimpleStatementLine):
+            for small in line.body:
+                if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    bound.update(_bound_name(alias) for alias in small.names)
+    return bound
+
+
+def tidy(module: cst.Module, counts) -> tuple[cst.Module, bool]:
     """Drop the Glue imports of one statement group that nothing uses; (module, whether any went)."""
     tidier = _Tidy(counts)
-    new = module.visit(tidier)
+    if len(module.body) == 1 and isinstance(module.body[0], cst.SimpleStatementLine) and all(
+            isinstance(small, (cst.Import, cst.ImportFrom)) for small in module.body[0].body):
+        line = module.body[0]  # a top-level import line (the usual case): no need to walk the group
+        kept = []
+        for small in line.body:
+            result = (tidier.leave_Import if isinstance(small, cst.Import) else tidier.leave_ImportFrom)(small, small)
+            if not isinstance(result, cst.RemovalSentinel):
+                kept.append(result)
+        if not tidier.dropped:
+            return module, False
+        if not kept:  # the statement went; the comments and blank lines above it stay
+            return module.with_changes(body=[], footer=[*line.leading_lines, *module.footer]), True
+        kept[-1] = kept[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
+        return module.with_changes(body=[line.with_changes(body=kept)]), True
+    new = fast_visit(tidier, module)
     return new, tidier.dropped
 
 

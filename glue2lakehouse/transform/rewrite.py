@@ -26,15 +26,28 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
+from glue2lakehouse.transform.code import Code, code_statement
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal
 from glue2lakehouse.transform.edits import collapse_removed, has_placeholder, placeholder
-from glue2lakehouse.transform.imports import NEEDED, tidy
+from glue2lakehouse.transform.imports import NEEDED, bound_names, tidy
 from glue2lakehouse.transform.layout import fluent
 from glue2lakehouse.transform.rules import REGISTRY
 from glue2lakehouse.transform.rules.writers import SinkFinder, sink_write
-from glue2lakehouse.transform.session import SPARK_BUILDER, job_lines, plan_session, session_rewriter, touches_session
-from glue2lakehouse.transform.splice import Assembly, Group, groups
+from glue2lakehouse.transform.session import SPARK_BUILDER, job_lines, plan_session, session_lines, session_rewriter
+from glue2lakehouse.transform.splice import Assembly, Group, groups, split_lines
+from glue2lakehouse.transform.walk import (
+    ARGUMENTS,
+    fast_visit,
+    COMPOUND,
+    OPAQUE,
+    SMALL,
+    FastTransformer,
+    aligned,
+    ast_statements,
+    cst_statements,
+    plain,
+)
 
 # A file none of these appear in has nothing for the rules to do.
 TRIGGERS = ("awsglue", "GlueContext", "DynamicFrame", "getResolvedOptions", ".sql(", "create_dynamic_frame",
@@ -88,7 +101,7 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
     return None
 
 
-class GlueRewriter(cst.CSTTransformer):
+class GlueRewriter(FastTransformer):
     """One pass over a statement group: every Glue construct to its rule."""
 
     def __init__(self, ctx: Context, sinks: dict):
@@ -98,6 +111,32 @@ class GlueRewriter(cst.CSTTransformer):
         self._stack: list[tuple] = []
         self._indents: list[int] = []
         self._statement_calls: set[int] = set()  # calls that are a whole statement's value
+        self._relevant: list[bool] | None = None  # per statement of the group (walk.statement order)
+        self._lines: list[int] = []
+        self._next = 0
+        self.lines: dict[cst.CSTNode, int] = {}   # statement -> file line, for findings
+
+    def start(self, relevant: list[bool] | None, lines: list[int]) -> None:
+        """A new group: which of its statements mention Glue, and their file lines (None: enter all)."""
+        self._relevant, self._lines, self._next = relevant, lines, 0
+        self.lines = {}
+
+    def _skip(self, node: cst.CSTNode, kind: type) -> bool:
+        """Count the statement in source order; True when nothing in it can change."""
+        relevant = self._relevant
+        if relevant is None:
+            return False
+        if kind is cst.SimpleStatementLine:
+            first, count = self._next, len(node.body)
+            self._next += count
+            self.lines[node] = self._lines[first]
+            return not any(relevant[first:first + count])
+        if kind in COMPOUND:
+            self.lines[node] = self._lines[self._next]
+            self._next += 1
+        elif kind in SMALL and type(self._parent_line) is not cst.SimpleStatementLine:
+            self._next += 1  # a statement of a one-line suite (``if x: y``)
+        return False
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
         indent = node.indent if node.indent is not None else self.ctx.module.default_indent
@@ -108,34 +147,54 @@ class GlueRewriter(cst.CSTTransformer):
         return updated
 
     # ---- statement bookkeeping: review comments and helper statements go above the statement
+    _parent_line: cst.CSTNode | None = None
+
     def on_visit(self, node: cst.CSTNode) -> bool:
-        if isinstance(node, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-            self._stack.append((self.ctx.statement, self.ctx.indent, self.ctx.pending_reviews,
-                                self.ctx.pre_statements, self.ctx.touched))
-            self.ctx.statement, self.ctx.indent = node, sum(self._indents)
-            self.ctx.pending_reviews, self.ctx.pre_statements, self.ctx.touched = [], [], False
-        if isinstance(node, cst.SimpleStatementLine) and len(node.body) == 1:
-            small = node.body[0]
-            if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, cst.Call):
-                self._statement_calls.add(id(small.value))
-        if isinstance(node, cst.FunctionDef):
-            params = node.params
-            self.ctx.function_params.append({p.name.value for p in params.params + params.kwonly_params
-                                             + params.posonly_params})
+        kind = type(node)
+        if kind in OPAQUE:
+            return False
+        if kind in ARGUMENTS:
+            if plain(node.value) and (kind is not cst.DictElement or plain(node.key)):
+                return False  # literals and names only: nothing here changes
+            return True
+        if kind is cst.SimpleStatementLine or kind in COMPOUND:
+            skip = self._skip(node, kind)
+            self._parent_line = node
+            ctx = self.ctx
+            self._stack.append((ctx.statement, ctx.indent, ctx.pending_reviews, ctx.pre_statements, ctx.touched))
+            ctx.statement, ctx.indent = node, sum(self._indents)
+            ctx.pending_reviews, ctx.pre_statements, ctx.touched = [], [], False
+            if skip:
+                return False
+            if kind is cst.SimpleStatementLine and len(node.body) == 1:
+                small = node.body[0]
+                if type(small) in (cst.Assign, cst.Expr) and type(small.value) is cst.Call:
+                    self._statement_calls.add(id(small.value))
+            elif kind is cst.FunctionDef:
+                params = node.params
+                ctx.function_params.append({p.name.value for p in params.params + params.kwonly_params
+                                            + params.posonly_params})
+        elif kind is cst.SimpleStatementSuite:
+            self._parent_line = node
+        elif kind in SMALL:
+            self._skip(node, kind)
         return super().on_visit(node)
 
     def on_leave(self, original: cst.CSTNode, updated: cst.CSTNode):
+        kind = type(original)
+        if kind in OPAQUE or kind in ARGUMENTS:
+            return updated
         result = super().on_leave(original, updated)
-        if isinstance(original, cst.FunctionDef):
-            self.ctx.function_params.pop()
-        if isinstance(original, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        if kind is cst.SimpleStatementLine or kind in COMPOUND:
+            if kind is cst.FunctionDef:
+                self.ctx.function_params.pop()
             reviews, pre = self.ctx.pending_reviews, self.ctx.pre_statements
             (self.ctx.statement, self.ctx.indent, self.ctx.pending_reviews, self.ctx.pre_statements,
              self.ctx.touched) = self._stack.pop()
             if reviews and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
                 result = _with_reviews(result, reviews)
             if pre and isinstance(result, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
-                statements = [cst.parse_statement(code) for code in pre]
+                statements = [code_statement(code) for code in pre]
                 if result.leading_lines:
                     statements[0] = statements[0].with_changes(leading_lines=result.leading_lines)
                     result = result.with_changes(leading_lines=[])
@@ -237,7 +296,7 @@ class GlueRewriter(cst.CSTTransformer):
         result = self._statement(original, updated)
         if self.ctx.touched and isinstance(result, cst.SimpleStatementLine) and len(result.body) == 1:
             small = result.body[0]
-            if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, cst.Call):
+            if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, (cst.Call, Code)):
                 prefix = len(self.ctx.code(small.targets[0].target)) + 3 if isinstance(small, cst.Assign) else 0
                 laid_out = fluent(self.ctx.code(small.value), self.ctx.indent, prefix)
                 if laid_out is not None:
@@ -303,12 +362,10 @@ class GlueRewriter(cst.CSTTransformer):
         code = (
             "_g2l_parser = argparse.ArgumentParser(allow_abbrev=False)\n"
             f"for _g2l_name in {names}:\n"
-            "    _g2l_parser.add_argument(\"--\" + _g2l_name, required=True)\n"
+            f"{ctx.module.default_indent}_g2l_parser.add_argument(\"--\" + _g2l_name, required=True)\n"
             f"{target} = vars(_g2l_parser.parse_known_args({argv}[1:])[0])\n"
         )
-        body = cst.parse_module(code).body
-        indent_fixed = [body[0].with_changes(leading_lines=updated.leading_lines), *body[1:]]
-        return cst.FlattenSentinel(indent_fixed)
+        return code_statement(code).with_changes(leading_lines=updated.leading_lines)
 
 
 def _with_reviews(statement, reviews: list[str]):
@@ -323,13 +380,18 @@ def _with_reviews(statement, reviews: list[str]):
     return statement.with_changes(leading_lines=[*statement.leading_lines, *new_lines])
 
 
-def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[str, list[Finding], list]:
+def rewrite_module(text: str, path: str, settings: TransformSettings,
+                   visit=fast_visit) -> tuple[str, list[Finding], list]:
     """Rewrite the top-level statement groups that touch Glue; every other group keeps its exact text.
 
     The file is analysed once with Python's own parser. Only the groups that mention Glue, or a
     name that holds a Glue object, go through libcst and the rules, each group parsed on its own,
     so the output is local to the edited statements, the cost follows the Glue code in a file,
     and no group can move: the file is put back together in the order of its groups.
+
+    ``visit`` walks a group with a pass: ``walk.fast_visit`` (enters only what rules rewrite and
+    keeps untouched statements as they are, so their text is reused) or libcst's own traversal
+    (``lambda transformer, node: node.visit(transformer)``), which gives the same output.
     """
     try:
         tree = ast.parse(text)
@@ -344,34 +406,42 @@ def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[s
     parts, tail = groups(text, tree)
     if not parts:
         return text, [], []
-    chosen = _choose(parts, _glue_words(tree) | roles.names())
+    words = _glue_words(tree) | roles.names()
+    chosen = _choose(parts, words)
+    mentions = _mentions(words)
+    lines = split_lines(text)
     ctx = Context(roles, settings, path)
     ctx.literals = _module_literals(tree)
     newline, indent = _newline(text), _indent(text)
-    modules = {i: _parse_group(parts[i], path, newline, indent) for i in chosen}
+    modules = _parse_groups(parts, chosen, path, newline, indent)
+    originals = dict(modules)
     rewriter = GlueRewriter(ctx, _sinks(ctx, parts, modules))
-    jobs = job_lines(roles)
+    jobs, job_step = job_lines(roles), session_lines(roles, None)
     findings: list[Finding] = []
     for i in chosen:
         module = ctx.module = modules[i]
+        statements = ast_statements(parts[i].nodes)
+        if aligned(statements, cst_statements(module)):
+            rewriter.start([not _is_simple(s) or mentions(lines, s) for s in statements],
+                           [s.lineno for s in statements])
+        else:
+            rewriter.start(None, [])
         before = len(ctx.findings)
-        module = module.visit(rewriter)
+        module = visit(rewriter, module)
         if len(ctx.findings) > before:
-            findings += _located(modules[i], ctx.findings[before:], parts[i].start, path)
-        if touches_session(parts[i].text, roles, None):
-            module = module.visit(jobs)
+            findings += _located(modules[i], ctx.findings[before:], parts[i].start, path, rewriter.lines)
+        if job_step.search(parts[i].text):
+            module = visit(jobs, module)
         modules[i] = module
-    codes = {i: _code(modules[i]) for i in chosen}
-    names = {i: _names(parts[i].nodes) for i in range(len(parts)) if i not in chosen}
-    names.update({i: _names(_reparse(codes[i], path)) for i in chosen})
-    plan = plan_session(roles, tree, _total(names), ctx.used_spark)
-    session = session_rewriter(roles, plan)
+    codes = {i: parts[i].text if modules[i] is originals[i] else _code(modules[i]) for i in chosen}
+    counts = NameCounts(parts, codes, _counted_names(roles), path)
+    plan = plan_session(roles, counts, ctx.used_spark)
+    session, session_step = session_rewriter(roles, plan), session_lines(roles, plan)
     for i in chosen:
-        if touches_session(codes[i], roles, plan):
-            modules[i] = modules[i].visit(session)
+        if session_step.search(codes[i]):
+            modules[i] = visit(session, modules[i])
             codes[i] = _code(modules[i])
-            names[i] = _names(_reparse(codes[i], path))
-    counts = _total(names)
+            counts.changed(i)
     for i in chosen:
         if "awsglue" in codes[i] or "pyspark.context" in codes[i]:
             modules[i], dropped = tidy(modules[i], counts)
@@ -382,8 +452,11 @@ def rewrite_module(text: str, path: str, settings: TransformSettings) -> tuple[s
             codes[i] = _code(modules[i])
     outputs = [codes.get(i, part.text) for i, part in enumerate(parts)]
     removed = {i for i in chosen if not modules[i].body}
-    bound = _bound({i: (_reparse(codes[i], path) if i in chosen else parts[i].nodes) for i in range(len(parts))})
-    missing = [name for name in NEEDED if counts[name] and name not in bound]
+    bound = set()
+    for i, part in enumerate(parts):
+        if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in part.nodes):
+            bound |= bound_names(modules[i]) if i in modules else _bound(part.nodes)
+    missing = [name for name in NEEDED if name not in bound and counts.used(name)]
     assembly = Assembly(text, parts, tail, outputs, removed)
     assembly.add_imports(missing, [f"spark = {SPARK_BUILDER}"] if plan.add_spark else [])
     findings = sorted(set(findings), key=lambda f: (f.line, f.rule, f.message))
@@ -408,11 +481,47 @@ def _indent(text: str) -> str:
     return match.group(1) if match else "    "
 
 
-def _parse_group(group: Group, path: str, newline: str, indent: str) -> cst.Module:
+def _batches(parts: list[Group], chosen: list[int]) -> list[list[int]]:
+    """Runs of adjacent chosen groups, each ending at a compound statement.
+
+    libcst gives the lines below an indented block that are indented deeper than the next
+    statement to the block; after a simple statement every line belongs to the next group,
+    exactly as the groups are cut. So a run parses as one module whose statements are the
+    groups, one each, with the groups' own text.
+    """
+    batches: list[list[int]] = []
+    previous = None
+    for index in chosen:
+        if batches and previous == index - 1 and _is_simple(parts[previous].nodes[-1]):
+            batches[-1].append(index)
+        else:
+            batches.append([index])
+        previous = index
+    return batches
+
+
+def _parse_groups(parts: list[Group], chosen: list[int], path: str, newline: str, indent: str) -> dict[int, cst.Module]:
+    """One libcst module per chosen group (parsed a run of groups at a time: a parse has a fixed cost)."""
+    modules: dict[int, cst.Module] = {}
+    for batch in _batches(parts, chosen):
+        module = _parse_text("".join(parts[i].text for i in batch), parts[batch[0]].start, path, newline, indent)
+        if len(module.body) != len(batch):  # not one statement per group: parse them one by one
+            for index in batch:
+                modules[index] = _parse_text(parts[index].text, parts[index].start, path, newline, indent)
+            continue
+        last = len(batch) - 1
+        for position, index in enumerate(batch):
+            modules[index] = module.with_changes(
+                body=[module.body[position]], header=[], footer=[],
+                has_trailing_newline=module.has_trailing_newline if position == last else True)
+    return modules
+
+
+def _parse_text(text: str, start: int, path: str, newline: str, indent: str) -> cst.Module:
     try:
-        module = cst.parse_module(group.text)
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
-        line = group.start + error.raw_line
+        line = start + error.raw_line
         raise SyntaxError(f"invalid syntax at line {line}, column {error.raw_column + 1}",
                           (path, line, error.raw_column, "")) from None
     changes: dict = {}
@@ -422,9 +531,9 @@ def _parse_group(group: Group, path: str, newline: str, indent: str) -> cst.Modu
         changes["header"] = []
         changes["body"] = [first.with_changes(leading_lines=[*module.header, *first.leading_lines]),
                            *module.body[1:]]
-    if not re.search(r"\r\n|\r|\n", group.text):
+    if not re.search(r"\r\n|\r|\n", text):
         changes["default_newline"] = newline  # a last line without a line break: generated lines follow the file
-    if not re.search(r"^[ \t]+[^ \t\r\n#]", group.text, re.MULTILINE):
+    if not re.search(r"^[ \t]+[^ \t\r\n#]", text, re.MULTILINE):
         changes["default_indent"] = indent    # no block of its own: generated blocks indent as the file does
     return module.with_changes(**changes) if changes else module
 
@@ -436,6 +545,82 @@ def _reparse(code: str, path: str) -> list[ast.stmt]:
         raise ValueError(f"converted code does not parse ({error.msg})") from None
 
 
+class NameCounts:
+    """How often names are used outside import statements in the converted file, counted only when asked.
+
+    Only the names the later steps ask about are looked for (a regular expression finds the
+    groups that may use them); those groups are parsed with Python's ``ast`` and counted
+    exactly, so a name in a comment or a string does not count.
+    """
+
+    def __init__(self, parts: list[Group], codes: dict[int, str], names: set[str], path: str):
+        self.parts, self.codes, self.path = parts, codes, path
+        self.pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b") if names else None
+        self._groups: dict[int, Counter[str]] = {}
+        self._nodes: dict[int, list[ast.stmt]] | None = None
+        self._where: dict[str, list[int]] | None = None
+        self._cache: dict[str, int] = {}
+
+    def changed(self, index: int) -> None:
+        self._groups.pop(index, None)
+        if self._nodes is not None:
+            self._nodes[index] = _reparse(self.codes[index], self.path)
+        self._where = None
+        self._cache.clear()
+
+    def _parsed(self) -> dict[int, list[ast.stmt]]:
+        """The converted groups' statements: one parse of them all, each statement given to its group by line."""
+        if self._nodes is None:
+            texts = [self.codes.get(i, part.text) for i, part in enumerate(self.parts)]
+            nodes = _reparse("".join(texts), self.path)
+            ends, line = [], 1
+            for text in texts:
+                line += len(split_lines(text)) if text.endswith(("\n", "\r")) else max(len(split_lines(text)) - 1, 0)
+                ends.append(line)
+            self._nodes = {i: [] for i in range(len(texts))}
+            group = 0
+            for node in nodes:
+                while group < len(ends) - 1 and node.lineno >= ends[group]:
+                    group += 1
+                self._nodes[group].append(node)
+        return self._nodes
+
+    def _group(self, index: int) -> Counter[str]:
+        counts = self._groups.get(index)
+        if counts is None:
+            nodes = self._parsed()[index] if index in self.codes else self.parts[index].nodes
+            counts = self._groups[index] = _names(nodes)
+        return counts
+
+    def _groups_with(self, name: str) -> list[int]:
+        if self._where is None:
+            self._where = {}
+            if self.pattern is not None:
+                for index, part in enumerate(self.parts):
+                    for word in set(self.pattern.findall(self.codes.get(index, part.text))):
+                        self._where.setdefault(word, []).append(index)
+        return self._where.get(name, [])
+
+    def __getitem__(self, name: str) -> int:
+        """How often ``name`` is used."""
+        cached = self._cache.get(name)
+        if cached is None:
+            cached = self._cache[name] = sum(self._group(index)[name] for index in self._groups_with(name))
+        return cached
+
+    def used(self, name: str) -> bool:
+        """Whether ``name`` is used at all (stops at the first use)."""
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached > 0
+        return any(self._group(index)[name] for index in self._groups_with(name))
+
+
+def _counted_names(roles) -> set[str]:
+    """The names later steps ask about: set-up names, names imports bind, names the conversion may add."""
+    return set(roles.glue) | set(roles.spark_context) | set(NEEDED) | set(GLUE_TRANSFORMS) | roles.imported
+
+
 def _names(nodes: list[ast.stmt]) -> Counter[str]:
     """Uses of each name outside import statements."""
     counts: Counter[str] = Counter()
@@ -443,27 +628,20 @@ def _names(nodes: list[ast.stmt]) -> Counter[str]:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             continue
         for child in ast.walk(node):
-            if isinstance(child, ast.Name):
+            kind = type(child)
+            if kind is ast.Name:
                 counts[child.id] += 1
-            elif isinstance(child, ast.arg):
+            elif kind is ast.arg:
                 counts[child.arg] += 1
     return counts
 
 
-def _total(parts: dict[int, Counter[str]]) -> Counter[str]:
-    total: Counter[str] = Counter()
-    for counts in parts.values():
-        total.update(counts)
-    return total
-
-
-def _bound(parts: dict[int, list[ast.stmt]]) -> set[str]:
-    """Names bound by the file's top-level imports."""
+def _bound(nodes: list[ast.stmt]) -> set[str]:
+    """Names bound by top-level import statements."""
     bound: set[str] = set()
-    for nodes in parts.values():
-        for node in nodes:
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*")
+    for node in nodes:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update(alias.asname or alias.name.split(".")[0] for alias in node.names if alias.name != "*")
     return bound
 
 
@@ -478,14 +656,38 @@ def _sinks(ctx: Context, parts: list[Group], modules: dict[int, cst.Module]) -> 
     return finder.sinks
 
 
-def _located(module: cst.Module, entries, offset: int, path: str) -> list[Finding]:
-    """Findings with their file lines (positions are worked out only for groups that have findings)."""
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+def _located(module: cst.Module, entries, offset: int, path: str, known: dict) -> list[Finding]:
+    """Findings with their file lines: from the ast where the statements lined up, else from libcst positions."""
+    positions = None
     out = []
     for node, rule, message in entries:
+        if node in known:
+            out.append(Finding(path, known[node], rule, message))
+            continue
+        if positions is None:
+            positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
         position = positions.get(node) if node is not None else None
         out.append(Finding(path, offset + (position.start.line if position else 1), rule, message))
     return out
+
+
+_COMPOUND = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.AsyncFor, ast.While, ast.Try,
+             ast.With, ast.AsyncWith, ast.Match) + ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
+
+
+def _is_simple(node: ast.stmt) -> bool:
+    return not isinstance(node, _COMPOUND)
+
+
+def _mentions(words: set[str]):
+    """A test: does a statement's text mention Glue (the same words that choose the groups)?"""
+    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b") if words else None
+
+    def test(lines: list[str], node: ast.stmt) -> bool:
+        segment = "".join(lines[node.lineno - 1:node.end_lineno])
+        return any(t in segment for t in CHUNK_TRIGGERS) or bool(pattern and pattern.search(segment))
+
+    return test
 
 
 # ---------------------------------------------------------------- which groups to rewrite
@@ -513,6 +715,9 @@ def _choose(parts: list[Group], words: set[str]) -> list[int]:
     return chosen
 
 
+_LITERAL_NODES = (ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.Set, ast.UnaryOp)
+
+
 def _module_literals(tree: ast.Module) -> dict[str, object]:
     """Module-level NAME = <literal>, for names assigned once."""
     seen: Counter[str] = Counter()
@@ -521,6 +726,9 @@ def _module_literals(tree: ast.Module) -> dict[str, object]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             name = node.targets[0].id
             seen[name] += 1
+            if not isinstance(node.value, _LITERAL_NODES):
+                values.pop(name, None)
+                continue
             try:
                 values[name] = ast.literal_eval(node.value)
             except (ValueError, TypeError, SyntaxError, RecursionError):

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -90,20 +91,17 @@ class SessionPlan:
     add_spark: bool           # no GlueContext at all: a spark line goes after the imports
 
 
-def _definitions(tree: ast.Module) -> tuple[Counter[str], dict[str, Counter[str]], set[str]]:
+def _definitions(roles: Roles) -> tuple[Counter[str], dict[str, Counter[str]], set[str]]:
     """GlueContext / SparkContext definitions: how many per name, the names their values use, every name assigned."""
     defs: Counter[str] = Counter()
     value_uses: dict[str, Counter[str]] = {}
     assigned: set[str] = set()
-    for node in ast.walk(tree):
-        name = single_target(node) if isinstance(node, ast.Assign) else None
-        if not name:
-            continue
+    for name, value in roles.assignments:
         assigned.add(name)
-        if is_glue_context_call(node.value) or is_spark_context_call(node.value):
+        if is_glue_context_call(value) or is_spark_context_call(value):
             defs[name] += 1
             uses = value_uses.setdefault(name, Counter())
-            uses.update(n.id for n in ast.walk(node.value) if isinstance(n, ast.Name))
+            uses.update(n.id for n in ast.walk(value) if isinstance(n, ast.Name))
     return defs, value_uses, assigned
 
 
@@ -112,9 +110,9 @@ def job_lines(roles: Roles) -> cst.CSTTransformer:
     return _Rewrite(roles, None, None, "none")
 
 
-def plan_session(roles: Roles, tree: ast.Module, counts: Counter[str], needs_spark: bool) -> SessionPlan:
+def plan_session(roles: Roles, counts: Counter[str], needs_spark: bool) -> SessionPlan:
     """Which set-up lines go, given the name counts of the code once the rules and the Job step ran."""
-    defs, value_uses, assigned = _definitions(tree)
+    defs, value_uses, assigned = _definitions(roles)
     # A name goes when only its own definitions, and definitions that go, use it.
     remove: set[str] = set()
     changed = True
@@ -140,7 +138,11 @@ def session_rewriter(roles: Roles, plan: SessionPlan) -> cst.CSTTransformer:
     return _Rewrite(roles, plan.remove, plan.spark_at, plan.mode)
 
 
-def touches_session(text: str, roles: Roles, plan: SessionPlan | None) -> bool:
-    """Whether a statement group's text may hold a line either step changes."""
-    names = roles.jobs if plan is None else (roles.glue | roles.spark_context | roles.jobs)
-    return any(name in text for name in names)
+def session_lines(roles: Roles, plan: SessionPlan | None) -> re.Pattern | None:
+    """What a statement group's text shows when it may hold a line the step changes (None: no group can)."""
+    words = [r"\bJob\s*\("]
+    if roles.jobs:
+        words.append(r"\b(?:" + "|".join(map(re.escape, sorted(roles.jobs))) + r")\s*\.\s*(?:init|commit)\b")
+    if plan is not None:
+        words.append(r"\b(?:GlueContext|SparkContext)\b")
+    return re.compile("|".join(words))

@@ -145,18 +145,22 @@ class _Translator:
         return Expr(f"{left} {symbol} {right}", raises)
 
 
+class _Finder(cst.CSTVisitor):
+    def __init__(self, kinds) -> None:
+        super().__init__()
+        self.kinds = kinds
+        self.found = False
+
+    def on_visit(self, node) -> bool:
+        if isinstance(node, self.kinds) or (isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not)):
+            self.found = True
+        return not self.found
+
+
 def _has(node: cst.CSTNode, kinds) -> bool:
-    found = False
-
-    class Finder(cst.CSTVisitor):
-        def on_visit(self, n):
-            nonlocal found
-            if isinstance(n, kinds) or (isinstance(n, cst.UnaryOperation) and isinstance(n.operator, cst.Not)):
-                found = True
-            return not found
-
-    node.visit(Finder())
-    return found
+    finder = _Finder(kinds)
+    node.visit(finder)
+    return finder.found
 
 
 def translate(ctx: Context, function: cst.BaseExpression) -> str | None:

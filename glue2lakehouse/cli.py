@@ -282,12 +282,12 @@ def convert(
 ):
     """Convert Glue code to Databricks PySpark. Exit 0 clean, 1 with review findings, 2 errors."""
     from glue2lakehouse.convert import convert as run_convert
-    from glue2lakehouse.convert import settings_from
+    from glue2lakehouse.convert import estate_settings_from, settings_from
 
     settings = settings_from(config, {"catalog": catalog, "schemas": _pairs(schema, "--schema"),
                                       "paths": _pairs(path_map, "--path-map"), "args_style": args_style,
                                       "s3_writes": s3_writes})
-    report, data = run_convert(path, out, settings)
+    report, data = run_convert(path, out, settings, estate_settings_from(config))
     if data is not None:
         if as_json:
             typer.echo(json.dumps({**report.to_dict(), "code": data.decode("utf-8", "replace")}, indent=2))

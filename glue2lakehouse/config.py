@@ -54,6 +54,7 @@ class TransformSettings:
     paths: dict = field(default_factory=dict)       # S3 prefix -> /Volumes/... or external-location prefix
     args_style: str = "argparse"                    # or "widgets" (dbutils.widgets)
     s3_writes: str = "keep"                         # or "delta": S3 writes become Delta
+    bookmarks: dict = field(default_factory=dict)   # script path -> its job's --job-bookmark-option (from definitions)
 
     def schema(self, database: str) -> str:
         return self.schemas.get(database, database)
@@ -70,8 +71,24 @@ class TransformSettings:
     def fingerprint(self) -> str:
         """A short hash of everything that decides the transformer's output."""
         document = {"transform_version": TRANSFORM_VERSION, **asdict(self)}
+        if not self.bookmarks:
+            del document["bookmarks"]   # no job definitions known: the same fingerprint as before they existed
         digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         return digest[:16]
+
+
+COMPUTE_MODES = ("cluster", "serverless")
+DDL_TABLE_MODES = ("managed", "external")
+
+
+@dataclass(frozen=True)
+class EstateSettings:
+    """How job definitions and catalog DDL are converted ([jobs] and [ddl] in .g2l.toml)."""
+
+    compute: str = "cluster"                        # or "serverless"
+    node_types: dict = field(default_factory=dict)  # Glue WorkerType -> node_type_id (over the built-in table)
+    runtimes: dict = field(default_factory=dict)    # GlueVersion -> spark_version (over the built-in table)
+    tables: str = "managed"                         # or "external": tables stay at their (mapped) location
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,7 @@ class Config:
     transform: TransformSettings = field(default_factory=TransformSettings)
     branch: str = DEFAULT_BRANCH
     protected_overlap: str = "conflict"
+    estate: EstateSettings = field(default_factory=EstateSettings)
 
     def glue_path(self, repo_root: Path) -> Path:
         path = Path(self.glue_source).expanduser()
@@ -103,7 +121,8 @@ def parse_config(text: str) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
     known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
-             "sync": {"branch", "protected_overlap"}}
+             "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes"},
+             "ddl": {"tables"}}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise G2LError(f"{CONFIG_FILE}: unknown table [{table}]",
@@ -125,7 +144,25 @@ def parse_config(text: str) -> Config:
         transform=transform_settings(transform),
         branch=_string(sync, "branch", "sync", DEFAULT_BRANCH),
         protected_overlap=overlap,
+        estate=estate_settings(data.get("jobs", {}), data.get("ddl", {})),
     )
+
+
+def estate_settings(jobs: dict, ddl: dict) -> EstateSettings:
+    compute = _string(jobs, "compute", "jobs", "cluster")
+    if compute not in COMPUTE_MODES:
+        raise G2LError(f"{CONFIG_FILE}: [jobs] compute = {compute!r} is not known", 'use "cluster" or "serverless"')
+    tables = _string(ddl, "tables", "ddl", "managed")
+    if tables not in DDL_TABLE_MODES:
+        raise G2LError(f"{CONFIG_FILE}: [ddl] tables = {tables!r} is not known", 'use "managed" or "external"')
+    tables_of = {}
+    for key in ("node_types", "runtimes"):
+        value = jobs.get(key, {})
+        if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
+            raise G2LError(f"{CONFIG_FILE}: [jobs.{key}] must map strings to strings",
+                           f'write entries like "G.1X" = "m5.xlarge" under [jobs.{key}]')
+        tables_of[key] = dict(sorted(value.items()))
+    return EstateSettings(compute=compute, tables=tables, **tables_of)
 
 
 def _string_table(table: dict, key: str) -> dict:
@@ -172,7 +209,16 @@ def render_config(config: Config) -> str:
         f"s3_writes = {_quote(config.transform.s3_writes)}\n"
         + _render_table("transform.schemas", config.transform.schemas)
         + _render_table("transform.paths", config.transform.paths)
+        + _render_estate(config.estate)
         + "\n[sync]\n"
         f"branch = {_quote(config.branch)}\n"
         f"protected_overlap = {_quote(config.protected_overlap)}\n"
     )
+
+
+def _render_estate(estate: EstateSettings) -> str:
+    if estate == EstateSettings():
+        return ""
+    return ("\n[jobs]\n" f"compute = {_quote(estate.compute)}\n"
+            + _render_table("jobs.node_types", estate.node_types) + _render_table("jobs.runtimes", estate.runtimes)
+            + "\n[ddl]\n" f"tables = {_quote(estate.tables)}\n")

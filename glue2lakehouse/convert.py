@@ -11,10 +11,11 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from glue2lakehouse.config import CONFIG_FILE, TransformSettings, load_toml_text, transform_settings
+from glue2lakehouse.config import (CONFIG_FILE, EstateSettings, TransformSettings, estate_settings, load_toml_text,
+                                   transform_settings)
 from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, G2LError
 from glue2lakehouse.transform import transform_file
 
@@ -80,6 +81,28 @@ def settings_from(config: Path | None, overrides: dict) -> TransformSettings:
     return transform_settings(table)
 
 
+def estate_settings_from(config: Path | None) -> EstateSettings:
+    """[jobs] and [ddl] of the .g2l.toml that settings_from reads (defaults when there is none)."""
+    path = config if config is not None else (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
+    if path is None or not path.is_file():
+        return EstateSettings()
+    try:
+        data = load_toml_text(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        raise G2LError(f"{path} is not valid TOML ({error})", "fix its syntax") from None
+    return estate_settings(data.get("jobs", {}), data.get("ddl", {}))
+
+
+def _estate(report: ConvertReport, paths: list[str], read, settings: TransformSettings,
+            estate: EstateSettings | None):
+    """The estate of the files (job definitions -> bundle jobs, DDL -> Unity Catalog DDL), findings reported."""
+    from glue2lakehouse.estate import convert_estate
+
+    result = convert_estate(paths, read, settings, estate or estate_settings_from(None))
+    report.findings += [f.as_dict() for f in result.findings()]
+    return result, replace(settings, bookmarks=result.bookmarks)
+
+
 def _add(report: ConvertReport, rel: str, data: bytes, settings: TransformSettings) -> bytes:
     result = transform_file(data, rel, settings)
     report.files += 1
@@ -91,13 +114,22 @@ def _add(report: ConvertReport, rel: str, data: bytes, settings: TransformSettin
     return result.data
 
 
-def convert_file(source: Path, settings: TransformSettings) -> tuple[ConvertReport, bytes]:
+def convert_file(source: Path, settings: TransformSettings,
+                 estate: EstateSettings | None = None) -> tuple[ConvertReport, bytes]:
+    """One file: a Python job, a DDL file (its Unity Catalog DDL), or a definition file (its bundle jobs, as
+    one YAML stream)."""
     report = ConvertReport()
     try:
         data = source.read_bytes()
     except OSError as error:
         raise G2LError(f"cannot read {source}: {error.strerror}", "check the path and its permissions") from None
-    return report, _add(report, source.name, data, settings)
+    result, settings = _estate(report, [source.name], lambda _: data, settings, estate)
+    out = _add(report, source.name, data, settings)
+    if source.name in result.replaced:
+        return report, result.replaced[source.name]
+    if result.files:
+        return report, b"---\n".join(result.files[p] for p in sorted(result.files))
+    return report, out
 
 
 def _write_atomically(target: Path, data: bytes) -> None:
@@ -112,12 +144,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
         raise
 
 
-def convert(source: Path, out: Path | None, settings: TransformSettings) -> tuple[ConvertReport, bytes | None]:
+def convert(source: Path, out: Path | None, settings: TransformSettings,
+            estate: EstateSettings | None = None) -> tuple[ConvertReport, bytes | None]:
     """Convert a file (returns its bytes when ``out`` is None) or a folder (``out`` required)."""
     if not source.exists():
         raise G2LError(f"{source} does not exist", "pass a Glue job file or a folder of them")
     if source.is_file():
-        report, data = convert_file(source, settings)
+        report, data = convert_file(source, settings, estate)
         if out is None:
             return report, data
         if out.is_dir():
@@ -136,18 +169,23 @@ def convert(source: Path, out: Path | None, settings: TransformSettings) -> tupl
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".g2l-convert-", dir=out.parent))
     try:
+        files: list[str] = []
         for dirpath, dirnames, filenames in os.walk(source):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
-            for filename in sorted(filenames):
-                full = Path(dirpath) / filename
-                rel = full.relative_to(source).as_posix()
-                if full.is_symlink():
-                    continue
-                data = _add(report, rel, full.read_bytes(), settings)
-                target = staging / rel
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(data)
-                shutil.copymode(full, target)
+            files += [(Path(dirpath) / name).relative_to(source).as_posix() for name in sorted(filenames)
+                      if not (Path(dirpath) / name).is_symlink()]
+        result, settings = _estate(report, files, lambda rel: (source / rel).read_bytes(), settings, estate)
+        for rel in files:
+            full = source / rel
+            data = _add(report, rel, full.read_bytes(), settings)
+            data = result.replaced.get(rel, data)
+            target = staging / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+            shutil.copymode(full, target)
+        for rel, data in sorted(result.files.items()):
+            (staging / rel).parent.mkdir(parents=True, exist_ok=True)
+            (staging / rel).write_bytes(data)
         if out.exists():
             out.rmdir()
         os.replace(staging, out)

@@ -2,9 +2,11 @@
 
 It builds a Glue repository from fixtures/glue_risk_engine/ and a Databricks
 repository beside it, then plays: initial migration; Process D and monitoring
-marked native; a protected region in process_a.py; a Glue week that adds
-``risk_score_v2`` and changes process_b.py (dry run, then sync); and a week in
-which both teams change the same line, which ends in a conflict.
+marked native; a protected region in process_a.py and a bigger node type in the
+generated bundle job; a Glue week that adds ``risk_score_v2`` and changes
+process_b.py (dry run, then sync); a Glue week that adds a job argument and moves
+the schedule in the Terraform definitions; and a week in which both teams change
+the same line, which ends in a conflict.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import GitRepo, ensure_identity, init_repository
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "glue_risk_engine"
+# The estate around the scripts: a second job, the catalog DDL, and the job definitions in Terraform.
+ESTATE = [FIXTURE.parent / "estate" / "risk_engine" / "common", FIXTURE.parent / "estate" / "risk_engine" / "terraform"]
+JOB_YAML = "resources/risk_engine_daily.job.yml"
 
 PROCESS_D = '''"""Process D: intraday exposure limits (Databricks only)."""
 
@@ -59,6 +64,18 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def _excerpt(text: str, needles: tuple[str, ...]) -> list[str]:
+    """The lines holding each needle (and the value line after a parameter name), in file order."""
+    lines = text.splitlines()
+    keep = set()
+    for index, line in enumerate(lines):
+        if any(needle in line for needle in needles):
+            keep.add(index)
+            if line.strip().startswith('- "--') and index + 1 < len(lines):
+                keep.add(index + 1)
+    return [lines[i] for i in sorted(keep)]
+
+
 def run_demo(directory: Path | None, echo=print) -> int:
     if not FIXTURE.is_dir():
         raise G2LError(f"the demo fixtures are missing ({FIXTURE})",
@@ -79,6 +96,9 @@ def run_demo(directory: Path | None, echo=print) -> int:
         echo("=" * 78)
 
     shutil.copytree(FIXTURE, glue_dir)
+    for folder in ESTATE:
+        if folder.is_dir():
+            shutil.copytree(folder, glue_dir, dirs_exist_ok=True)
     init_repository(glue_dir)
     _identity(glue_dir)
     glue = GitRepo(glue_dir)
@@ -100,6 +120,13 @@ def run_demo(directory: Path | None, echo=print) -> int:
     echo("jobs/daily_risk_job.py now begins:")
     for line in (dbx_dir / "jobs" / "daily_risk_job.py").read_text().splitlines()[:16]:
         echo(f"    {line}")
+    job_yaml = dbx_dir / JOB_YAML
+    if job_yaml.is_file():
+        echo(f"The Terraform job definitions became a bundle job, {JOB_YAML} (with databricks.yml):")
+        for line in _excerpt(job_yaml.read_text(), ("quartz_cron_expression", "node_type_id: m5.2xlarge",
+                                                    "python_file", "--run_date", "depends_on")):
+            echo(f"    {line}")
+        echo("ddl/risk_db.sql is Unity Catalog DDL now (CREATE SCHEMA IF NOT EXISTS production_risk.risk_db ...).")
 
     step("Weeks 2-4: Databricks-only work")
     (dbx_dir / "risk_calculations" / "process_d.py").write_text(PROCESS_D)
@@ -116,6 +143,10 @@ def run_demo(directory: Path | None, echo=print) -> int:
     lines[anchor:anchor] = OPTIMISATION
     process_a.write_text("".join(lines))
     dbx.commit_paths(["risk_calculations/process_a.py"], "Cache scored customers on Databricks")
+    if job_yaml.is_file():
+        _edit(job_yaml, "node_type_id: m5.2xlarge", "node_type_id: r5.4xlarge")
+        dbx.commit_paths([JOB_YAML], "Run the daily risk job on memory-optimised nodes")
+        echo(f"Databricks raised the daily job's node type in {JOB_YAML} to r5.4xlarge.")
     region = manager.protect_code_region("risk_calculations/process_a.py", anchor + 1, anchor + len(OPTIMISATION))
     echo(f"Protected region in {region['file']} lines {region['start']}-{region['end']}:")
     for line in process_a.read_text().splitlines()[region["start"] - 1 : region["end"]]:
@@ -145,7 +176,23 @@ def run_demo(directory: Path | None, echo=print) -> int:
     echo(f"    data_loader.py has risk_score_v2: {'risk_score_v2' in text}")
     echo(f"    protected region intact: {''.join(OPTIMISATION) in process_a.read_text()}")
 
-    step("Week 6: both teams change the same line of process_b.py")
+    terraform = glue_dir / "infra" / "glue.tf"
+    if terraform.is_file() and job_yaml.is_file():
+        step("Week 6: the Glue team adds a job argument and moves the schedule")
+        _edit(terraform, '"--run_date"                         = "latest"',
+              '"--run_date"                         = "latest"\n    "--risk_threshold"                   = "0.7"')
+        _edit(terraform, 'schedule      = "cron(0 2 ? * MON-FRI *)"', 'schedule      = "cron(30 3 ? * MON-SAT *)"')
+        glue.commit_paths(["."], "Pass the risk threshold to the daily job; run it at 03:30, Saturdays too")
+        echo("infra/glue.tf: default_arguments gains \"--risk_threshold\" = \"0.7\";")
+        echo("               schedule cron(0 2 ? * MON-FRI *) -> cron(30 3 ? * MON-SAT *)")
+        result = manager.sync_glue_changes(dry_run=False)
+        echo(f"Sync: {result.glue_changes_applied} Glue change(s) applied, {len(result.conflicts)} conflict(s)")
+        echo(f"{JOB_YAML} after the merge (Glue's argument and schedule, Databricks' node type):")
+        for line in _excerpt(job_yaml.read_text(), ("quartz_cron_expression", "node_type_id: r5.4xlarge",
+                                                    "--risk_threshold")):
+            echo(f"    {line}")
+
+    step("Week 7: both teams change the same line of process_b.py")
     _edit(dbx_dir / "risk_calculations" / "process_b.py", "HIGH_RISK_THRESHOLD = 0.7", "HIGH_RISK_THRESHOLD = 0.65")
     dbx.commit_paths(["risk_calculations/process_b.py"], "Lower the high-risk threshold for the Databricks pilot")
     _edit(glue_dir / "risk_calculations" / "process_b.py", "HIGH_RISK_THRESHOLD = 0.7", "HIGH_RISK_THRESHOLD = 0.75")

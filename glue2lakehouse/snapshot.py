@@ -13,11 +13,12 @@ import hashlib
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
+from glue2lakehouse.estate import ESTATE_RULES, convert_estate
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.transform import Finding, transform_files
@@ -104,6 +105,7 @@ class Snapshot:
     findings: list[Finding]
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
+    job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
 
     @property
     def tree_changed(self) -> bool:
@@ -135,7 +137,11 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     source = read_source(repo, glue_path, config.glue_ref)
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
-    fingerprint = config.transform.fingerprint()
+    # The estate (job definitions, DDL) is converted whole each time: its outputs depend on several files.
+    estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
+                            lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate)
+    settings = replace(config.transform, bookmarks=estate.bookmarks)
+    fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint
     prev_source = info.get("G2L-Source")
     prev_source_files = repo.tree_files(prev_source) if prev_source and repo.has_object(prev_source) else {}
@@ -152,13 +158,14 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         old = prev_source_files.get(path)
         if reuse and old is not None and old.oid == entry.oid and path in prev_out:
             out[path] = prev_out[path]
-            findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, []))
+            findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, [])
+                            if not f["rule"].startswith(ESTATE_RULES))
         else:
             todo.append((path, entry))
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
-    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), config.transform,
+    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), settings,
                               len(files), workers)
     for index, ((path, entry), result) in enumerate(zip(files, results)):
         out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
@@ -166,6 +173,11 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         transformed += 1
         if progress:
             progress(index + 1, len(files))
+    for path, data in sorted(estate.replaced.items()):
+        out[path] = TreeEntry(repo.write_blob(data), source.files[path].mode)
+    for path, data in sorted(estate.files.items()):
+        out[path] = TreeEntry(repo.write_blob(data), 0o100644)
+    findings.extend(estate.findings())
 
     tree = _tree_from(repo, repo.commit_tree(previous) if previous else None, prev_out, out)
     source_tree = _tree_from(repo, repo.commit_tree(prev_source) if prev_source_files else None, prev_source_files,
@@ -175,6 +187,7 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         return Snapshot(previous, previous, glue_previous or source.commit, glue_previous, prev_source or "",
                         [], len(out), 0, findings, source.skipped, new=False)
     changes = repo.diff_trees(repo.commit_tree(previous) if previous else None, tree)
+    job_changes = _job_changes(repo, prev_out, out, changes)
     source_parents = [prev_source] if prev_source and repo.has_object(prev_source) else []
     source_commit = repo.create_commit(source_tree, source_parents,
                                        f"Glue source {source.commit}\n\nGlue-Commit: {source.commit}\n")
@@ -196,7 +209,23 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
               f"G2L-Kind: {kind}"]
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
-                    findings, source.skipped, new=True)
+                    findings, source.skipped, new=True, job_changes=job_changes)
+
+
+def _job_changes(repo: GitRepo, old: dict[str, TreeEntry], new: dict[str, TreeEntry], changes: list[Change]) -> list[str]:
+    """Schedules, arguments, tasks and clusters Glue changed in the bundle jobs (for the sync message)."""
+    from glue2lakehouse.estate.review import describe
+
+    lines: list[str] = []
+    if not old:
+        return lines
+    for change in changes:
+        if change.path.startswith("resources/") and change.path.endswith(".job.yml"):
+            before = old.get(change.old_path or change.path)
+            after = new.get(change.path)
+            lines += describe(change.path, repo.read_blob(before.oid).decode("utf-8", "replace") if before else None,
+                              repo.read_blob(after.oid).decode("utf-8", "replace") if after else None)
+    return lines
 
 
 def _tree_from(repo: GitRepo, old_tree: str | None, old: dict[str, TreeEntry], new: dict[str, TreeEntry]) -> str:

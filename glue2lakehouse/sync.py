@@ -20,6 +20,7 @@ from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
 from glue2lakehouse.markers import RegionError, find_regions, has_markers
 from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED
 from glue2lakehouse.report import SyncResult
+from glue2lakehouse.estate.bundle import BUNDLE_FILE, bundle_root
 from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish
 
 GITATTRIBUTES = ".gitattributes"
@@ -247,6 +248,10 @@ def _message(title: str, snapshot: Snapshot, plan: Plan) -> str:
             old = f" (from {change['old_path']})" if change.get("old_path") else ""
             lines.append(f"  {change['change']} {change['path']}{old}")
         lines.append("")
+    if getattr(snapshot, "job_changes", None):
+        lines.append("Glue job changes (bundle resources):")
+        lines += [f"  {line}" for line in snapshot.job_changes]
+        lines.append("")
     if plan.preserved:
         lines.append("Preserved:")
         lines += [f"  {item['path']}: {item['why']}" for item in plan.preserved]
@@ -447,6 +452,9 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
         CONFIG_FILE: render_config(config).encode(),
         GITATTRIBUTES: attributes.ensure_driver_lines(existing.decode("utf-8", "replace")).encode(),
     }
+    if (any(c.path.startswith("resources/") and c.path.endswith(".job.yml") for c in snapshot.changes)
+            and repo.file_at(head, BUNDLE_FILE) is None and repo.file_at(snapshot.commit, BUNDLE_FILE) is None):
+        settings[BUNDLE_FILE] = bundle_root(repo.root.name).encode()   # the Databricks team's from now on
     result = SyncResult(kind="initial_migration")
     refs = {f"refs/heads/{config.branch}": None, "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
     with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,7 +49,10 @@ def main(names: list[str]) -> None:
             continue
         options = load_toml_text((case / "case.toml").read_text()) if (case / "case.toml").exists() else {}
         options.pop("findings", None)
-        result = transform_file((case / "before.py").read_bytes(), f"{case.name}.py", transform_settings(options))
+        settings = transform_settings({k: v for k, v in options.items() if k != "job_bookmark_option"})
+        if "job_bookmark_option" in options:   # the case's job definition is known and sets this bookmark option
+            settings = replace(settings, bookmarks={f"{case.name}.py": options["job_bookmark_option"]})
+        result = transform_file((case / "before.py").read_bytes(), f"{case.name}.py", settings)
         (case / "after.py").write_bytes(result.data)
         write_case_toml(case, options, sorted(f.rule for f in result.findings))
         print(f"{case.name}: {len(result.findings)} finding(s) {sorted({f.rule for f in result.findings})}")

@@ -16,11 +16,15 @@ def test_demo_plays_every_week(tmp_path):
     out = "\n".join(lines)
     for week in ("Week 1: initial migration", "Weeks 2-4", "Week 5", "Week 6", "Where to look"):
         assert week in out
-    assert "Migrated 10 files" in out
+    assert "Migrated 16 files" in out      # the risk engine's 10 files, its estate (4) and the bundle job (2)
     assert "risk_calculations/process_d.py" in out and "monitoring/databricks_metrics.py" in out
     assert "# PROTECTED: START - DO NOT OVERWRITE" in out
     assert "data_loader.py (modified by Glue)" in out and "risk_calculations/process_b.py (modified by Glue)" in out
     assert "data_loader.py has risk_score_v2: True" in out and "protected region intact: True" in out
+    assert "Week 6: the Glue team adds a job argument and moves the schedule" in out
+    week6 = out[out.index("Week 6"):out.index("Week 7")]
+    assert 'quartz_cron_expression: "0 30 3 ? * MON-SAT"' in week6 and "node_type_id: r5.4xlarge" in week6
+    assert '"--risk_threshold"' in week6 and "0 conflict(s)" in week6
     assert "risk_calculations/process_b.py: Glue and Databricks changed the same lines" in out
     assert "<<<<<<< HEAD" in out and "||||||| base" in out and ">>>>>>> glue-upstream" in out
     dbx = tmp_path / "demo" / "databricks_risk_engine"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from glue2lakehouse.config import TransformSettings, load_toml_text, transform_settings
@@ -15,7 +17,12 @@ CASES = sorted(p for p in (FIXTURES / "transform").iterdir() if p.is_dir())
 def _case(case):
     options = load_toml_text((case / "case.toml").read_text()) if (case / "case.toml").exists() else {}
     expected_rules = options.pop("findings", [])
-    return transform_settings(options), expected_rules
+    # job_bookmark_option: the case's job definition is known and sets this bookmark option
+    option = options.pop("job_bookmark_option", None)
+    settings = transform_settings(options)
+    if option is not None:
+        settings = replace(settings, bookmarks={f"{case.name}.py": option})
+    return settings, expected_rules
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])

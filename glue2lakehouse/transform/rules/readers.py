@@ -24,9 +24,28 @@ BOOKMARK = ("job bookmarks: with bookmarks enabled Glue reads only data not seen
             "everything; use Auto Loader (cloudFiles, trigger availableNow) or a watermark table")
 
 
+BOOKMARK_UNKNOWN = ("job bookmarks: if this job's definition enables bookmarks, Glue reads only data not seen by "
+                    "earlier runs at each read with a transformation_ctx, and these read everything; use Auto Loader "
+                    "(cloudFiles, trigger availableNow) or a watermark table")
+BOOKMARKED = ("job-bookmark-enable", "job-bookmark-pause")
+
+
 def _bookmark(ctx: Context, args: Args) -> None:
-    if "transformation_ctx" in args and ctx.roles.uses_bookmarks:
-        ctx.flag("bookmark", BOOKMARK)
+    """Flag a bookmark-dependent read: per read when the job's definition enables bookmarks (Glue's default is
+    off), once per file when no definition is known."""
+    if "transformation_ctx" not in args:
+        return
+    option = ctx.settings.bookmarks.get(ctx.path)
+    if option is not None:
+        if option in BOOKMARKED:
+            ctx.flag("bookmark", BOOKMARK)
+    elif ctx.roles.uses_bookmarks:
+        _bookmark_once(ctx)
+
+
+def _bookmark_once(ctx: Context) -> None:
+    if not any(rule == "bookmark" for _, rule, _ in ctx.findings):
+        ctx.flag("bookmark", BOOKMARK_UNKNOWN)
 
 
 def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: bool = True):
@@ -115,7 +134,8 @@ def jdbc_option_calls(ctx: Context, items) -> str:
                                       "connector (format(\"redshift\")) with a tempdir")
             continue
         if key in ("jobBookmarkKeys", "jobBookmarkKeysSortOrder"):
-            ctx.flag("bookmark", BOOKMARK)
+            if ctx.path not in ctx.settings.bookmarks:   # known definitions: the read itself is flagged or not
+                _bookmark_once(ctx)
             continue
         out += f".option({py(key)}, {ctx.code(value)})"
     return out

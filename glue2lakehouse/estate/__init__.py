@@ -1,0 +1,191 @@
+"""The Glue estate beyond scripts: job definitions, triggers, workflows, crawlers and catalog DDL.
+
+``convert_estate`` is the one entry point (the snapshot builder and ``g2l convert`` call it):
+it finds the definition and DDL files of a Glue tree by content, reads them into a
+neutral model (``model.py``; one reader per input form under ``readers/``), and returns
+
+- new files: ``resources/<job>.job.yml`` (Databricks Asset Bundle jobs, ``bundle.py``) and
+  ``resources/glue_variables.yml`` for values only a deployment knows;
+- replacements: each DDL file converted to Unity Catalog DDL in place (``ddl.py``);
+- findings: everything not mapped, with what to do;
+- bookmarks: script path -> the job's ``--job-bookmark-option``, for the transformer.
+
+Pure: paths and a function reading a path's bytes in, text out; deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from glue2lakehouse.config import EstateSettings, TransformSettings
+from glue2lakehouse.estate.model import Estate, Issue
+
+
+# Finding rules of the estate converter (every one starts with one of these).
+ESTATE_RULES = ("estate-", "ddl-")
+
+
+@dataclass
+class EstateResult:
+    files: dict[str, bytes] = field(default_factory=dict)        # new files (bundle resources)
+    replaced: dict[str, bytes] = field(default_factory=dict)     # Glue files replaced by their conversion (DDL)
+    issues: list[Issue] = field(default_factory=list)
+    bookmarks: dict[str, str] = field(default_factory=dict)      # script path -> bookmark option of its job
+    estate: Estate | None = None
+
+    def findings(self):
+        from glue2lakehouse.transform import Finding
+
+        return [Finding(i.path, i.line, i.rule, i.message) for i in self.issues]
+
+
+def _decode(path: str, data: bytes, estate: Estate) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        estate.issues.append(Issue(path, 1, "estate-parse", f"not UTF-8 ({error.reason}); not converted"))
+        return None
+
+
+def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate, dict[str, str]]:
+    """The estate model of a tree, and path -> kind of every definition or DDL file found."""
+    from glue2lakehouse.estate.discover import candidate, kind_of, modules
+    from glue2lakehouse.estate.readers import api_json, cloudformation, terraform
+
+    estate = Estate()
+    kinds: dict[str, str] = {}
+    for path in sorted(paths):
+        if candidate(path):
+            kind = kind_of(path, read(path))
+            if kind:
+                kinds[path] = kind
+    # A Terraform module is a folder: its other .tf files (variables, locals) are read with it.
+    folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path, kind in kinds.items() if kind == "terraform"}
+    for path in paths:
+        if path.endswith(".tf") and (path.rsplit("/", 1)[0] if "/" in path else "") in folders:
+            kinds.setdefault(path, "terraform")
+    terraform_files = []
+    for path, kind in sorted(kinds.items()):
+        if kind == "ddl":
+            continue
+        text = _decode(path, read(path), estate)
+        if text is None:
+            continue
+        estate.definition_files.append(path)
+        if kind == "terraform":
+            terraform_files.append((path, text))
+            continue
+        reader = api_json.read if kind == "api" else cloudformation.read
+        _guarded(estate, path, lambda: reader(text, path, estate))
+    texts = dict(terraform_files)
+    for folder, members in sorted(modules([p for p, _ in terraform_files]).items()):
+        _guarded(estate, members[0], lambda: terraform.read_module([(p, texts[p]) for p in members], estate))
+    return estate, kinds
+
+
+UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
+
+
+def _guarded(estate: Estate, path: str, call) -> None:
+    """A reader that fails on an unusual file must not cost the snapshot: the file is reported instead."""
+    try:
+        call()
+    except UNEXPECTED as error:
+        estate.issues.append(Issue(path, 1, "estate-internal-error",
+                                   f"the estate converter failed on this file ({type(error).__name__}: {error}); "
+                                   "its definitions are not converted, please report it"))
+
+
+BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
+
+
+def imported_modules(script: str, python: list[str], read: Callable[[str], bytes], limit: int = 200) -> list[str]:
+    """Repository modules a script imports, directly or through other repository modules (by Python's ast)."""
+    import ast
+
+    known = set(python)
+    seen: list[str] = []
+    todo = [script]
+    while todo and len(seen) < limit:
+        current = todo.pop(0)
+        try:
+            tree = ast.parse(read(current).decode("utf-8-sig"))
+        except (SyntaxError, ValueError, UnicodeDecodeError):
+            continue
+        folder = current.rsplit("/", 1)[0] + "/" if "/" in current else ""
+        names = []
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names += [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.append(node.module)
+                names += [f"{node.module}.{alias.name}" for alias in node.names]
+        for name in names:
+            base = name.replace(".", "/")
+            for candidate in (f"{base}.py", f"{base}/__init__.py", f"{folder}{base}.py"):
+                if candidate in known and candidate != script and candidate not in seen:
+                    seen.append(candidate)
+                    todo.append(candidate)
+    return sorted(seen)
+
+
+def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
+                   settings: EstateSettings | None = None) -> EstateResult:
+    from glue2lakehouse.estate.bundle import build_bundle, match_script, script_arguments
+
+    settings = settings or EstateSettings()
+    estate, kinds = read_estate(paths, read)
+    result = EstateResult(estate=estate, issues=list(estate.issues))
+    python = sorted(p for p in paths if p.endswith(".py"))
+    scripts: dict[str, list[str] | None] = {p: None for p in python}
+    for job in estate.jobs.values():
+        path = match_script(job.script_location, python)
+        if path is not None:
+            data = read(path)
+            try:
+                scripts[path] = script_arguments(data.decode("utf-8-sig"))
+            except UnicodeDecodeError:
+                pass
+            option = {**job.default_arguments, **job.non_overridable_arguments}.get("--job-bookmark-option",
+                                                                                    "job-bookmark-disable")
+            # The script and the repository modules it imports run under the job's bookmark option
+            # (a module two jobs share: the option that reads incrementally wins).
+            for module in [path, *imported_modules(path, python, read)]:
+                if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
+                    result.bookmarks[module] = option
+    if estate.jobs or estate.crawlers:
+        try:
+            bundle = build_bundle(estate, scripts, transform, settings)
+        except UNEXPECTED as error:
+            result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
+                                       "estate-internal-error",
+                                       f"the bundle could not be built ({type(error).__name__}: {error}); "
+                                       "no job YAML written, please report it"))
+            from glue2lakehouse.estate.bundle import BundleOutput
+
+            bundle = BundleOutput()
+        taken = set(paths)
+        for path, text in sorted(bundle.files.items()):
+            if path in taken:
+                result.issues.append(Issue(path, 1, "estate-output", f"the Glue repository has its own {path}: "
+                                                                     "kept, the generated one is not written"))
+                continue
+            result.files[path] = text.encode("utf-8")
+        result.issues.extend(bundle.issues)
+    ddl_paths = [p for p, k in sorted(kinds.items()) if k == "ddl"]
+    if ddl_paths or estate.catalog:
+        from glue2lakehouse.estate.ddl import convert_ddl_file, declared_tables
+
+        for path in ddl_paths:
+            text = _decode(path, read(path), estate)
+            if text is None:
+                continue
+            converted, issues = convert_ddl_file(text, path, transform, settings)
+            result.replaced[path] = converted.encode("utf-8")
+            result.issues.extend(issues)
+        for path, text, issues in declared_tables(estate.catalog, transform, settings, estate.variables):
+            result.issues.extend(issues)
+            if path is not None and path not in set(paths):
+                result.files[path] = text.encode("utf-8")
+    return result

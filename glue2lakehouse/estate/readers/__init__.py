@@ -1,0 +1,1 @@
+"""One reader per input form; each fills an ``Estate`` from one file's text."""

@@ -123,13 +123,14 @@ def sync(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Transform processes (default: every core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (the Python API's field names)."),
+    pr_body: Optional[Path] = typer.Option(None, "--pr-body", help="Write the sync's semantic summary (Markdown) to this file."),
 ):
     """Snapshot the Glue source and three-way merge it into the current branch."""
     from glue2lakehouse.sync import sync as run_sync
 
     with _Progress("Transforming changed Glue files", not quiet and not as_json) as progress:
         result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
-                          no_commit=no_commit, progress=progress, workers=workers)
+                          no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body)
     _emit(result.to_dict(), as_json, result.render_text())
     raise typer.Exit(result.exit_code)
 
@@ -242,6 +243,23 @@ def conflicts(
         typer.echo("\n".join(lines))
     if now:
         raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+@handled
+def report(
+    rev: str = typer.Argument("HEAD", help="A sync merge commit (default: the last one at or before HEAD)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown (the default)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+):
+    """What a sync changed in meaning: tables, arguments, columns, write modes, new findings, conflicts."""
+    from glue2lakehouse.review.collect import report as sync_report
+
+    if markdown and as_json:
+        raise G2LError("--markdown and --json both given", "use one of them")
+    summary = sync_report(_repo(repo), rev)
+    _emit(summary.as_dict(), as_json, summary.markdown().rstrip("\n"))
 
 
 @app.command()

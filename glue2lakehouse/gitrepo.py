@@ -427,6 +427,14 @@ class GitRepo:
         out = self.git("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
         return [p for p in out.split("\0") if p]
 
+    # ---------------------------------------------------------------- review (report, blame, check)
+    def resolve(self, rev: str) -> str | None:
+        """The commit ``rev`` names, or None."""
+        try:
+            return str(self.repo.revparse_single(rev).peel(pygit2.Commit).id)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+
 
 def _merge_refused(result: subprocess.CompletedProcess) -> G2LError:
     """One line out of git's refusal to merge into the working tree."""

@@ -20,6 +20,7 @@ from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
 from glue2lakehouse.markers import RegionError, find_regions, has_markers
 from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED
 from glue2lakehouse.report import SyncResult
+from glue2lakehouse.review import collect as review
 from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish
 
 GITATTRIBUTES = ".gitattributes"
@@ -239,8 +240,10 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
                 change_dicts, applied, databricks_files)
 
 
-def _message(title: str, snapshot: Snapshot, plan: Plan) -> str:
+def _message(title: str, snapshot: Snapshot, plan: Plan, semantic: list[str] | None = None) -> str:
     lines = [title, ""]
+    if semantic:
+        lines += semantic + [""]
     if plan.changes:
         lines.append("Glue changed:")
         for change in plan.changes:
@@ -353,7 +356,7 @@ def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: st
 # ------------------------------------------------------------------ sync
 def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = None, dry_run: bool = False,
          force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
-         progress=None, workers: int | None = None) -> SyncResult:
+         progress=None, workers: int | None = None, pr_body: str | os.PathLike | None = None) -> SyncResult:
     repo = open_repo(path)
     config = load_config(repo)
     check_ready(repo)
@@ -376,21 +379,27 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
         result.glue_commit = snapshot.glue_commit
         result.snapshot = snapshot.commit
         result.files_protected = _native_count(repo, head)
+        if pr_body:
+            _write_pr_body(pr_body, review.sync_summary(repo, snapshot.commit, snapshot.commit, [], []))
         return result
 
     with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
         report_file = str(Path(tmp) / "drivers.jsonl")
         plan = plan_merge(repo, config, snapshot.commit, force_overwrite, report_file)
         _fill(result, snapshot, plan, _native_count(repo, head))
+        summary = review.sync_summary(repo, repo.merge_base(head, snapshot.commit), snapshot.commit,
+                                      plan.conflicts, plan.preserved, result.findings)
         if dry_run:
             result.status = "would-conflict" if plan.conflicts else "would-merge"
+            if pr_body:
+                _write_pr_body(pr_body, summary)
             return result
 
         start_branch = repo.head_branch()
         refs = {f"refs/heads/{config.branch}": repo.branch_ref(config.branch),
                 "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
         title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {branch or start_branch}"
-        message = _message(title, snapshot, plan)
+        message = _message(title, snapshot, plan, summary.text_lines())
         try:
             install_drivers(repo)
             if branch:
@@ -416,7 +425,18 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
         except BaseException:
             _rollback(repo, head, start_branch, branch, refs)
             raise
+    if pr_body:
+        summary.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
+        _write_pr_body(pr_body, summary)
     return result
+
+
+def _write_pr_body(path: str | os.PathLike, summary) -> None:
+    try:
+        Path(path).write_text(summary.markdown(), encoding="utf-8")
+    except OSError as error:
+        raise G2LError(f"cannot write the pull request body to {path}: {error.strerror}",
+                       "pass a writable path to --pr-body") from None
 
 
 # ------------------------------------------------------------------ init

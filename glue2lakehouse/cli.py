@@ -264,6 +264,26 @@ def report(
 
 @app.command()
 @handled
+def check(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files to check (default: every tracked file)."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Fail (exit 1, file:line) on conflict markers, malformed PROTECTED markers, native files without header."""
+    from glue2lakehouse.review.check import check as run_check
+    from glue2lakehouse.workspace import resolve_in_repo
+
+    git = _repo(repo)
+    names = [resolve_in_repo(git, p) for p in paths] if paths else None
+    problems = run_check(git, names)
+    _emit(problems, as_json, "\n".join(f"{p['file']}:{p['line']}: {p['message']}" for p in problems)
+          or "g2l check: no problems")
+    if problems:
+        raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+@handled
 def install(repo: Path = typer.Option(Path("."), "--repo")):
     """Write the merge-driver entries to .git/config (needed once per clone)."""
     from glue2lakehouse.sync import install_drivers

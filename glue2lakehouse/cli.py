@@ -284,13 +284,26 @@ def check(
 
 @app.command()
 @handled
-def install(repo: Path = typer.Option(Path("."), "--repo")):
-    """Write the merge-driver entries to .git/config (needed once per clone)."""
-    from glue2lakehouse.sync import install_drivers
+def install(
+    repo: Path = typer.Option(Path("."), "--repo"),
+    remote: str = typer.Option("origin", "--remote", help="The remote to configure refspecs for."),
+):
+    """Configure the merge drivers and the remote's refspecs for glue-upstream, refs/g2l/* and refs/notes/g2l (once per clone)."""
+    from glue2lakehouse.remote import install_refspecs
+    from glue2lakehouse.sync import install_drivers, load_config
 
     git = _repo(repo)
     install_drivers(git)
     typer.echo(f"merge drivers g2l and g2l-native configured in {git.git_dir / 'config'}")
+    branch = load_config(git).branch if (git.root / ".g2l.toml").exists() else "glue-upstream"
+    done = install_refspecs(git, remote, branch)
+    if not done:
+        typer.echo(f"no remote '{remote}': refspecs not configured (add the remote, then run 'g2l install' again)")
+        return
+    typer.echo(f"remote '{remote}': git fetch and git push now carry {branch}, refs/g2l/* and refs/notes/g2l")
+    if done["created_branch"]:
+        typer.echo(f"created {branch} from {remote}/{branch}")
+    typer.echo(f"run 'git fetch {remote}' to get the raw Glue trees and the snapshot reports")
 
 
 def _pairs(values: Optional[List[str]], flag: str) -> Optional[dict]:

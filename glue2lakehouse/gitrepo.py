@@ -427,6 +427,19 @@ class GitRepo:
         out = self.git("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
         return [p for p in out.split("\0") if p]
 
+    # ---------------------------------------------------------------- remotes (g2l install)
+    def remotes(self) -> list[str]:
+        return list(self.repo.remotes.names())
+
+    def config_values(self, key: str) -> list[str]:
+        out = self.git("config", "--get-all", key, check=False).stdout.decode("utf-8", "replace")
+        return [line for line in out.splitlines() if line]
+
+    def add_config_value(self, key: str, value: str) -> None:
+        """Add one value to a multi-valued key (a refspec), once."""
+        if value not in self.config_values(key):
+            self.git("config", "--add", key, value)
+
     # ---------------------------------------------------------------- review (report, blame, check)
     def resolve(self, rev: str) -> str | None:
         """The commit ``rev`` names, or None."""

@@ -140,6 +140,8 @@ def sync(
 def native(
     paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders to mark Databricks-native."),
     list_: bool = typer.Option(False, "--list", help="List the Databricks-native files."),
+    remove: bool = typer.Option(False, "--remove", help="Unmark: the paths follow Glue again (the next sync "
+                                                       "brings Glue's changes made meanwhile)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Only edit; do not commit."),
     repo: Path = typer.Option(Path("."), "--repo"),
     as_json: bool = typer.Option(False, "--json"),
@@ -148,6 +150,13 @@ def native(
     from glue2lakehouse import workspace
 
     git = _repo(repo)
+    if remove:
+        if list_ or not paths:
+            raise G2LError("--remove needs the paths to unmark", "e.g. 'g2l native --remove risk_calculations/process_b.py'")
+        done = workspace.unmark_native(git, [str(p) for p in paths], commit=not no_commit)
+        _emit({"unmarked": done}, as_json, "\n".join(f"no longer Databricks-native: {p} (the next sync merges "
+                                                     "Glue's changes made meanwhile)" for p in done))
+        return
     if list_:
         files = workspace.list_native(git)
         _emit(files, as_json, "\n".join(files) if files else "no Databricks-native files")
@@ -162,14 +171,25 @@ def native(
 @handled
 def protect(
     file: Path = typer.Argument(..., help="File in the Databricks repo."),
-    start: int = typer.Argument(..., help="First line to protect (1-based)."),
-    end: int = typer.Argument(..., help="Last line to protect (inclusive)."),
+    start: int = typer.Argument(..., help="First line to protect (1-based); with --remove: a line inside the region."),
+    end: Optional[int] = typer.Argument(None, help="Last line to protect (inclusive)."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the markers of the region holding line START (its code stays)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Only edit; do not commit."),
     repo: Path = typer.Option(Path("."), "--repo"),
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Wrap lines START..END in PROTECTED markers: a sync keeps them byte for byte."""
     from glue2lakehouse import workspace
+
+    if remove:
+        if end is not None:
+            raise G2LError("--remove takes FILE LINE, not a range", "name one line inside the region")
+        region = workspace.unprotect(_repo(repo), str(file), start, commit=not no_commit)
+        _emit(region, as_json, f"unprotected {region['file']}: the markers at lines {region['start']} and "
+                               f"{region['end']} are gone, the code between them stays")
+        return
+    if end is None:
+        raise G2LError("missing END", "give the range as 'g2l protect FILE START END'")
 
     region = workspace.protect(_repo(repo), str(file), start, end, commit=not no_commit)
     _emit(region, as_json, f"protected {region['file']} lines {start}-{end} "

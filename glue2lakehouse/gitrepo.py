@@ -440,6 +440,15 @@ class GitRepo:
         if value not in self.config_values(key):
             self.git("config", "--add", key, value)
 
+    # ---------------------------------------------------------------- unmarked native files
+    def set_unmerged(self, path: str, stages: dict[int, bytes | None], mode: int = 0o100644) -> None:
+        """Record ``path`` as unmerged in the index (stages 1 base, 2 ours, 3 theirs), as git's merge does."""
+        lines = [f"0 {'0' * 40}\t{path}"]
+        for stage, data in sorted(stages.items()):
+            if data is not None:
+                lines.append(f"{mode:o} {self.write_blob(data)} {stage}\t{path}")
+        self.git("update-index", "--index-info", input=("\n".join(lines) + "\n").encode("utf-8"))
+
     # ---------------------------------------------------------------- review (report, blame, check)
     def resolve(self, rev: str) -> str | None:
         """The commit ``rev`` names, or None."""

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue2lakehouse import attributes
+from glue2lakehouse import attributes, unmarked
 from glue2lakehouse.config import CONFIG_FILE, Config, TransformSettings, parse_config, render_config
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
@@ -114,6 +114,7 @@ class Plan:
     changes: list[dict]
     applied: int
     databricks_files: list[str]
+    catch_ups: list = field(default_factory=list)  # unmarked native files (unmarked.py)
 
 
 def _native_patterns(repo: GitRepo, commit: str | None) -> list[str]:
@@ -339,7 +340,32 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
         else:
             (repo.root / path).write_bytes(repo.read_blob(entry.oid))
             repo.add_paths([path])
+    for item in plan.catch_ups:
+        (repo.root / item.path).write_bytes(item.data)
+        if item.conflicted:
+            repo.set_unmerged(item.path, {1: item.base, 2: repo.read_blob(item.ours.oid), 3: item.theirs},
+                              item.ours.mode)
+        else:
+            repo.add_paths([item.path])
     repo.write_merge_msg(message)
+
+
+def _add_catch_ups(repo: GitRepo, plan: Plan, items: list) -> None:
+    """Fold the merges of unmarked native files into the plan."""
+    plan.catch_ups = items
+    clean = {i.path: TreeEntry(repo.write_blob(i.data), i.ours.mode) for i in items if not i.conflicted}
+    plan.tree = edit_tree(repo, plan.tree, clean)
+    for item in items:
+        since = f"snapshot {item.base_snapshot[:12]}" if item.base_snapshot else "its first sync"
+        if item.conflicted:
+            conflict = {"file": item.path, "reason": f"{item.reason} (Glue changes since {since})"}
+            if item.lines:
+                conflict["lines"] = item.lines
+            plan.conflicts.append(conflict)
+        else:
+            plan.applied += 1
+            plan.preserved.append({"path": item.path, "why": "no longer Databricks-native: Glue's changes since "
+                                                             f"it was marked ({since}) merged around Databricks edits"})
 
 
 def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: str | None, refs: dict) -> None:
@@ -374,7 +400,9 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
     result = SyncResult(kind="sync", dry_run=dry_run)
     snapshot = build_snapshot(repo, config, glue_path, kind="sync", progress=progress, workers=workers)
     head = repo.head()
-    if not snapshot.new and repo.is_ancestor(snapshot.commit, head):
+    already_merged = not snapshot.new and repo.is_ancestor(snapshot.commit, head)
+    catch_ups = unmarked.catch_ups(repo, head, snapshot.commit, config.protected_overlap)
+    if already_merged and not catch_ups:
         result.status = "up-to-date"
         result.glue_commit = snapshot.glue_commit
         result.snapshot = snapshot.commit
@@ -386,6 +414,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
     with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
         report_file = str(Path(tmp) / "drivers.jsonl")
         plan = plan_merge(repo, config, snapshot.commit, force_overwrite, report_file)
+        _add_catch_ups(repo, plan, catch_ups)
         _fill(result, snapshot, plan, _native_count(repo, head))
         summary = review.sync_summary(repo, repo.merge_base(head, snapshot.commit), snapshot.commit,
                                       plan.conflicts, plan.preserved, result.findings)
@@ -417,11 +446,13 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                     ]
                 result.status = "conflicts" if result.conflicts else "staged"
             else:
-                commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
+                parents = [head] if already_merged else [head, snapshot.commit]
+                commit = repo.create_commit(plan.tree, parents, message, author=repo.identity())
                 repo.fast_forward(commit)
                 result.merge_commit = commit
                 result.status = "merged"
-            publish(repo, config, snapshot, result.to_dict())
+            if not already_merged:  # keep the report of the sync that merged it
+                publish(repo, config, snapshot, result.to_dict())
         except BaseException:
             _rollback(repo, head, start_branch, branch, refs)
             raise

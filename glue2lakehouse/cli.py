@@ -124,13 +124,16 @@ def sync(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (the Python API's field names)."),
     pr_body: Optional[Path] = typer.Option(None, "--pr-body", help="Write the sync's semantic summary (Markdown) to this file."),
+    commit_conflicts: bool = typer.Option(False, "--commit-conflicts",
+                                          help="With --branch: commit a conflicted merge with its markers (for a draft PR)."),
 ):
     """Snapshot the Glue source and three-way merge it into the current branch."""
     from glue2lakehouse.sync import sync as run_sync
 
     with _Progress("Transforming changed Glue files", not quiet and not as_json) as progress:
         result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
-                          no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body)
+                          no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
+                          commit_conflicts=commit_conflicts)
     _emit(result.to_dict(), as_json, result.render_text())
     raise typer.Exit(result.exit_code)
 
@@ -300,6 +303,31 @@ def check(
           or "g2l check: no problems")
     if problems:
         raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+@handled
+def ci(
+    kind: str = typer.Argument(..., help="github (a GitHub Actions workflow) or gitlab (a GitLab CI job)."),
+    base: str = typer.Option("main", "--base", help="The branch pull requests go to."),
+    cron: str = typer.Option("0 6 * * 1", "--cron", help="GitHub: the schedule (GitLab: set a pipeline schedule)."),
+    package: Optional[str] = typer.Option(None, "--package", help="What pip installs (default: this version of glue2lakehouse)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Where to write it (default: the CI's usual place)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+):
+    """Write the weekly sync as a scheduled pull request: a GitHub workflow or a GitLab CI job."""
+    from glue2lakehouse.ci import workflow
+
+    if kind not in ("github", "gitlab"):
+        raise G2LError(f"unknown CI '{kind}'", "use 'g2l ci github' or 'g2l ci gitlab'")
+    path, text = workflow(kind, base=base, cron=cron, package=package)
+    target = output if output is not None else _repo(repo).root / path
+    if target.exists() and not force:
+        raise G2LError(f"{target} already exists", "pass --force to overwrite it, or -o another path")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}: review it, set the variables its header names, and commit it")
 
 
 @app.command()

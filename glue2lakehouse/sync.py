@@ -382,9 +382,17 @@ def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: st
 # ------------------------------------------------------------------ sync
 def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = None, dry_run: bool = False,
          force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
-         progress=None, workers: int | None = None, pr_body: str | os.PathLike | None = None) -> SyncResult:
+         progress=None, workers: int | None = None, pr_body: str | os.PathLike | None = None,
+         commit_conflicts: bool = False) -> SyncResult:
     repo = open_repo(path)
     config = load_config(repo)
+    if commit_conflicts and not branch:
+        raise G2LError("--commit-conflicts needs --branch NAME",
+                       "conflict markers are only ever committed on a new sync branch, never on the current one")
+    if commit_conflicts and no_commit:
+        raise G2LError("--commit-conflicts and --no-commit both given", "use one of them")
+    if pr_body and not Path(pr_body).expanduser().resolve().parent.is_dir():
+        raise G2LError(f"the folder of --pr-body {pr_body} does not exist", "create it or pass another path")
     check_ready(repo)
     if not repo.branch_ref(config.branch):
         raise G2LError(f"the snapshot branch '{config.branch}' does not exist",
@@ -445,6 +453,11 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                         for p, s in sorted(unmerged.items())
                     ]
                 result.status = "conflicts" if result.conflicts else "staged"
+                if commit_conflicts and result.conflicts:
+                    # On the new sync branch only: the pull request shows the markers where they are.
+                    repo.add_paths([c["file"] for c in result.conflicts])
+                    result.merge_commit = repo.commit_staged(message)
+                    result.status = "conflicts-committed"
             else:
                 parents = [head] if already_merged else [head, snapshot.commit]
                 commit = repo.create_commit(plan.tree, parents, message, author=repo.identity())

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ROOT
-from .helpers import commit_all, g2l, git, glue_repo, new_repo, write
+from .helpers import g2l, git, glue_repo, new_repo, package_copy, write
 
 JOB = "from awsglue.context import GlueContext\n\nx = 1\ny = 2\nz = 3\n"
 
@@ -52,11 +52,8 @@ def test_check_runs_through_pre_commit(repo, tmp_path):
     assert pre_commit, "pre-commit is in the test extra: pip install -e '.[test]'"
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
     # This checkout as a hooks repository, committed as it is now (pre-commit installs it from a commit).
-    hooks = new_repo(tmp_path / "hooks")
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
-        shutil.copy(ROOT / name, hooks / name)
-    shutil.copytree(ROOT / "glue2lakehouse", hooks / "glue2lakehouse", ignore=shutil.ignore_patterns("__pycache__"))
-    rev = commit_all(hooks, "hooks")
+    hooks = package_copy(tmp_path / "hooks")
+    rev = git(hooks, "rev-parse", "HEAD").strip()
     write(repo, ".pre-commit-config.yaml",
           f"repos:\n- repo: {hooks}\n  rev: {rev}\n  hooks:\n  - id: g2l-check\n")
     git(repo, "add", ".pre-commit-config.yaml")

@@ -210,6 +210,8 @@ def status(
 
     git = _repo(repo)
     doc = workspace.state(git)
+    if doc["initialized"]:
+        doc["line_provenance"] = workspace.line_provenance(git)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
@@ -229,6 +231,14 @@ def status(
         for item in items:
             where = item.get("error") or f"lines {item['start']}-{item['end']}"
             lines.append(f"  {path}: {where}")
+    shares = doc["line_provenance"]
+    mixed = {p: c for p, c in shares.items() if c["databricks"] or c["resolution"]}
+    lines.append(f"Line provenance: {len(shares) - len(mixed)} file(s) all Glue or all Databricks"
+                 + (", mixed:" if mixed else ""))
+    for path, count in mixed.items():
+        total = sum(count.values()) or 1
+        lines.append(f"  {path}: {100 * count['glue'] // total}% Glue, {100 * count['databricks'] // total}% Databricks"
+                     + (f", {count['resolution']} resolution line(s)" if count["resolution"] else ""))
     lines.append(f"Sync history: {len(doc['sync_history'])}")
     for entry in doc["sync_history"]:
         count = entry.get("files_migrated", entry.get("files_synced"))
@@ -328,6 +338,41 @@ def ci(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {target}: review it, set the variables its header names, and commit it")
+
+
+@app.command()
+@handled
+def blame(
+    file: Path = typer.Argument(..., help="A file in the Databricks repository."),
+    rev: Optional[str] = typer.Option(None, "--rev", help="Blame the file as of this commit (default: the working tree)."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Label every line Glue (Glue commit, Glue file:line), Databricks (commit, author, date) or resolution."""
+    from glue2lakehouse.review.blame import GLUE, RESOLUTION
+    from glue2lakehouse.review.blame import blame as run_blame
+    from glue2lakehouse.workspace import resolve_in_repo
+
+    git = _repo(repo)
+    lines = run_blame(git, resolve_in_repo(git, file), rev)
+    if as_json:
+        typer.echo(json.dumps(lines, indent=2))
+        return
+    rows = []
+    for item in lines:
+        if item["label"] == GLUE:
+            span = item["glue_lines"]
+            where = f"{item['glue_file']}:{span[0]}" + (f"-{span[1]}" if span and span[1] != span[0] else "") \
+                if span else f"{item['glue_file']} (added by the conversion)"
+            origin = f"Glue {str(item['glue_commit'])[:10]} {where}"
+        elif item["label"] == RESOLUTION:
+            origin = f"resolution {item['commit'][:10]} {item['author']} {(item['date'] or '')[:10]}"
+        else:
+            commit = item["commit"][:10] if item["commit"] else "uncommitted"
+            origin = f"Databricks {commit} {item['author']} {(item['date'] or '')[:10]}"
+        rows.append((origin, item["line"], item["text"]))
+    width = max((len(r[0]) for r in rows), default=0)
+    typer.echo("\n".join(f"{origin:<{width}} {number:>5}| {text}" for origin, number, text in rows))
 
 
 @app.command()

@@ -450,6 +450,35 @@ class GitRepo:
         self.git("update-index", "--index-info", input=("\n".join(lines) + "\n").encode("utf-8"))
 
     # ---------------------------------------------------------------- review (report, blame, check)
+    def blame(self, path: str, rev: str | None = None) -> list[dict]:
+        """git blame of ``path`` (the working tree's version when ``rev`` is None), one dict a line:
+        commit, orig_line, line, path (in that commit), author, author_time, summary, text."""
+        args = ["blame", "--line-porcelain"] + ([rev] if rev else []) + ["--", path]
+        result = self.git(*args, check=False)
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise G2LError(f"cannot blame {path}: {message[-1] if message else 'git blame failed'}",
+                           "name a file tracked in the Databricks repository")
+        out: list[dict] = []
+        current: dict = {}
+        for raw in result.stdout.split(b"\n"):
+            if raw.startswith(b"\t"):
+                current["text"] = raw[1:].decode("utf-8", "replace")
+                out.append(current)
+                current = {}
+            elif not current:
+                if not raw:
+                    continue
+                sha, orig, final = raw.decode().split()[:3]
+                current = {"commit": sha, "orig_line": int(orig), "line": int(final)}
+            else:
+                key, _, value = raw.decode("utf-8", "replace").partition(" ")
+                if key in ("author", "summary", "filename"):
+                    current["path" if key == "filename" else key] = value
+                elif key == "author-time":
+                    current["author_time"] = int(value)
+        return out
+
     def resolve(self, rev: str) -> str | None:
         """The commit ``rev`` names, or None."""
         try:

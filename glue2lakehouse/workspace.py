@@ -260,6 +260,15 @@ def state(repo: GitRepo) -> dict:
     }
 
 
+def line_provenance(repo: GitRepo) -> dict[str, dict[str, int]]:
+    """Lines per file that come from Glue, from Databricks, and from conflict resolutions (review/blame.py)."""
+    from glue2lakehouse.review.blame import shares
+    from glue2lakehouse.snapshot import OWNED_PATHS
+
+    config = load_config(repo)
+    return shares(repo, last_synced(repo, config.branch), repo.head(), OWNED_PATHS)
+
+
 def conflicts_now(repo: GitRepo) -> list[dict]:
     """Files unmerged in the index, each with the reason recorded by the sync that left them."""
     unmerged = repo.unmerged()

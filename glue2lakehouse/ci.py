@@ -202,7 +202,7 @@ g2l-weekly-sync:
     G2L_BOT_NAME: "glue2lakehouse bot"
     G2L_BOT_EMAIL: "g2l-bot@users.noreply.gitlab.com"
   script:
-    - {_block(script, 6)}"""
+    - {script_block}"""
 
 
 def workflow(kind: str, **options) -> tuple[str, str]:

@@ -409,7 +409,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
     snapshot = build_snapshot(repo, config, glue_path, kind="sync", progress=progress, workers=workers)
     head = repo.head()
     already_merged = not snapshot.new and repo.is_ancestor(snapshot.commit, head)
-    catch_ups = unmarked.catch_ups(repo, head, snapshot.commit, config.protected_overlap)
+    catch_ups = unmarked.catch_ups(repo, head, snapshot.commit, config.protected_overlap, force_overwrite)
     if already_merged and not catch_ups:
         result.status = "up-to-date"
         result.glue_commit = snapshot.glue_commit

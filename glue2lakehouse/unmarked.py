@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from glue2lakehouse import attributes
 from glue2lakehouse.gitrepo import GitRepo, TreeEntry
-from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED, Labels, merge
+from glue2lakehouse.merge.core import REASON_PROTECTED, Labels, merge
 from glue2lakehouse.snapshot import trailers
 
 GITATTRIBUTES = ".gitattributes"
@@ -57,7 +57,8 @@ def _marked_at(repo: GitRepo, path: str, since: str) -> str:
     return marked
 
 
-def catch_ups(repo: GitRepo, head: str, snapshot: str, protected_overlap: str) -> list[CatchUp]:
+def catch_ups(repo: GitRepo, head: str, snapshot: str, protected_overlap: str,
+              favor_theirs: bool = False) -> list[CatchUp]:
     last = last_sync_commit(repo, head)
     if last is None:
         return []
@@ -85,7 +86,7 @@ def catch_ups(repo: GitRepo, head: str, snapshot: str, protected_overlap: str) -
         ours = repo.read_blob(ours_entry.oid) if ours_entry else None
         if theirs is None or ours is None or base == theirs:
             continue  # Glue has no version, Databricks removed it, or Glue did not change it meanwhile
-        outcome = merge(base or b"", ours, theirs, protected_overlap=protected_overlap,
+        outcome = merge(base or b"", ours, theirs, protected_overlap=protected_overlap, favor_theirs=favor_theirs,
                         labels=Labels("HEAD", f"glue-when-marked-native {(base_snapshot or 'none')[:12]}",
                                       "glue-upstream"))
         reasons = {c.reason for c in outcome.conflicts}
@@ -94,5 +95,3 @@ def catch_ups(repo: GitRepo, head: str, snapshot: str, protected_overlap: str) -
                            [c.line for c in outcome.conflicts], ours_entry, base, theirs))
     return out
 
-
-__all__ = ["CatchUp", "catch_ups", "last_sync_commit", "REASON", "REASON_OVERLAP"]

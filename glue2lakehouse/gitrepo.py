@@ -449,6 +449,11 @@ class GitRepo:
                 lines.append(f"{mode:o} {self.write_blob(data)} {stage}\t{path}")
         self.git("update-index", "--index-info", input=("\n".join(lines) + "\n").encode("utf-8"))
 
+    def begin_merge(self, theirs: str) -> None:
+        """Record a merge of ``theirs`` in progress (git merge does not, for a commit already merged)."""
+        (self.git_dir / "MERGE_HEAD").write_text(theirs + "\n")
+        (self.git_dir / "MERGE_MODE").write_text("no-ff")
+
     # ---------------------------------------------------------------- review (report, blame, check)
     def blame(self, path: str, rev: str | None = None) -> list[dict]:
         """git blame of ``path`` (the working tree's version when ``rev`` is None), one dict a line:

@@ -332,6 +332,10 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
     """Run the real merge, leave it in progress, then enforce natives and --force-overwrite on it."""
     repo.merge_no_commit(snapshot.commit, message, _driver_overrides(config, force, report_file),
                          allow_unrelated=allow_unrelated)
+    if plan.catch_ups and repo.merge_head() is None:
+        # The snapshot was merged before (git saw nothing to do): the catch-up of unmarked files is
+        # still finished as a merge of it, so the commit that resolves it counts as that sync.
+        repo.begin_merge(snapshot.commit)
     repo.restore_from_head(plan.native_restore)
     repo.remove_paths(plan.native_remove)
     for path, entry in plan.force_edits.items():
@@ -459,8 +463,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                     result.merge_commit = repo.commit_staged(message)
                     result.status = "conflicts-committed"
             else:
-                parents = [head] if already_merged else [head, snapshot.commit]
-                commit = repo.create_commit(plan.tree, parents, message, author=repo.identity())
+                commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
                 repo.fast_forward(commit)
                 result.merge_commit = commit
                 result.status = "merged"

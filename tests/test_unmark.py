@@ -74,6 +74,13 @@ def test_glue_change_made_while_native_conflicts_with_the_databricks_edit(marked
     assert "step_5 = 50\n" in text  # the other Glue change lands
     assert "job.py" in git(dbx, "diff", "--name-only", "--diff-filter=U")
     assert "while it was Databricks-native" in sync.stdout
+    # Resolved and committed with a message of one's own: caught up, not merged again.
+    (dbx / "job.py").write_text(text.split("<<<<<<< HEAD\n")[0] + "step_9 = 95\n"
+                                + text.split(">>>>>>> glue-upstream\n")[1])
+    git(dbx, "add", "job.py")
+    git(dbx, "commit", "-q", "-m", "take both")
+    assert g2l(dbx, "sync").stdout.startswith("Up to date")
+    assert "step_9 = 95\n" in (dbx / "job.py").read_text()
 
 
 def test_unmark_errors(marked):

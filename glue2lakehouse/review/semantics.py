@@ -128,6 +128,9 @@ class _Reader:
             else:
                 target = f"{self.value(self.arg(call, 0, 'database'))}.{self.value(self.arg(call, 1, 'table_name'))}"
             facts.add_write(target or "?", "purge")
+        elif name == "sql" and chain[-1:] in (["spark"], ["sqlContext"], ["spark_session"]) and call.args:
+            if _is_string(call.args[0]) or isinstance(self.constants.get(getattr(call.args[0], "id", "")), ast.Constant):
+                self._sql(self.value(call.args[0]) or "")
         elif name == "table" and chain == ["spark"]:
             target = self.value(self.arg(call, 0, "tableName"))
             if target:
@@ -176,6 +179,36 @@ class _Reader:
             condition = self.arg(call, 1, "f")
             if condition is not None:
                 facts.filters.add(ast.unparse(condition))
+
+    def _sql(self, text: str) -> None:
+        """Tables a SQL literal reads and writes (INSERT [OVERWRITE], CREATE ... AS, MERGE)."""
+        import sqlglot
+        from sqlglot import exp
+
+        try:
+            statements = sqlglot.parse(text, read="spark")
+        except sqlglot.errors.SqlglotError:
+            return
+        for statement in statements:
+            if statement is None:
+                continue
+            target = None
+            if isinstance(statement, exp.Insert):
+                target, mode = statement.this, "overwrite" if statement.args.get("overwrite") else "append"
+            elif isinstance(statement, exp.Create) and statement.args.get("expression") is not None:
+                target, mode = statement.this, "overwrite" if statement.args.get("replace") else "create"
+            elif isinstance(statement, exp.Merge):
+                target, mode = statement.this, "merge"
+            written = None
+            if target is not None:
+                table = target if isinstance(target, exp.Table) else target.find(exp.Table)
+                if table is not None:
+                    written = table
+                    self.facts.add_write(_table_name(table), mode)
+            ctes = {cte.alias for cte in statement.find_all(exp.CTE)}
+            for table in statement.find_all(exp.Table):
+                if table is not written and table.name and not (not table.db and table.name in ctes):
+                    self.facts.reads.setdefault(_table_name(table), "sql")
 
     def _column_names(self, node: ast.expr) -> list[str]:
         if isinstance(node, ast.Starred):
@@ -249,6 +282,10 @@ class _Reader:
             options = _chain_options(call.func.value)
             target = self.value(options.get("dbtable") or options.get("path")) or "?"
         self.facts.add_write(target, mode)
+
+
+def _table_name(table) -> str:
+    return ".".join(part for part in (table.catalog, table.db, table.name) if part)
 
 
 def _callee(call: ast.Call) -> str:

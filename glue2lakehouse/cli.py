@@ -353,8 +353,10 @@ def blame(
     from glue2lakehouse.review.blame import blame as run_blame
     from glue2lakehouse.workspace import resolve_in_repo
 
+    from glue2lakehouse.sync import load_config
+
     git = _repo(repo)
-    lines = run_blame(git, resolve_in_repo(git, file), rev)
+    lines = run_blame(git, resolve_in_repo(git, file), rev, glue_path=load_config(git).glue_path(git.root))
     if as_json:
         typer.echo(json.dumps(lines, indent=2))
         return

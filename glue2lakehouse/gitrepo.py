@@ -538,6 +538,31 @@ class SourceRepo:
         return self.repo[oid].data
 
 
+class GlueHistory:
+    """The Glue repository's own history, when it is at hand: which Glue commit last changed a line."""
+
+    def __init__(self, path: Path):
+        found = pygit2.discover_repository(str(path)) if path.is_dir() else None
+        self.repo = pygit2.Repository(found) if found and is_git_worktree_root(path) else None
+        self._cache: dict[tuple[str, str], list[str] | None] = {}
+
+    def line_commits(self, commit: str, path: str) -> list[str] | None:
+        """For each line of ``path`` as of Glue ``commit``, the commit that last changed it (None: unknown)."""
+        key = (commit, path)
+        if key not in self._cache:
+            self._cache[key] = None
+            if self.repo is not None:
+                try:
+                    blame = self.repo.blame(path, newest_commit=pygit2.Oid(hex=commit))
+                    out: list[str] = []
+                    for hunk in blame:
+                        out += [str(hunk.final_commit_id)] * hunk.lines_in_hunk
+                    self._cache[key] = out
+                except (KeyError, ValueError, pygit2.GitError):
+                    pass
+        return self._cache[key]
+
+
 def init_repository(path: Path, branch: str = "main") -> None:
     """A new, empty git repository at ``path``."""
     pygit2.init_repository(str(path), initial_head=branch)

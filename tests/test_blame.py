@@ -35,6 +35,8 @@ def test_blame_labels_glue_databricks_and_resolution_lines(tmp_path):
     edit(glue, "job.py", "e = 5\n", "e = 50\n")
     edit(glue, "job.py", "h = 8\n", "h = 8\ni = 9\n")
     glue_commits.append(commit_all(glue, "glue week"))
+    edit(glue, "job.py", "i = 9\n", "i = 9\nj = 10\n")
+    glue_commits.append(commit_all(glue, "glue later that week"))  # the snapshot's Glue commit
     assert g2l(dbx, "sync").returncode == 1  # e conflicts
     text = (dbx / "job.py").read_text()
     start, end = text.index("<<<<<<<"), text.index(">>>>>>> glue-upstream\n") + len(">>>>>>> glue-upstream\n")
@@ -55,12 +57,16 @@ def test_blame_labels_glue_databricks_and_resolution_lines(tmp_path):
         got.append((item["label"], origin, item["text"]))
     assert got == _expected("job.expected")
     assert [item["line"] for item in lines] == list(range(1, len(lines) + 1))
+    # With the Glue repository at hand, a Glue line names the Glue commit that changed it, not the
+    # snapshot's (the second Glue commit of the week).
+    g = next(item for item in lines if item["text"] == "g = 70")
+    assert g["glue_commit"] == glue_commits[1] and g["snapshot_glue_commit"] == glue_commits[2]
     databricks = next(item for item in lines if item["label"] == "databricks")
     assert databricks["summary"] == "databricks edits" and databricks["date"]
     # The text rendering names the Glue file and line, and the status shows each file's shares.
     assert "job.py:6" in g2l(dbx, "blame", "job.py").stdout
     status = json.loads(g2l(dbx, "status", "--json").stdout)["line_provenance"]
-    assert status["job.py"] == {"glue": 8, "databricks": 1, "resolution": 1}
+    assert status["job.py"] == {"glue": 9, "databricks": 1, "resolution": 1}
     # An edit not committed yet is Databricks.
     edit(dbx, "job.py", "a = 1\n", "a = 1  # wip\n")
     first = json.loads(g2l(dbx, "blame", "job.py", "--json").stdout)[1]

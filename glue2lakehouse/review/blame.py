@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime, timezone
+from pathlib import Path
 
-from glue2lakehouse.gitrepo import GitRepo
+from glue2lakehouse.gitrepo import GitRepo, GlueHistory
 from glue2lakehouse.review.conflicts import conflict_blocks
 from glue2lakehouse.snapshot import trailers
 
@@ -40,8 +41,9 @@ def line_map(glue: list[str], converted: list[str]) -> list[tuple[int, int] | No
 
 
 class Blamer:
-    def __init__(self, repo: GitRepo):
+    def __init__(self, repo: GitRepo, glue: GlueHistory | None = None):
         self.repo = repo
+        self.glue = glue
         self._messages: dict[str, tuple[str, list[str]]] = {}
         self._maps: dict[tuple[str, str], list] = {}
 
@@ -79,8 +81,15 @@ class Blamer:
         if "G2L-Kind" in info:  # a snapshot commit on glue-upstream
             mapped = self._glue_lines(commit, info.get("G2L-Source"), source_path)
             lines = mapped[item["orig_line"] - 1] if item["orig_line"] <= len(mapped) else None
-            return {**out, "label": GLUE, "glue_commit": info.get("Glue-Commit"), "glue_file": source_path,
-                    "glue_lines": list(lines) if lines else None}
+            snapshot_glue = info.get("Glue-Commit")
+            glue_commit = snapshot_glue
+            exact = self.glue.line_commits(snapshot_glue, source_path) if self.glue and snapshot_glue else None
+            if exact and lines:  # the Glue repository is at hand: the commit that last changed that line
+                changed = {exact[n - 1] for n in range(lines[0], lines[1] + 1) if n <= len(exact)}
+                if len(changed) == 1:
+                    glue_commit = changed.pop()
+            return {**out, "label": GLUE, "glue_commit": glue_commit, "snapshot_glue_commit": snapshot_glue,
+                    "glue_file": source_path, "glue_lines": list(lines) if lines else None}
         if "G2L-Snapshot" in info or self._resolves_markers(parents, source_path):
             return {**out, "label": RESOLUTION, "author": item.get("author"), "date": _iso(item.get("author_time"))}
         return {**out, "label": DATABRICKS, "author": item.get("author"), "date": _iso(item.get("author_time")),
@@ -96,8 +105,10 @@ def _iso(seconds: int | None) -> str | None:
     return datetime.fromtimestamp(seconds, timezone.utc).replace(microsecond=0).isoformat()
 
 
-def blame(repo: GitRepo, path: str, rev: str | None = None) -> list[dict]:
-    return Blamer(repo).blame(path, rev)
+def blame(repo: GitRepo, path: str, rev: str | None = None, glue_path: Path | None = None) -> list[dict]:
+    """Label every line of ``path``; with the Glue repository at ``glue_path``, Glue lines name the Glue
+    commit that last changed them (else the Glue commit of the snapshot that brought them)."""
+    return Blamer(repo, GlueHistory(glue_path) if glue_path else None).blame(path, rev)
 
 
 def shares(repo: GitRepo, synced: str | None, head: str | None, skip: set[str]) -> dict[str, dict[str, int]]:

@@ -165,22 +165,26 @@ jobs:
 
 def gitlab_job(base: str = "main", package: str | None = None, python: str = "3.12") -> str:
     package = package or f"glue2lakehouse=={__version__}"
-    script = ("set -eu\n"
-              "git clone --quiet \"$G2L_GLUE_REPOSITORY_URL\" ../glue\n"
-              "git -C ../glue checkout --quiet \"$G2L_GLUE_REF\"\n"
-              "python -m pip install \"$G2L_PACKAGE\"\n"
-              "git remote set-url origin \"https://oauth2:$G2L_GITLAB_TOKEN@$CI_SERVER_HOST/$CI_PROJECT_PATH.git\"\n"
-              "git checkout --quiet -B \"$G2L_BASE\" \"origin/$G2L_BASE\"\n"
-              "G2L_OUTPUT=../g2l-outputs.env\n"
-              + SYNC_SCRIPT +
-              ". ../g2l-outputs.env\n"
-              "if [ \"$changed\" = true ]; then\n"
-              "  G2L_BRANCH=\"$branch\"\n"
-              "  G2L_DRAFT=\"$draft\"\n"
-              + "".join("  " + line + "\n" for line in PUSH_SCRIPT.splitlines())
-              + "".join("  " + line + "\n" for line in GITLAB_MR_SCRIPT.splitlines())
-              + "fi\n")
-    script_block = _block(script, 6)
+    # The items run in one shell, in order (GitLab's 'set -eo pipefail' applies to each).
+    items = [
+        'git clone --quiet "$G2L_GLUE_REPOSITORY_URL" ../glue\n'
+        'git -C ../glue checkout --quiet "$G2L_GLUE_REF"\n'
+        'python -m pip install "$G2L_PACKAGE"\n',
+        # On GitLab the job token can fetch but not push: push with the project access token.
+        'if [ -n "${CI_SERVER_HOST:-}" ]; then\n'
+        '  git remote set-url --push origin "https://oauth2:$G2L_GITLAB_TOKEN@$CI_SERVER_HOST/$CI_PROJECT_PATH.git"\n'
+        'fi\n'
+        'git checkout --quiet -B "$G2L_BASE" "origin/$G2L_BASE"\n',
+        "G2L_OUTPUT=../g2l-outputs.env\n" + SYNC_SCRIPT + ". ../g2l-outputs.env\n",
+        'if [ "$changed" = true ]; then\n'
+        + "".join("  " + line + "\n" for line in ('G2L_BRANCH="$branch"\n' + PUSH_SCRIPT).splitlines())
+        + "fi\n",
+        'if [ "$changed" = true ]; then\n'
+        + "".join("  " + line + "\n" for line in ('G2L_BRANCH="$branch"\nG2L_DRAFT="$draft"\n'
+                                                  + GITLAB_MR_SCRIPT).splitlines())
+        + "fi\n",
+    ]
+    script = "".join(f"    - {_block(item, 6)}" for item in items)
     return f"""\
 # The weekly Glue sync as a merge request (written by 'g2l ci gitlab'; edit freely).
 # Include it from .gitlab-ci.yml ('include: local: {GITLAB_PATH}'), add a pipeline schedule,
@@ -202,7 +206,7 @@ g2l-weekly-sync:
     G2L_BOT_NAME: "glue2lakehouse bot"
     G2L_BOT_EMAIL: "g2l-bot@users.noreply.gitlab.com"
   script:
-    - {script_block}"""
+{script}"""
 
 
 def workflow(kind: str, **options) -> tuple[str, str]:

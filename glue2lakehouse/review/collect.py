@@ -9,7 +9,7 @@ from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import GitRepo
 from glue2lakehouse.review.conflicts import conflict_blocks
 from glue2lakehouse.review.summary import Summary, summarize
-from glue2lakehouse.snapshot import snapshot_info, stored_findings
+from glue2lakehouse.snapshot import snapshot_info, stored_findings, trailers
 
 
 def _source_or_self(repo: GitRepo, snapshot: str | None) -> str | None:
@@ -52,22 +52,16 @@ def find_sync_commit(repo: GitRepo, rev: str) -> str:
     if oid is None:
         raise G2LError(f"'{rev}' is not a commit in {repo.root}", "name a sync merge commit (default: HEAD)")
     for commit, message, _ in repo.first_parent_history(oid):
-        if "G2L-Snapshot" in _trailers(message):
+        if "G2L-Snapshot" in trailers(message):
             return commit
     raise G2LError(f"no sync commit at or before '{rev}'", "run 'g2l sync' first, or name a sync merge commit")
-
-
-def _trailers(message: str) -> dict[str, str]:
-    from glue2lakehouse.snapshot import trailers
-
-    return trailers(message)
 
 
 def report(repo: GitRepo, rev: str = "HEAD") -> Summary:
     """The summary of the sync merge commit at (or before) ``rev``, derived again from git."""
     commit = find_sync_commit(repo, rev)
     message, _, parents = repo.commit_info(commit)
-    snapshot = _trailers(message)["G2L-Snapshot"]
+    snapshot = trailers(message)["G2L-Snapshot"]
     if not repo.has_object(snapshot):
         raise G2LError(f"the snapshot {snapshot[:12]} of {commit[:12]} is not in this clone",
                        "fetch it: 'g2l install' then 'git fetch'")

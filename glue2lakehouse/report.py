@@ -28,7 +28,7 @@ class SyncResult:
     timestamp: str = field(default_factory=now_iso)
     # What happened, for people and machines.
     kind: str = "sync"                      # "initial_migration" or "sync"
-    status: str = "merged"  # merged | staged | up-to-date | conflicts | would-merge | would-conflict | error
+    status: str = "merged"  # merged | staged | up-to-date | conflicts | conflicts-committed | would-merge | would-conflict | error
     dry_run: bool = False
     branch: str | None = None
     glue_commit: str | None = None

@@ -261,7 +261,9 @@ def _message(title: str, snapshot: Snapshot, plan: Plan, semantic: list[str] | N
         lines.append("")
     if plan.conflicts:
         lines.append("Conflicts:")
-        lines += [f"  {c['file']}: {c['reason']}" for c in plan.conflicts]
+        for c in plan.conflicts:
+            where = ", ".join(f"lines {a}-{b}" for a, b in c.get("ranges", []))
+            lines.append(f"  {c['file']}{f' ({where})' if where else ''}: {c['reason']}")
         lines.append("")
     lines.append(f"Glue-Commit: {snapshot.glue_commit}")
     if snapshot.glue_previous:
@@ -460,7 +462,8 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                 if commit_conflicts and result.conflicts:
                     # On the new sync branch only: the pull request shows the markers where they are.
                     repo.add_paths([c["file"] for c in result.conflicts])
-                    result.merge_commit = repo.commit_staged(message)
+                    plan.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
+                    result.merge_commit = repo.commit_staged(_message(title, snapshot, plan, summary.text_lines()))
                     result.status = "conflicts-committed"
             else:
                 commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())

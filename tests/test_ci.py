@@ -107,6 +107,8 @@ def _assert_proposed(dbx_remote, dbx, main_before, local, body_file, outputs):
     assert re.search(r"- `job\.py` \(lines \d+-\d+\): Glue and Databricks changed the same lines", body)
     assert "**table read** added: `risk_db.credit_limits` (table)" in body
     assert body.index("## Conflicts") < body.index("## What Glue changed in meaning")
+    message = git(dbx_remote, "log", "-1", "--format=%B", branch)
+    assert re.search(r"Conflicts:\n  job\.py \(lines \d+-\d+\): Glue and Databricks changed the same lines", message)
     # The report of the committed merge says the same.
     assert g2l(local, "report").stdout.rstrip("\n") == body.rstrip("\n")
 

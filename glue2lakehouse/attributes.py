@@ -64,3 +64,11 @@ def is_native(path: str, patterns: list[str]) -> bool:
         elif path == anchored or ("/" not in pattern and fnmatch.fnmatchcase(path.rsplit("/", 1)[-1], pattern)):
             return True
     return False
+
+
+def remove_native(text: str, pattern: str) -> tuple[str, bool]:
+    """``text`` without the native line for ``pattern``; the bool says whether there was one."""
+    lines = text.splitlines(keepends=True)
+    kept = [line for line in lines
+            if not (line.strip().endswith(NATIVE_ATTR) and _unquote(line.strip()[: -len(NATIVE_ATTR)].strip()) == pattern)]
+    return "".join(kept), len(kept) != len(lines)

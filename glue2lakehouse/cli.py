@@ -123,13 +123,17 @@ def sync(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Transform processes (default: every core)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON (the Python API's field names)."),
+    pr_body: Optional[Path] = typer.Option(None, "--pr-body", help="Write the sync's semantic summary (Markdown) to this file."),
+    commit_conflicts: bool = typer.Option(False, "--commit-conflicts",
+                                          help="With --branch: commit a conflicted merge with its markers (for a draft PR)."),
 ):
     """Snapshot the Glue source and three-way merge it into the current branch."""
     from glue2lakehouse.sync import sync as run_sync
 
     with _Progress("Transforming changed Glue files", not quiet and not as_json) as progress:
         result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
-                          no_commit=no_commit, progress=progress, workers=workers)
+                          no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
+                          commit_conflicts=commit_conflicts)
     _emit(result.to_dict(), as_json, result.render_text())
     raise typer.Exit(result.exit_code)
 
@@ -139,6 +143,8 @@ def sync(
 def native(
     paths: Optional[List[Path]] = typer.Argument(None, help="Files or folders to mark Databricks-native."),
     list_: bool = typer.Option(False, "--list", help="List the Databricks-native files."),
+    remove: bool = typer.Option(False, "--remove", help="Unmark: the paths follow Glue again (the next sync "
+                                                       "brings Glue's changes made meanwhile)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Only edit; do not commit."),
     repo: Path = typer.Option(Path("."), "--repo"),
     as_json: bool = typer.Option(False, "--json"),
@@ -147,6 +153,13 @@ def native(
     from glue2lakehouse import workspace
 
     git = _repo(repo)
+    if remove:
+        if list_ or not paths:
+            raise G2LError("--remove needs the paths to unmark", "e.g. 'g2l native --remove risk_calculations/process_b.py'")
+        done = workspace.unmark_native(git, [str(p) for p in paths], commit=not no_commit)
+        _emit({"unmarked": done}, as_json, "\n".join(f"no longer Databricks-native: {p} (the next sync merges "
+                                                     "Glue's changes made meanwhile)" for p in done))
+        return
     if list_:
         files = workspace.list_native(git)
         _emit(files, as_json, "\n".join(files) if files else "no Databricks-native files")
@@ -161,14 +174,25 @@ def native(
 @handled
 def protect(
     file: Path = typer.Argument(..., help="File in the Databricks repo."),
-    start: int = typer.Argument(..., help="First line to protect (1-based)."),
-    end: int = typer.Argument(..., help="Last line to protect (inclusive)."),
+    start: int = typer.Argument(..., help="First line to protect (1-based); with --remove: a line inside the region."),
+    end: Optional[int] = typer.Argument(None, help="Last line to protect (inclusive)."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the markers of the region holding line START (its code stays)."),
     no_commit: bool = typer.Option(False, "--no-commit", help="Only edit; do not commit."),
     repo: Path = typer.Option(Path("."), "--repo"),
     as_json: bool = typer.Option(False, "--json"),
 ):
     """Wrap lines START..END in PROTECTED markers: a sync keeps them byte for byte."""
     from glue2lakehouse import workspace
+
+    if remove:
+        if end is not None:
+            raise G2LError("--remove takes FILE LINE, not a range", "name one line inside the region")
+        region = workspace.unprotect(_repo(repo), str(file), start, commit=not no_commit)
+        _emit(region, as_json, f"unprotected {region['file']}: the markers at lines {region['start']} and "
+                               f"{region['end']} are gone, the code between them stays")
+        return
+    if end is None:
+        raise G2LError("missing END", "give the range as 'g2l protect FILE START END'")
 
     region = workspace.protect(_repo(repo), str(file), start, end, commit=not no_commit)
     _emit(region, as_json, f"protected {region['file']} lines {start}-{end} "
@@ -186,6 +210,8 @@ def status(
 
     git = _repo(repo)
     doc = workspace.state(git)
+    if doc["initialized"]:
+        doc["line_provenance"] = workspace.line_provenance(git)
     if as_json:
         typer.echo(json.dumps(doc, indent=2))
         return
@@ -205,6 +231,14 @@ def status(
         for item in items:
             where = item.get("error") or f"lines {item['start']}-{item['end']}"
             lines.append(f"  {path}: {where}")
+    shares = doc["line_provenance"]
+    mixed = {p: c for p, c in shares.items() if c["databricks"] or c["resolution"]}
+    lines.append(f"Line provenance: {len(shares) - len(mixed)} file(s) all Glue or all Databricks"
+                 + (", mixed:" if mixed else ""))
+    for path, count in mixed.items():
+        total = sum(count.values()) or 1
+        lines.append(f"  {path}: {100 * count['glue'] // total}% Glue, {100 * count['databricks'] // total}% Databricks"
+                     + (f", {count['resolution']} resolution line(s)" if count["resolution"] else ""))
     lines.append(f"Sync history: {len(doc['sync_history'])}")
     for entry in doc["sync_history"]:
         count = entry.get("files_migrated", entry.get("files_synced"))
@@ -246,13 +280,125 @@ def conflicts(
 
 @app.command()
 @handled
-def install(repo: Path = typer.Option(Path("."), "--repo")):
-    """Write the merge-driver entries to .git/config (needed once per clone)."""
-    from glue2lakehouse.sync import install_drivers
+def report(
+    rev: str = typer.Argument("HEAD", help="A sync merge commit (default: the last one at or before HEAD)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown (the default)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+):
+    """What a sync changed in meaning: tables, arguments, columns, write modes, new findings, conflicts."""
+    from glue2lakehouse.review.collect import report as sync_report
+
+    if markdown and as_json:
+        raise G2LError("--markdown and --json both given", "use one of them")
+    summary = sync_report(_repo(repo), rev)
+    _emit(summary.as_dict(), as_json, summary.markdown().rstrip("\n"))
+
+
+@app.command()
+@handled
+def check(
+    paths: Optional[List[Path]] = typer.Argument(None, help="Files to check (default: every tracked file)."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Fail (exit 1, file:line) on conflict markers, malformed PROTECTED markers, native files without header."""
+    from glue2lakehouse.review.check import check as run_check
+    from glue2lakehouse.workspace import resolve_in_repo
+
+    git = _repo(repo)
+    names = [resolve_in_repo(git, p) for p in paths] if paths else None
+    problems = run_check(git, names)
+    _emit(problems, as_json, "\n".join(f"{p['file']}:{p['line']}: {p['message']}" for p in problems)
+          or "g2l check: no problems")
+    if problems:
+        raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+@handled
+def ci(
+    kind: str = typer.Argument(..., help="github (a GitHub Actions workflow) or gitlab (a GitLab CI job)."),
+    base: str = typer.Option("main", "--base", help="The branch pull requests go to."),
+    cron: str = typer.Option("0 6 * * 1", "--cron", help="GitHub: the schedule (GitLab: set a pipeline schedule)."),
+    package: Optional[str] = typer.Option(None, "--package", help="What pip installs (default: this version of glue2lakehouse)."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Where to write it (default: the CI's usual place)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+):
+    """Write the weekly sync as a scheduled pull request: a GitHub workflow or a GitLab CI job."""
+    from glue2lakehouse.ci import workflow
+
+    if kind not in ("github", "gitlab"):
+        raise G2LError(f"unknown CI '{kind}'", "use 'g2l ci github' or 'g2l ci gitlab'")
+    path, text = workflow(kind, base=base, cron=cron, package=package)
+    target = output if output is not None else _repo(repo).root / path
+    if target.exists() and not force:
+        raise G2LError(f"{target} already exists", "pass --force to overwrite it, or -o another path")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {target}: review it, set the variables its header names, and commit it")
+
+
+@app.command()
+@handled
+def blame(
+    file: Path = typer.Argument(..., help="A file in the Databricks repository."),
+    rev: Optional[str] = typer.Option(None, "--rev", help="Blame the file as of this commit (default: the working tree)."),
+    repo: Path = typer.Option(Path("."), "--repo"),
+    as_json: bool = typer.Option(False, "--json"),
+):
+    """Label every line Glue (Glue commit, Glue file:line), Databricks (commit, author, date) or resolution."""
+    from glue2lakehouse.review.blame import GLUE, RESOLUTION
+    from glue2lakehouse.review.blame import blame as run_blame
+    from glue2lakehouse.workspace import resolve_in_repo
+
+    from glue2lakehouse.sync import load_config
+
+    git = _repo(repo)
+    lines = run_blame(git, resolve_in_repo(git, file), rev, glue_path=load_config(git).glue_path(git.root))
+    if as_json:
+        typer.echo(json.dumps(lines, indent=2))
+        return
+    rows = []
+    for item in lines:
+        if item["label"] == GLUE:
+            span = item["glue_lines"]
+            where = f"{item['glue_file']}:{span[0]}" + (f"-{span[1]}" if span and span[1] != span[0] else "") \
+                if span else f"{item['glue_file']} (added by the conversion)"
+            origin = f"Glue {str(item['glue_commit'])[:10]} {where}"
+        elif item["label"] == RESOLUTION:
+            origin = f"resolution {item['commit'][:10]} {item['author']} {(item['date'] or '')[:10]}"
+        else:
+            commit = item["commit"][:10] if item["commit"] else "uncommitted"
+            origin = f"Databricks {commit} {item['author']} {(item['date'] or '')[:10]}"
+        rows.append((origin, item["line"], item["text"]))
+    width = max((len(r[0]) for r in rows), default=0)
+    typer.echo("\n".join(f"{origin:<{width}} {number:>5}| {text}" for origin, number, text in rows))
+
+
+@app.command()
+@handled
+def install(
+    repo: Path = typer.Option(Path("."), "--repo"),
+    remote: str = typer.Option("origin", "--remote", help="The remote to configure refspecs for."),
+):
+    """Configure the merge drivers and the remote's refspecs for glue-upstream, refs/g2l/* and refs/notes/g2l (once per clone)."""
+    from glue2lakehouse.remote import install_refspecs
+    from glue2lakehouse.sync import install_drivers, load_config
 
     git = _repo(repo)
     install_drivers(git)
     typer.echo(f"merge drivers g2l and g2l-native configured in {git.git_dir / 'config'}")
+    branch = load_config(git).branch if (git.root / ".g2l.toml").exists() else "glue-upstream"
+    done = install_refspecs(git, remote, branch)
+    if not done:
+        typer.echo(f"no remote '{remote}': refspecs not configured (add the remote, then run 'g2l install' again)")
+        return
+    typer.echo(f"remote '{remote}': git fetch and git push now carry {branch}, refs/g2l/* and refs/notes/g2l")
+    if done["created_branch"]:
+        typer.echo(f"created {branch} from {remote}/{branch}")
+    typer.echo(f"run 'git fetch {remote}' to get the raw Glue trees and the snapshot reports")
 
 
 def _pairs(values: Optional[List[str]], flag: str) -> Optional[dict]:

@@ -427,6 +427,70 @@ class GitRepo:
         out = self.git("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
         return [p for p in out.split("\0") if p]
 
+    # ---------------------------------------------------------------- remotes (g2l install)
+    def remotes(self) -> list[str]:
+        return list(self.repo.remotes.names())
+
+    def config_values(self, key: str) -> list[str]:
+        out = self.git("config", "--get-all", key, check=False).stdout.decode("utf-8", "replace")
+        return [line for line in out.splitlines() if line]
+
+    def add_config_value(self, key: str, value: str) -> None:
+        """Add one value to a multi-valued key (a refspec), once."""
+        if value not in self.config_values(key):
+            self.git("config", "--add", key, value)
+
+    # ---------------------------------------------------------------- unmarked native files
+    def set_unmerged(self, path: str, stages: dict[int, bytes | None], mode: int = 0o100644) -> None:
+        """Record ``path`` as unmerged in the index (stages 1 base, 2 ours, 3 theirs), as git's merge does."""
+        lines = [f"0 {'0' * 40}\t{path}"]
+        for stage, data in sorted(stages.items()):
+            if data is not None:
+                lines.append(f"{mode:o} {self.write_blob(data)} {stage}\t{path}")
+        self.git("update-index", "--index-info", input=("\n".join(lines) + "\n").encode("utf-8"))
+
+    def begin_merge(self, theirs: str) -> None:
+        """Record a merge of ``theirs`` in progress (git merge does not, for a commit already merged)."""
+        (self.git_dir / "MERGE_HEAD").write_text(theirs + "\n")
+        (self.git_dir / "MERGE_MODE").write_text("no-ff")
+
+    # ---------------------------------------------------------------- review (report, blame, check)
+    def blame(self, path: str, rev: str | None = None) -> list[dict]:
+        """git blame of ``path`` (the working tree's version when ``rev`` is None), one dict a line:
+        commit, orig_line, line, path (in that commit), author, author_time, summary, text."""
+        args = ["blame", "--line-porcelain"] + ([rev] if rev else []) + ["--", path]
+        result = self.git(*args, check=False)
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise G2LError(f"cannot blame {path}: {message[-1] if message else 'git blame failed'}",
+                           "name a file tracked in the Databricks repository")
+        out: list[dict] = []
+        current: dict = {}
+        for raw in result.stdout.split(b"\n"):
+            if raw.startswith(b"\t"):
+                current["text"] = raw[1:].decode("utf-8", "replace")
+                out.append(current)
+                current = {}
+            elif not current:
+                if not raw:
+                    continue
+                sha, orig, final = raw.decode().split()[:3]
+                current = {"commit": sha, "orig_line": int(orig), "line": int(final)}
+            else:
+                key, _, value = raw.decode("utf-8", "replace").partition(" ")
+                if key in ("author", "summary", "filename"):
+                    current["path" if key == "filename" else key] = value
+                elif key == "author-time":
+                    current["author_time"] = int(value)
+        return out
+
+    def resolve(self, rev: str) -> str | None:
+        """The commit ``rev`` names, or None."""
+        try:
+            return str(self.repo.revparse_single(rev).peel(pygit2.Commit).id)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None
+
 
 def _merge_refused(result: subprocess.CompletedProcess) -> G2LError:
     """One line out of git's refusal to merge into the working tree."""
@@ -472,6 +536,31 @@ class SourceRepo:
 
     def read(self, oid: str) -> bytes:
         return self.repo[oid].data
+
+
+class GlueHistory:
+    """The Glue repository's own history, when it is at hand: which Glue commit last changed a line."""
+
+    def __init__(self, path: Path):
+        found = pygit2.discover_repository(str(path)) if path.is_dir() else None
+        self.repo = pygit2.Repository(found) if found and is_git_worktree_root(path) else None
+        self._cache: dict[tuple[str, str], list[str] | None] = {}
+
+    def line_commits(self, commit: str, path: str) -> list[str] | None:
+        """For each line of ``path`` as of Glue ``commit``, the commit that last changed it (None: unknown)."""
+        key = (commit, path)
+        if key not in self._cache:
+            self._cache[key] = None
+            if self.repo is not None:
+                try:
+                    blame = self.repo.blame(path, newest_commit=pygit2.Oid(hex=commit))
+                    out: list[str] = []
+                    for hunk in blame:
+                        out += [str(hunk.final_commit_id)] * hunk.lines_in_hunk
+                    self._cache[key] = out
+                except (KeyError, ValueError, pygit2.GitError):
+                    pass
+        return self._cache[key]
 
 
 def init_repository(path: Path, branch: str = "main") -> None:

@@ -136,3 +136,27 @@ def set_source_header(text: str, kind: str) -> str:
         lines[index - 1] += newline
     lines.insert(index, f"# SOURCE: {kind}{newline}")
     return "".join(lines)
+
+
+def unprotect_line(text: str, line: int) -> tuple[str, Region]:
+    """Remove the markers of the protected region holding ``line`` (1-based; its code stays).
+
+    Raises ValueError when no region holds the line (RegionError for malformed markers).
+    """
+    for region in find_regions(text.encode("utf-8", "surrogateescape")):
+        if region.start <= line <= region.end:
+            lines = text.splitlines(keepends=True)
+            del lines[region.end - 1]
+            del lines[region.start - 1]
+            return "".join(lines), region
+    raise ValueError(f"line {line} is not inside a protected region")
+
+
+def remove_source_header(text: str) -> str:
+    """Drop the ``# SOURCE: KIND`` header line, if any."""
+    lines = text.splitlines(keepends=True)
+    for i, line in enumerate(lines[:3]):
+        if _SOURCE_RE.match(line.rstrip("\r\n")):
+            del lines[i]
+            return "".join(lines)
+    return text

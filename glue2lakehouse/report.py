@@ -28,7 +28,7 @@ class SyncResult:
     timestamp: str = field(default_factory=now_iso)
     # What happened, for people and machines.
     kind: str = "sync"                      # "initial_migration" or "sync"
-    status: str = "merged"  # merged | staged | up-to-date | conflicts | would-merge | would-conflict | error
+    status: str = "merged"  # merged | staged | up-to-date | conflicts | conflicts-committed | would-merge | would-conflict | error
     dry_run: bool = False
     branch: str | None = None
     glue_commit: str | None = None
@@ -60,6 +60,7 @@ class SyncResult:
             "merged": "Glue changes merged",
             "up-to-date": "Up to date: the Glue source has not changed since the last sync",
             "conflicts": "Merge left in progress with conflicts",
+            "conflicts-committed": "Merge committed with its conflict markers on the sync branch (for a draft pull request)",
             "staged": "Merge staged, not committed (--no-commit): review it, then 'git commit'",
             "would-merge": "Dry run: the sync would merge cleanly",
             "would-conflict": "Dry run: the sync would conflict",
@@ -96,7 +97,7 @@ class SyncResult:
             for conflict in self.conflicts:
                 where = f" (line {', '.join(str(n) for n in conflict['lines'])})" if conflict.get("lines") else ""
                 lines.append(f"    {conflict['file']}{where}: {conflict['reason']}")
-            if not self.dry_run:
+            if not self.dry_run and self.status != "conflicts-committed":
                 lines.append("  Resolve the markers, then 'git add' the files and 'git commit' (or 'git merge --abort').")
         if self.findings:
             lines.append(f"  Transform findings: {len(self.findings)} (see 'g2l conflicts')")

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue2lakehouse import attributes
+from glue2lakehouse import attributes, unmarked
 from glue2lakehouse.config import CONFIG_FILE, Config, TransformSettings, parse_config, render_config
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
@@ -21,6 +21,7 @@ from glue2lakehouse.markers import RegionError, find_regions, has_markers
 from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED
 from glue2lakehouse.report import SyncResult
 from glue2lakehouse.estate.bundle import BUNDLE_FILE, bundle_root
+from glue2lakehouse.review import collect as review
 from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish
 
 GITATTRIBUTES = ".gitattributes"
@@ -114,6 +115,7 @@ class Plan:
     changes: list[dict]
     applied: int
     databricks_files: list[str]
+    catch_ups: list = field(default_factory=list)  # unmarked native files (unmarked.py)
 
 
 def _native_patterns(repo: GitRepo, commit: str | None) -> list[str]:
@@ -240,8 +242,10 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
                 change_dicts, applied, databricks_files)
 
 
-def _message(title: str, snapshot: Snapshot, plan: Plan) -> str:
+def _message(title: str, snapshot: Snapshot, plan: Plan, semantic: list[str] | None = None) -> str:
     lines = [title, ""]
+    if semantic:
+        lines += semantic + [""]
     if plan.changes:
         lines.append("Glue changed:")
         for change in plan.changes:
@@ -262,7 +266,9 @@ def _message(title: str, snapshot: Snapshot, plan: Plan) -> str:
         lines.append("")
     if plan.conflicts:
         lines.append("Conflicts:")
-        lines += [f"  {c['file']}: {c['reason']}" for c in plan.conflicts]
+        for c in plan.conflicts:
+            where = ", ".join(f"lines {a}-{b}" for a, b in c.get("ranges", []))
+            lines.append(f"  {c['file']}{f' ({where})' if where else ''}: {c['reason']}")
         lines.append("")
     lines.append(f"Glue-Commit: {snapshot.glue_commit}")
     if snapshot.glue_previous:
@@ -333,6 +339,10 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
     """Run the real merge, leave it in progress, then enforce natives and --force-overwrite on it."""
     repo.merge_no_commit(snapshot.commit, message, _driver_overrides(config, force, report_file),
                          allow_unrelated=allow_unrelated)
+    if plan.catch_ups and repo.merge_head() is None:
+        # The snapshot was merged before (git saw nothing to do): the catch-up of unmarked files is
+        # still finished as a merge of it, so the commit that resolves it counts as that sync.
+        repo.begin_merge(snapshot.commit)
     repo.restore_from_head(plan.native_restore)
     repo.remove_paths(plan.native_remove)
     for path, entry in plan.force_edits.items():
@@ -341,7 +351,32 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
         else:
             (repo.root / path).write_bytes(repo.read_blob(entry.oid))
             repo.add_paths([path])
+    for item in plan.catch_ups:
+        (repo.root / item.path).write_bytes(item.data)
+        if item.conflicted:
+            repo.set_unmerged(item.path, {1: item.base, 2: repo.read_blob(item.ours.oid), 3: item.theirs},
+                              item.ours.mode)
+        else:
+            repo.add_paths([item.path])
     repo.write_merge_msg(message)
+
+
+def _add_catch_ups(repo: GitRepo, plan: Plan, items: list) -> None:
+    """Fold the merges of unmarked native files into the plan."""
+    plan.catch_ups = items
+    clean = {i.path: TreeEntry(repo.write_blob(i.data), i.ours.mode) for i in items if not i.conflicted}
+    plan.tree = edit_tree(repo, plan.tree, clean)
+    for item in items:
+        since = f"snapshot {item.base_snapshot[:12]}" if item.base_snapshot else "its first sync"
+        if item.conflicted:
+            conflict = {"file": item.path, "reason": f"{item.reason} (Glue changes since {since})"}
+            if item.lines:
+                conflict["lines"] = item.lines
+            plan.conflicts.append(conflict)
+        else:
+            plan.applied += 1
+            plan.preserved.append({"path": item.path, "why": "no longer Databricks-native: Glue's changes since "
+                                                             f"it was marked ({since}) merged around Databricks edits"})
 
 
 def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: str | None, refs: dict) -> None:
@@ -358,9 +393,17 @@ def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: st
 # ------------------------------------------------------------------ sync
 def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = None, dry_run: bool = False,
          force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
-         progress=None, workers: int | None = None) -> SyncResult:
+         progress=None, workers: int | None = None, pr_body: str | os.PathLike | None = None,
+         commit_conflicts: bool = False) -> SyncResult:
     repo = open_repo(path)
     config = load_config(repo)
+    if commit_conflicts and not branch:
+        raise G2LError("--commit-conflicts needs --branch NAME",
+                       "conflict markers are only ever committed on a new sync branch, never on the current one")
+    if commit_conflicts and no_commit:
+        raise G2LError("--commit-conflicts and --no-commit both given", "use one of them")
+    if pr_body and not Path(pr_body).expanduser().resolve().parent.is_dir():
+        raise G2LError(f"the folder of --pr-body {pr_body} does not exist", "create it or pass another path")
     check_ready(repo)
     if not repo.branch_ref(config.branch):
         raise G2LError(f"the snapshot branch '{config.branch}' does not exist",
@@ -376,26 +419,35 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
     result = SyncResult(kind="sync", dry_run=dry_run)
     snapshot = build_snapshot(repo, config, glue_path, kind="sync", progress=progress, workers=workers)
     head = repo.head()
-    if not snapshot.new and repo.is_ancestor(snapshot.commit, head):
+    already_merged = not snapshot.new and repo.is_ancestor(snapshot.commit, head)
+    catch_ups = unmarked.catch_ups(repo, head, snapshot.commit, config.protected_overlap, force_overwrite)
+    if already_merged and not catch_ups:
         result.status = "up-to-date"
         result.glue_commit = snapshot.glue_commit
         result.snapshot = snapshot.commit
         result.files_protected = _native_count(repo, head)
+        if pr_body:
+            _write_pr_body(pr_body, review.sync_summary(repo, snapshot.commit, snapshot.commit, [], []))
         return result
 
     with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
         report_file = str(Path(tmp) / "drivers.jsonl")
         plan = plan_merge(repo, config, snapshot.commit, force_overwrite, report_file)
+        _add_catch_ups(repo, plan, catch_ups)
         _fill(result, snapshot, plan, _native_count(repo, head))
+        summary = review.sync_summary(repo, repo.merge_base(head, snapshot.commit), snapshot.commit,
+                                      plan.conflicts, plan.preserved, result.findings)
         if dry_run:
             result.status = "would-conflict" if plan.conflicts else "would-merge"
+            if pr_body:
+                _write_pr_body(pr_body, summary)
             return result
 
         start_branch = repo.head_branch()
         refs = {f"refs/heads/{config.branch}": repo.branch_ref(config.branch),
                 "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
         title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {branch or start_branch}"
-        message = _message(title, snapshot, plan)
+        message = _message(title, snapshot, plan, summary.text_lines())
         try:
             install_drivers(repo)
             if branch:
@@ -412,16 +464,34 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                         for p, s in sorted(unmerged.items())
                     ]
                 result.status = "conflicts" if result.conflicts else "staged"
+                if commit_conflicts and result.conflicts:
+                    # On the new sync branch only: the pull request shows the markers where they are.
+                    repo.add_paths([c["file"] for c in result.conflicts])
+                    plan.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
+                    result.merge_commit = repo.commit_staged(_message(title, snapshot, plan, summary.text_lines()))
+                    result.status = "conflicts-committed"
             else:
                 commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
                 repo.fast_forward(commit)
                 result.merge_commit = commit
                 result.status = "merged"
-            publish(repo, config, snapshot, result.to_dict())
+            if not already_merged:  # keep the report of the sync that merged it
+                publish(repo, config, snapshot, result.to_dict())
         except BaseException:
             _rollback(repo, head, start_branch, branch, refs)
             raise
+    if pr_body:
+        summary.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
+        _write_pr_body(pr_body, summary)
     return result
+
+
+def _write_pr_body(path: str | os.PathLike, summary) -> None:
+    try:
+        Path(path).write_text(summary.markdown(), encoding="utf-8")
+    except OSError as error:
+        raise G2LError(f"cannot write the pull request body to {path}: {error.strerror}",
+                       "pass a writable path to --pr-body") from None
 
 
 # ------------------------------------------------------------------ init

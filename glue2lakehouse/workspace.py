@@ -15,7 +15,8 @@ from pathlib import Path
 from glue2lakehouse import __version__, attributes
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo
-from glue2lakehouse.markers import SOURCE_NATIVE, RegionError, find_regions, protect_lines, set_source_header
+from glue2lakehouse.markers import (SOURCE_GLUE, SOURCE_NATIVE, RegionError, find_regions, protect_lines,
+                                    remove_source_header, set_source_header, source_of, unprotect_line)
 from glue2lakehouse.snapshot import snapshot_info
 from glue2lakehouse.sync import GITATTRIBUTES, load_config
 
@@ -80,6 +81,70 @@ def mark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[st
     if commit:
         repo.commit_paths(sorted(set(touched) | set(marked)), f"g2l native: mark {', '.join(marked)} Databricks-native")
     return marked
+
+
+def unmark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[str]:
+    """Undo 'g2l native': the paths follow Glue again from the next sync, which also brings Glue's
+    changes made while they were native (see unmarked.py). Returns the repo-relative paths unmarked."""
+    config = load_config(repo)
+    _check_no_merge(repo)
+    if not paths:
+        raise G2LError("no path given", "name the files or folders to unmark, e.g. 'g2l native --remove process_b.py'")
+    gitattributes = repo.root / GITATTRIBUTES
+    text = gitattributes.read_text(encoding="utf-8") if gitattributes.exists() else ""
+    synced = last_synced(repo, config.branch)
+    unmarked, touched = [], [GITATTRIBUTES]
+    edits: dict[Path, str] = {}
+    for path in paths:
+        rel = resolve_in_repo(repo, path)
+        full = repo.root / rel
+        text, found = attributes.remove_native(text, attributes.native_pattern(rel, full.is_dir()))
+        if not found:
+            raise G2LError(f"{rel} is not marked Databricks-native",
+                           "'g2l native --list' shows the native files; unmark a folder by the name it was marked with")
+        files = sorted(p for p in full.rglob("*.py") if ".git" not in p.parts) if full.is_dir() else [full]
+        for file in files:
+            if file.suffix != ".py":
+                continue
+            try:
+                content = file.read_bytes().decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            if source_of(content) != SOURCE_NATIVE:
+                continue
+            name = file.relative_to(repo.root).as_posix()
+            from_glue = synced is not None and repo.entry_at(synced, name) is not None
+            edits[file] = set_source_header(content, SOURCE_GLUE) if from_glue else remove_source_header(content)
+            touched.append(name)
+        unmarked.append(rel)
+    gitattributes.write_text(text, encoding="utf-8")
+    for file, content in edits.items():
+        file.write_bytes(content.encode("utf-8"))
+    if commit:
+        repo.commit_paths(sorted(set(touched)), f"g2l native --remove: {', '.join(unmarked)} follows Glue again")
+    return unmarked
+
+
+def unprotect(repo: GitRepo, file: str, line: int, commit: bool = True) -> dict:
+    """Remove the markers of the protected region holding ``line``; its code stays."""
+    load_config(repo)
+    _check_no_merge(repo)
+    rel = resolve_in_repo(repo, file)
+    full = repo.root / rel
+    try:
+        text = full.read_bytes().decode("utf-8")
+    except (IsADirectoryError, UnicodeDecodeError):
+        raise G2LError(f"{rel} is not a UTF-8 text file", "name the file that holds the region") from None
+    try:
+        new, region = unprotect_line(text, line)
+    except RegionError as error:
+        raise MarkerError(rel, error.line, error.what) from None
+    except ValueError as error:
+        raise G2LError(f"{rel}: {error}", "'g2l status' lists the protected regions and their lines") from None
+    full.write_bytes(new.encode("utf-8"))
+    if commit:
+        repo.commit_paths([rel], f"g2l protect --remove: {rel} lines {region.start}-{region.end} follow Glue again")
+    return {"file": rel, "start": region.start, "end": region.end}
 
 
 def native_patterns(repo: GitRepo) -> list[str]:
@@ -193,6 +258,15 @@ def state(repo: GitRepo) -> dict:
         "protected_regions": protected_regions(repo),
         "sync_history": history,
     }
+
+
+def line_provenance(repo: GitRepo) -> dict[str, dict[str, int]]:
+    """Lines per file that come from Glue, from Databricks, and from conflict resolutions (review/blame.py)."""
+    from glue2lakehouse.review.blame import shares
+    from glue2lakehouse.snapshot import OWNED_PATHS
+
+    config = load_config(repo)
+    return shares(repo, last_synced(repo, config.branch), repo.head(), OWNED_PATHS)
 
 
 def conflicts_now(repo: GitRepo) -> list[dict]:

@@ -75,3 +75,15 @@ def snapshot_state(repo: Path) -> tuple:
         files[p.relative_to(repo).as_posix()] = p.read_bytes()
     head = git(repo, "symbolic-ref", "-q", "HEAD", check=False)
     return refs, status, index, files, head, (repo / ".git" / "MERGE_HEAD").exists()
+
+
+def package_copy(dest: Path) -> Path:
+    """This checkout's package as a folder pip (or pre-commit) can install from, committed as a git repo."""
+    from .conftest import ROOT
+
+    new_repo(dest)
+    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
+        shutil.copy(ROOT / name, dest / name)
+    shutil.copytree(ROOT / "glue2lakehouse", dest / "glue2lakehouse", ignore=shutil.ignore_patterns("__pycache__"))
+    commit_all(dest, "package")
+    return dest

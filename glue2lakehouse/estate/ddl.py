@@ -629,41 +629,43 @@ def _items(value) -> list[dict]:
     return [item for item in value or [] if isinstance(item, dict)]
 
 
+# The keys of a declared table in each form: CloudFormation's TableInput, Terraform's resource arguments.
+_TABLE_KEYS = {
+    "cloudformation": {"name": "Name", "type": "TableType", "columns": "Columns", "partitions": "PartitionKeys",
+                       "comment": "Description", "storage": "StorageDescriptor", "serde": "SerdeInfo",
+                       "library": "SerializationLibrary", "parameters": "Parameters", "input": "InputFormat",
+                       "location": "Location", "column_name": "Name", "column_type": "Type",
+                       "column_comment": "Comment"},
+    "terraform": {"name": "name", "type": "table_type", "columns": "columns", "partitions": "partition_keys",
+                  "comment": "description", "storage": "storage_descriptor", "serde": "ser_de_info",
+                  "library": "serialization_library", "parameters": "parameters", "input": "input_format",
+                  "location": "location", "column_name": "name", "column_type": "type", "column_comment": "comment"},
+}
+
+
 def _declared_table(kind: str, properties: dict) -> tuple[str | None, Table | None, str | None]:
     """(database, table, database comment) from AWS::Glue::Table / aws_glue_catalog_table properties."""
     if kind == "AWS::Glue::Table":
-        table_input = _first(properties.get("TableInput"))
-        storage = _first(table_input.get("StorageDescriptor"))
-        serde = _first(storage.get("SerdeInfo"))
-
-        def columns(items):
-            return [(str(c.get("Name")), databricks_type(str(c.get("Type") or "string")), c.get("Comment"))
-                    for c in _items(items) if c.get("Name")]
-
-        database = properties.get("DatabaseName")
-        table = Table(database and str(database), str(table_input.get("Name") or "table"),
-                      external=str(table_input.get("TableType", "")).upper() == "EXTERNAL_TABLE",
-                      columns=columns(storage.get("Columns")), partitions=columns(table_input.get("PartitionKeys")),
-                      comment=table_input.get("Description"), serde=serde.get("SerializationLibrary"),
-                      serde_properties={str(k): str(v) for k, v in (serde.get("Parameters") or {}).items()},
-                      input_format=storage.get("InputFormat"), location=storage.get("Location"),
-                      properties={str(k): str(v) for k, v in (table_input.get("Parameters") or {}).items()})
-        return table.database, table, None
-    storage = _first(properties.get("storage_descriptor"))
-    serde = _first(storage.get("ser_de_info"))
+        keys, table_input, database = _TABLE_KEYS["cloudformation"], _first(properties.get("TableInput")), \
+            properties.get("DatabaseName")
+    else:
+        keys, table_input, database = _TABLE_KEYS["terraform"], properties, properties.get("database_name")
+    storage = _first(table_input.get(keys["storage"]))
+    serde = _first(storage.get(keys["serde"]))
 
     def columns(items):
-        return [(str(c.get("name")), databricks_type(str(c.get("type") or "string")), c.get("comment"))
-                for c in _items(items) if c.get("name")]
+        return [(str(c.get(keys["column_name"])), databricks_type(str(c.get(keys["column_type"]) or "string")),
+                 c.get(keys["column_comment"])) for c in _items(items) if c.get(keys["column_name"])]
 
-    database = properties.get("database_name")
-    table = Table(database and str(database), str(properties.get("name") or "table"),
-                  external=str(properties.get("table_type", "")).upper() == "EXTERNAL_TABLE",
-                  columns=columns(storage.get("columns")), partitions=columns(properties.get("partition_keys")),
-                  comment=properties.get("description"), serde=serde.get("serialization_library"),
-                  serde_properties={str(k): str(v) for k, v in (serde.get("parameters") or {}).items()},
-                  input_format=storage.get("input_format"), location=storage.get("location"),
-                  properties={str(k): str(v) for k, v in (properties.get("parameters") or {}).items()})
+    def strings(values) -> dict:
+        return {str(k): str(v) for k, v in (values or {}).items()}
+
+    table = Table(database and str(database), str(table_input.get(keys["name"]) or "table"),
+                  external=str(table_input.get(keys["type"], "")).upper() == "EXTERNAL_TABLE",
+                  columns=columns(storage.get(keys["columns"])), partitions=columns(table_input.get(keys["partitions"])),
+                  comment=table_input.get(keys["comment"]), serde=serde.get(keys["library"]),
+                  serde_properties=strings(serde.get(keys["parameters"])), input_format=storage.get(keys["input"]),
+                  location=storage.get(keys["location"]), properties=strings(table_input.get(keys["parameters"])))
     return table.database, table, None
 
 

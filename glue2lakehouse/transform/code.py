@@ -19,6 +19,8 @@ import libcst as cst
 from libcst._add_slots import add_slots
 from libcst._nodes.internal import CodegenState, visit_sequence
 
+from glue2lakehouse.transform.layout import top_level
+
 _BREAK = re.compile(r"\r\n|\r|\n")
 _NAME_CHARS = re.compile(r"[\w.]")
 
@@ -39,31 +41,9 @@ def _verbatim_lines(text: str) -> set[int]:
 
 def is_primary(text: str) -> bool:
     """A name, literal, call, attribute or subscript chain (or a bracketed expression): safe before ``.method()``."""
-    depth, i, n = 0, 0, len(text)
-    quote = None
-    while i < n:
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 2
-                continue
-            if text.startswith(quote, i):
-                i += len(quote)
-                quote = None
-                continue
-            i += 1
-            continue
-        if ch in "\"'":
-            quote = text[i:i + 3] if text[i:i + 3] in ('"""', "'''") else ch
-            i += len(quote)
-            continue
-        if ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif depth == 0 and not _NAME_CHARS.match(ch):
+    for _, ch, depth in top_level(text):
+        if depth == 0 and ch not in "([{)]}" and not _NAME_CHARS.match(ch):
             return False
-        i += 1
     return bool(text) and not text.startswith(("lambda", "not", "await", "yield"))
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 MAX_LINE = 100
 
 
-def split_chain(code: str) -> list[str]:
-    """Split ``a.b(x).c(y).d(z)`` at the top-level dots that follow a call: ['a.b(x)', '.c(y)', '.d(z)']."""
-    segments, start, depth, i = [], 0, 0, 0
+def top_level(code: str):
+    """(index, character, bracket depth) for every character of ``code`` outside string literals."""
+    depth, i = 0, 0
     quote = None
     while i < len(code):
         ch = code[i]
@@ -19,18 +19,27 @@ def split_chain(code: str) -> list[str]:
                 i += len(quote)
                 quote = None
                 continue
-        elif ch in "\"'":
+            i += 1
+            continue
+        if ch in "\"'":
             quote = code[i:i + 3] if code[i:i + 3] in ('"""', "'''") else ch
             i += len(quote)
             continue
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
+        if ch in ")]}":
             depth -= 1
-        elif ch == "." and depth == 0 and i > 0 and code[i - 1] == ")":
+        yield i, ch, depth
+        if ch in "([{":
+            depth += 1
+        i += 1
+
+
+def split_chain(code: str) -> list[str]:
+    """Split ``a.b(x).c(y).d(z)`` at the top-level dots that follow a call: ['a.b(x)', '.c(y)', '.d(z)']."""
+    segments, start = [], 0
+    for i, ch, depth in top_level(code):
+        if ch == "." and depth == 0 and i > 0 and code[i - 1] == ")":
             segments.append(code[start:i])
             start = i
-        i += 1
     segments.append(code[start:])
     return segments
 

@@ -151,10 +151,13 @@ class Assembly:
         # A blank line between groups of imports where the file puts one, none where it writes them as one run.
         gap = nl if any(is_blank(split_lines(self.parts[i].text)[0]) for i in block[1:]) else ""
         if kept:
+            spark = [i for i in kept if _top_module(self.parts[i].node) == "pyspark"]
             for kind in (STDLIB, THIRD_PARTY):
                 if not lines[kind]:
                     continue
-                if of_kind[kind]:                                    # into the group of its kind
+                if kind == THIRD_PARTY and spark and not gap:        # a file that does not group: by pyspark's
+                    put(after, spark[-1], lines[kind])
+                elif of_kind[kind]:                                  # into the group of its kind
                     put(after, of_kind[kind][-1], lines[kind])
                 elif kind == THIRD_PARTY and of_kind[LOCAL]:         # a new group above the local imports
                     put(before, of_kind[LOCAL][0], lines[kind] + gap)
@@ -199,6 +202,12 @@ class Assembly:
                     continue
             out.append(code)
         return "".join(out) + self.tail
+
+
+def _top_module(node: ast.stmt) -> str:
+    if isinstance(node, ast.ImportFrom):
+        return "" if node.level else (node.module or "").split(".")[0]
+    return node.names[0].name.split(".")[0] if isinstance(node, ast.Import) else ""
 
 
 def _definitions(definitions: list[str], nl: str) -> str:

@@ -59,11 +59,27 @@ def bind(call: cst.Call, positional: tuple[str, ...], aliases: dict[str, str] | 
     return Args(values, extra, star)
 
 
+def _plain_string(code: str) -> str | None:
+    """The value of a string literal without escapes, read directly (libcst's evaluation compiles it)."""
+    quote = code[-3:] if code[-3:] in ('"""', "'''") else code[-1:]
+    prefix = code[:code.index(quote[0])]
+    if prefix.lower() not in ("", "u", "r") or "\r" in code or ("\\" in code and prefix.lower() != "r"):
+        return None
+    return code[len(prefix) + len(quote):-len(quote)]
+
+
 def literal(node: cst.BaseExpression | None):
     """The Python value of a literal (strings, numbers, bools, None, lists/tuples/dicts of them), else raise."""
     if node is None:
         raise ValueError("no value")
-    if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+    if isinstance(node, cst.SimpleString):
+        value = _plain_string(node.value)
+        if value is None:
+            value = node.evaluated_value
+        if isinstance(value, bytes):
+            raise ValueError("bytes")
+        return value
+    if isinstance(node, cst.ConcatenatedString):
         value = node.evaluated_value
         if isinstance(value, bytes):
             raise ValueError("bytes")

@@ -69,7 +69,10 @@ def _by_statement(text: str, hunks: list[tuple[int, int]]) -> list[tuple[int, in
         spans.append((start, node.end_lineno))
     merged: dict[int, tuple[int, int]] = {}
     for j1, j2 in hunks:
-        owner = next((k for k, (a, b) in enumerate(spans) if a <= j1 < b or (j1 == j2 and a <= j1 <= b)), -1 - j1)
+        # A hunk inside a statement belongs to it; a deletion right at a boundary (a review comment gone from
+        # above a statement) to the statement that starts there, else to the one that ends there.
+        owner = next((k for k, (a, b) in enumerate(spans) if a <= j1 < b),
+                     next((k for k, (a, b) in enumerate(spans) if j1 == j2 and a <= j1 <= b), -1 - j1))
         low, high = merged.get(owner, (j1, j2))
         merged[owner] = (min(low, j1), max(high, j2))
     return sorted(merged.values())

@@ -22,6 +22,7 @@ from glue2lakehouse.errors import G2LError
 MIN_GIT = (2, 38)
 BOT = pygit2.Signature("glue2lakehouse", "glue2lakehouse@users.noreply.local", 0, 0)
 NOTES_REF = "refs/notes/g2l"
+ZERO_OID = "0" * 40
 FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE, pygit2.GIT_FILEMODE_LINK)
 
 _git_checked = False
@@ -120,6 +121,9 @@ class GitRepo:
         full_env = {**os.environ, **(env or {})}
         result = subprocess.run(command, cwd=self.root, capture_output=True, env=full_env, input=input)
         if check and result.returncode != 0:
+            locked = re.search(r"Unable to create '([^']+\.lock)': File exists", result.stderr.decode("utf-8", "replace"))
+            if locked:
+                raise RefLocked(locked.group(1))
             message = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
             raise G2LError(f"git {args[0]} failed: {message[-1] if message else 'no output'}",
                            "see 'git status' for the repository's state")
@@ -176,6 +180,38 @@ class GitRepo:
                 self.repo.references.delete(name)
             return
         self.repo.references.create(name, pygit2.Oid(hex=oid), force=True)
+
+    def update_refs(self, updates: dict[str, tuple[str | None, str | None]], message: str) -> None:
+        """Move refs in one atomic git transaction, each only if it still holds its expected old value.
+
+        ``updates`` maps a ref to (old, new); None stands for "absent" (old None: the ref must not exist;
+        new None: delete it); old == new only verifies the ref. Raises RefMoved when a ref no longer
+        holds what was expected, RefLocked when a ref's lock file is in the way; nothing moves then.
+        """
+        lines = ["start"]
+        for name, (old, new) in updates.items():
+            if old == new:
+                lines.append(f"verify {name} {old or ZERO_OID}")
+            elif new is None:
+                lines.append(f"delete {name} {old}")
+            else:
+                lines.append(f"update {name} {new} {old or ZERO_OID}")
+        lines += ["prepare", "commit", ""]
+        result = self.git("update-ref", "-m", message, "--stdin", check=False, input="\n".join(lines).encode())
+        if result.returncode == 0:
+            return
+        text = result.stderr.decode("utf-8", "replace")
+        locked = re.search(r"Unable to create '([^']+\.lock)': File exists", text)
+        if locked:
+            raise RefLocked(locked.group(1))
+        named = re.search(r"cannot lock ref '([^']+)'", text)
+        name = named.group(1) if named else next(iter(updates))
+        old = updates.get(name, (None, None))[0]
+        raise RefMoved(name, old, self.ref(name), text.strip().splitlines()[0] if text.strip() else "")
+
+    def set_head_branch(self, branch: str) -> None:
+        """Point HEAD at ``branch`` without touching the index or the work tree."""
+        self.git("symbolic-ref", "-m", "g2l", "HEAD", f"refs/heads/{branch}")
 
     def valid_branch_name(self, name: str) -> bool:
         return self.git("check-ref-format", "--branch", name, check=False).returncode == 0
@@ -317,6 +353,23 @@ class GitRepo:
         now = pygit2.Signature(BOT.name, BOT.email)
         self.repo.create_note(text, now, now, oid, NOTES_REF, True)
 
+    def note_commit(self, oid: str, text: str) -> str:
+        """The notes commit that attaches ``text`` to ``oid``, written without moving the notes ref."""
+        scratch = f"refs/g2l/tmp/notes-{os.getpid()}"
+        current = self.ref(NOTES_REF)
+        if current:
+            self.repo.references.create(scratch, pygit2.Oid(hex=current), force=True)
+        elif scratch in self.repo.references:
+            self.repo.references.delete(scratch)
+        now = pygit2.Signature(BOT.name, BOT.email)
+        self.repo.create_note(text, now, now, oid, scratch, True)
+        commit = self.ref(scratch)
+        self.repo.references.delete(scratch)
+        return commit
+
+    def scratch_refs(self) -> list[str]:
+        return [name for name in self.repo.references if name.startswith("refs/g2l/tmp/")]
+
     # ---------------------------------------------------------------- config
     def set_config(self, key: str, value: str) -> None:
         self.repo.config[key] = value
@@ -419,6 +472,59 @@ class GitRepo:
         self.git("commit", "-q", "--no-verify", "-m", message)
         return self.head()
 
+    # ---------------------------------------------------------------- journaled work-tree steps
+    def worktree_blobs(self, paths: list[str]) -> dict[str, str | None]:
+        """The blob id each work-tree file would have (None when the file is absent)."""
+        present = [p for p in paths if (self.root / p).is_file() or (self.root / p).is_symlink()]
+        out: dict[str, str | None] = {p: None for p in paths}
+        if present:
+            data = "".join(p + "\n" for p in present).encode("utf-8", "surrogateescape")
+            ids = self.git("hash-object", "--stdin-paths", input=data).stdout.decode().split()
+            out.update(zip(present, ids))
+        return out
+
+    def reset_index_paths(self, commit: str | None, paths: list[str]) -> None:
+        """Set the index entries of ``paths`` to those of ``commit`` (removing the ones it lacks); work tree untouched."""
+        if not paths:
+            return
+        data = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+        if commit is None:
+            self.git("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--pathspec-from-file=-",
+                     "--pathspec-file-nul", input=data)
+        else:
+            self.git("--literal-pathspecs", "reset", "-q", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
+                     input=data)
+
+    def checkout_index_paths(self, paths: list[str]) -> None:
+        """Write ``paths`` from the index to the work tree."""
+        if paths:
+            data = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+            self.git("checkout-index", "-f", "-z", "--stdin", input=data)
+
+    def delete_worktree_files(self, paths: list[str]) -> None:
+        for path in paths:
+            full = self.root / path
+            if full.is_file() or full.is_symlink():
+                full.unlink()
+            parent = full.parent
+            while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def refresh_index(self) -> None:
+        self.git("update-index", "-q", "--refresh", check=False)
+
+    def clear_merge_state(self) -> None:
+        for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_AUTOSTASH"):
+            (self.git_dir / name).unlink(missing_ok=True)
+
+    def stale_git_locks(self, refs: list[str]) -> list[Path]:
+        """Lock files of git (the index's, HEAD's and those of ``refs``) that exist now."""
+        candidates = [self.git_dir / "index.lock", self.git_dir / "HEAD.lock"]
+        candidates += [self.git_dir / (name + ".lock") for name in refs]
+        candidates.append(self.git_dir / "packed-refs.lock")
+        return [path for path in candidates if path.exists()]
+
     def read_worktree(self, path: str) -> bytes | None:
         full = self.root / path
         return full.read_bytes() if full.is_file() else None
@@ -426,6 +532,30 @@ class GitRepo:
     def tracked_files(self) -> list[str]:
         out = self.git("ls-files", "-z").stdout.decode("utf-8", "surrogateescape")
         return [p for p in out.split("\0") if p]
+
+
+class RefMoved(G2LError):
+    """A ref no longer holds the value g2l read at the start: another process moved it."""
+
+    def __init__(self, name: str, expected: str | None, actual: str | None, detail: str = ""):
+        self.name, self.expected, self.actual = name, expected, actual
+        short = name.removeprefix("refs/heads/")
+        what = f"now at {actual[:12]}" if actual else "now deleted"
+        if expected is None:
+            what = f"created meanwhile at {actual[:12]}" if actual else "changed meanwhile"
+        super().__init__(f"{short} was moved by another process while g2l ran ({what}, g2l expected "
+                         f"{expected[:12] if expected else 'it absent'}); g2l stopped without changing it",
+                         f"look at 'git log {short}' and 'git reflog {short}', then run the command again")
+
+
+class RefLocked(G2LError):
+    """A lock file of git is in the way of a ref update."""
+
+    def __init__(self, lock: str):
+        self.lock = lock
+        super().__init__(f"git cannot write: {lock} exists (left by a git or g2l process that was killed, "
+                         "or another git command is running)",
+                         f"if no git command is running in this repository, delete {lock} and run again")
 
 
 def _merge_refused(result: subprocess.CompletedProcess) -> G2LError:

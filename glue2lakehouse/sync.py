@@ -13,14 +13,14 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from glue2lakehouse import attributes
+from glue2lakehouse import attributes, journal
 from glue2lakehouse.config import CONFIG_FILE, Config, TransformSettings, parse_config, render_config
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
 from glue2lakehouse.markers import RegionError, find_regions, has_markers
 from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED
 from glue2lakehouse.report import SyncResult
-from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish
+from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish_refs, watched_refs
 
 GITATTRIBUTES = ".gitattributes"
 
@@ -71,6 +71,12 @@ def install_drivers(repo: GitRepo) -> None:
     repo.set_config("merge.g2l.driver", driver_command("protected"))
     repo.set_config("merge.g2l-native.name", "glue2lakehouse: Databricks-native files keep their version")
     repo.set_config("merge.g2l-native.driver", driver_command("native"))
+
+
+def install(repo: GitRepo) -> None:
+    """``g2l install``: the merge-driver entries, under the writer lock."""
+    with journal.exclusive(repo, "g2l install"):
+        install_drivers(repo)
 
 
 def _driver_overrides(config: Config, force: bool, report_file: str) -> dict[str, str]:
@@ -328,8 +334,10 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
     """Run the real merge, leave it in progress, then enforce natives and --force-overwrite on it."""
     repo.merge_no_commit(snapshot.commit, message, _driver_overrides(config, force, report_file),
                          allow_unrelated=allow_unrelated)
+    journal.checkpoint("worktree")
     repo.restore_from_head(plan.native_restore)
     repo.remove_paths(plan.native_remove)
+    journal.checkpoint("index")
     for path, entry in plan.force_edits.items():
         if entry is None:
             repo.remove_paths([path])
@@ -339,15 +347,26 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
     repo.write_merge_msg(message)
 
 
-def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: str | None, refs: dict) -> None:
-    repo.abort_merge()
-    if head and repo.head() != head:
-        repo.reset_hard(head)
-    if new_branch:
-        repo.checkout_branch(start_branch)
-        repo.delete_branch(new_branch)
-    for name, oid in refs.items():
-        repo.set_ref(name, oid)
+def _merge_paths(repo: GitRepo, head: str | None, plan: Plan, snapshot: Snapshot,
+                 extra: list[str] = ()) -> tuple[list[str], dict[str, list[str]]]:
+    """The paths a merge left in progress may write, and for paths new to HEAD the versions it may write there."""
+    head_tree = repo.commit_tree(head) if head else None
+    paths = {c.path for c in repo.diff_trees(head_tree, plan.tree)} | {c.old_path for c in repo.diff_trees(
+        head_tree, plan.tree) if c.old_path}
+    paths |= set(plan.native_restore) | set(plan.native_remove) | set(plan.force_edits) | set(extra)
+    paths |= {c["file"] for c in plan.conflicts}
+    written: dict[str, list[str]] = {}
+    for path in paths:
+        if repo.entry_at(head, path) is None:
+            versions = [repo.entry_at(plan.tree, path), repo.entry_at(snapshot.commit, path)]
+            written[path] = sorted({v.oid for v in versions if v is not None})
+    return sorted(paths), written
+
+
+def _record(repo: GitRepo, command: str, head: str | None, start_branch: str, target: str, created: bool,
+            new: str | None = None) -> dict:
+    return {"command": command, "old": head, "new": new, "start_branch": start_branch, "head_branch": target,
+            "branch_ref": f"refs/heads/{target}", "branch_old": None if created else head}
 
 
 # ------------------------------------------------------------------ sync
@@ -355,8 +374,21 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
          force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
          progress=None, workers: int | None = None) -> SyncResult:
     repo = open_repo(path)
+    if dry_run:
+        return _sync(repo, glue_source, dry_run, force_overwrite, branch, no_commit, progress, workers)
+    with journal.exclusive(repo, "g2l sync"):
+        return _sync(repo, glue_source, dry_run, force_overwrite, branch, no_commit, progress, workers)
+
+
+def _sync(repo: GitRepo, glue_source, dry_run: bool, force_overwrite: bool, branch: str | None, no_commit: bool,
+          progress, workers: int | None) -> SyncResult:
+    if dry_run:
+        interrupted = journal.interrupted(repo)
+        if interrupted:
+            raise G2LError(interrupted, "run 'g2l sync' to finish or undo it, then the dry run")
     config = load_config(repo)
     check_ready(repo)
+    refs_at_start = {name: repo.ref(name) for name in watched_refs(config)}
     if not repo.branch_ref(config.branch):
         raise G2LError(f"the snapshot branch '{config.branch}' does not exist",
                        "fetch it ('git fetch origin glue-upstream:glue-upstream') or run 'g2l init' in a new repository")
@@ -387,16 +419,17 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
             return result
 
         start_branch = repo.head_branch()
-        refs = {f"refs/heads/{config.branch}": repo.branch_ref(config.branch),
-                "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
-        title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {branch or start_branch}"
+        target = branch or start_branch
+        title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {target}"
         message = _message(title, snapshot, plan)
-        try:
-            install_drivers(repo)
-            if branch:
-                repo.checkout_new_branch(branch)
-                result.branch = branch
-            if plan.conflicts or no_commit:
+        record = _record(repo, "g2l sync", head, start_branch, target, created=branch is not None)
+        install_drivers(repo)
+        if branch:
+            result.branch = branch
+        if plan.conflicts or no_commit:
+            paths, written = _merge_paths(repo, head, plan, snapshot)
+
+            def do_merge():
                 Path(report_file).unlink(missing_ok=True)
                 _apply_in_worktree(repo, plan, snapshot, config, force_overwrite, report_file, message)
                 unmerged = repo.unmerged()
@@ -407,15 +440,16 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                         for p, s in sorted(unmerged.items())
                     ]
                 result.status = "conflicts" if result.conflicts else "staged"
-            else:
-                commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
-                repo.fast_forward(commit)
-                result.merge_commit = commit
-                result.status = "merged"
-            publish(repo, config, snapshot, result.to_dict())
-        except BaseException:
-            _rollback(repo, head, start_branch, branch, refs)
-            raise
+
+            journal.land_merge(repo, {**record, "paths": paths, "written": written},
+                               lambda: publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start),
+                               message, do_merge)
+        else:
+            commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
+            result.merge_commit = commit
+            result.status = "merged"
+            journal.land_commit(repo, {**record, "new": commit},
+                                publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start), message)
     return result
 
 
@@ -423,6 +457,11 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
 def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "HEAD", catalog: str = "main",
                progress=None, workers: int | None = None) -> SyncResult:
     repo = open_repo(path)
+    with journal.exclusive(repo, "g2l init"):
+        return _initialize(repo, glue, ref, catalog, progress, workers)
+
+
+def _initialize(repo: GitRepo, glue, ref: str, catalog: str, progress, workers: int | None) -> SyncResult:
     if (repo.root / CONFIG_FILE).exists() or repo.file_at(repo.head(), CONFIG_FILE) is not None:
         raise G2LError(f"{repo.root} is already initialised ({CONFIG_FILE} exists)",
                        "run 'g2l sync' to bring in Glue changes")
@@ -438,6 +477,7 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
     config = Config(glue_source=Path(stored).as_posix(), glue_ref=ref, transform=TransformSettings(catalog=catalog))
     if repo.branch_ref(config.branch):
         raise G2LError(f"a branch '{config.branch}' already exists", "delete it or initialise another repository")
+    refs_at_start = {name: repo.ref(name) for name in watched_refs(config)}
 
     snapshot = build_snapshot(repo, config, glue_path, kind="initial_migration", progress=progress, workers=workers)
     head = repo.head()
@@ -448,7 +488,6 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
         GITATTRIBUTES: attributes.ensure_driver_lines(existing.decode("utf-8", "replace")).encode(),
     }
     result = SyncResult(kind="initial_migration")
-    refs = {f"refs/heads/{config.branch}": None, "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
     with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
         report_file = str(Path(tmp) / "drivers.jsonl")
         plan = plan_merge(repo, config, snapshot.commit, False, report_file, allow_unrelated=True)
@@ -460,23 +499,29 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
         title = f"g2l init: initial migration of Glue {snapshot.glue_commit[:12]} (catalog {catalog})"
         message = _message(title, snapshot, plan)
         settings_edits = {name: TreeEntry(repo.write_blob(data), 0o100644) for name, data in settings.items()}
-        try:
-            if plan.conflicts:
+        record = _record(repo, "g2l init", head, start_branch, start_branch, created=head is None)
+        install_drivers(repo)
+        if plan.conflicts:
+            paths, written = _merge_paths(repo, head, plan, snapshot, list(settings))
+            for name, entry in settings_edits.items():
+                written.setdefault(name, []).append(entry.oid)
+
+            def do_merge():
                 _apply_in_worktree(repo, plan, snapshot, config, False, report_file, message, allow_unrelated=True)
                 for name, data in settings.items():
                     (repo.root / name).write_bytes(data)
                 repo.add_paths(list(settings))
                 result.status = "conflicts"
-            else:
-                tree = edit_tree(repo, plan.tree, settings_edits)
-                parents = [head, snapshot.commit] if head else [snapshot.commit]
-                commit = repo.create_commit(tree, parents, message, author=repo.identity())
-                repo.fast_forward(commit)
-                result.merge_commit = commit
-                result.status = "merged"
-            install_drivers(repo)
-            publish(repo, config, snapshot, result.to_dict())
-        except BaseException:
-            _rollback(repo, head, start_branch, None, refs)
-            raise
+
+            journal.land_merge(repo, {**record, "paths": paths, "written": written},
+                               lambda: publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start),
+                               message, do_merge)
+        else:
+            tree = edit_tree(repo, plan.tree, settings_edits)
+            parents = [head, snapshot.commit] if head else [snapshot.commit]
+            commit = repo.create_commit(tree, parents, message, author=repo.identity())
+            result.merge_commit = commit
+            result.status = "merged"
+            journal.land_commit(repo, {**record, "new": commit},
+                                publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start), message)
     return result

@@ -12,7 +12,7 @@ import os
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue2lakehouse import __version__, attributes
+from glue2lakehouse import __version__, attributes, journal
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo
 from glue2lakehouse.markers import SOURCE_NATIVE, RegionError, find_regions, protect_lines, set_source_header
@@ -49,6 +49,11 @@ def _check_no_merge(repo: GitRepo) -> None:
 
 def mark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[str]:
     """Mark files or folders Databricks-native. Returns the repo-relative paths marked."""
+    with journal.exclusive(repo, "g2l native"):
+        return _mark_native(repo, paths, commit)
+
+
+def _mark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
     load_config(repo)
     _check_no_merge(repo)
     if not paths:
@@ -99,6 +104,11 @@ def list_native(repo: GitRepo) -> list[str]:
 
 
 def protect(repo: GitRepo, file: str, start: int, end: int, commit: bool = True) -> dict:
+    with journal.exclusive(repo, "g2l protect"):
+        return _protect(repo, file, start, end, commit)
+
+
+def _protect(repo: GitRepo, file: str, start: int, end: int, commit: bool) -> dict:
     load_config(repo)
     _check_no_merge(repo)
     rel = resolve_in_repo(repo, file)
@@ -193,6 +203,34 @@ def state(repo: GitRepo) -> dict:
         "protected_regions": protected_regions(repo),
         "sync_history": history,
     }
+
+
+def attention(repo: GitRepo) -> list[str]:
+    """What a person should know before the next command: a run going on or interrupted, a stale lock, a snapshot
+    committed on the snapshot branch but not merged."""
+    from glue2lakehouse import lock
+
+    out = []
+    found = lock.holder(repo.git_dir)
+    if found and found[1]:
+        out.append(f"a g2l command is running now: {lock.describe(found[0])}")
+    elif found:
+        out.append(f"a stale g2l lock of {lock.describe(found[0])}, which is no longer running: the next g2l "
+                   f"command takes it over (or delete {repo.git_dir / lock.LOCK_NAME})")
+    line = journal.interrupted(repo)
+    if line:
+        out.append(f"{line}: run 'g2l sync' (or any g2l command that writes) to finish or undo it")
+    try:
+        config = load_config(repo)
+    except G2LError:
+        return out
+    tip = repo.branch_ref(config.branch)
+    head = repo.head()
+    if tip and head and not line and not repo.operation_in_progress() and not repo.is_ancestor(tip, head):
+        glue = snapshot_info(repo, tip).get("Glue-Commit", "?")
+        out.append(f"the snapshot of Glue {glue[:12]} is on {config.branch} but not merged into "
+                   f"{repo.head_branch()}: run 'g2l sync' to merge it")
+    return out
 
 
 def conflicts_now(repo: GitRepo) -> list[dict]:

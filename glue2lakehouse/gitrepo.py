@@ -558,6 +558,11 @@ class RefLocked(G2LError):
                          f"if no git command is running in this repository, delete {lock} and run again")
 
 
+def _last_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else "no output"
+
+
 def _merge_refused(result: subprocess.CompletedProcess) -> G2LError:
     """One line out of git's refusal to merge into the working tree."""
     text = (result.stderr + result.stdout).decode("utf-8", "replace").splitlines()
@@ -585,6 +590,7 @@ class SourceRepo:
 
     def __init__(self, path: Path, ref: str):
         found = pygit2.discover_repository(str(path))
+        self.path = Path(path)
         self.repo = pygit2.Repository(found)
         try:
             commit = self.repo.revparse_single(ref)
@@ -593,15 +599,68 @@ class SourceRepo:
             raise G2LError(f"the Glue repository {path} has no commit '{ref}'",
                            "commit the Glue code there, or set [glue] ref in .g2l.toml to an existing ref") from None
         self.commit = str(commit.id)
-        self.tree = commit.tree
+        try:
+            self.tree = commit.tree
+        except KeyError:  # not here: a partial clone made with a tree filter
+            self.tree = None
 
     def files(self) -> dict[str, TreeEntry]:
         out: dict[str, TreeEntry] = {}
-        _flatten(self.repo, self.tree, "", out)
+        try:
+            if self.tree is None:
+                raise KeyError(self.commit)
+            _flatten(self.repo, self.tree, "", out)
+        except KeyError:  # a tree pygit2 cannot read (a partial clone with a tree filter): ask git
+            out = self._ls_tree()
+        self.paths = {entry.oid: path for path, entry in out.items()}
+        return out
+
+    def _ls_tree(self) -> dict[str, TreeEntry]:
+        result = self._git("ls-tree", "-r", "-z", "--full-tree", self.commit)
+        if result.returncode != 0:
+            raise G2LError(f"cannot list the files of Glue commit {self.commit[:12]} in {self.path}: "
+                           f"{_last_line(result)}", f"run 'git -C {self.path} fsck' and fetch what is missing")
+        out = {}
+        for item in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if item:
+                meta, _, name = item.partition("\t")
+                mode, _kind, oid = meta.split()
+                out[name] = TreeEntry(oid, int(mode, 8))
         return out
 
     def read(self, oid: str) -> bytes:
-        return self.repo[oid].data
+        try:
+            return self.repo[oid].data
+        except KeyError:
+            pass
+        # Not in the object store pygit2 sees: a promised object of a partial clone (git fetches it on demand)
+        # or a missing one.
+        result = self._git("cat-file", "blob", oid)
+        if result.returncode == 0:
+            return result.stdout
+        where = getattr(self, "paths", {}).get(oid, f"object {oid}")
+        raise G2LError(f"the Glue repository {self.path} does not have the content of {where} (object {oid[:12]}), "
+                       "and git could not fetch it",
+                       f"fetch it ('git -C {self.path} fetch', with the remote reachable) or clone the Glue "
+                       "repository without --filter, then run again")
+
+    def prefetch(self, oids: list[str]) -> None:
+        """Fetch the objects of ``oids`` that a partial clone only promised, in one request (as git checkout does)."""
+        missing = [oid for oid in oids if pygit2.Oid(hex=oid) not in self.repo.odb]
+        remote = None
+        try:
+            remote = self.repo.config["extensions.partialClone"]
+        except KeyError:
+            pass
+        if not missing or not remote:
+            return
+        data = "".join(oid + "\n" for oid in missing).encode()
+        subprocess.run(["git", "-C", str(self.path), "-c", "fetch.negotiationAlgorithm=noop", "fetch", remote,
+                        "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none",
+                        "--stdin"], input=data, capture_output=True)
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(self.path), *args], capture_output=True)
 
 
 def init_repository(path: Path, branch: str = "main") -> None:

@@ -60,7 +60,9 @@ def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
         source = SourceRepo(path, ref)
         files: dict[str, TreeEntry] = {}
         skipped = []
-        for name, entry in source.files().items():
+        listed = source.files()
+        source.prefetch([e.oid for e in listed.values() if e.mode != 0o160000 and not repo.has_object(e.oid)])
+        for name, entry in listed.items():
             if name in OWNED_PATHS or entry.mode == 0o160000:
                 skipped.append(name)
                 continue

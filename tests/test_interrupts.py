@@ -16,7 +16,7 @@ from .helpers import g2l, git, snapshot_state
 from .reliability_support import (consistent, copy_repo, estate, g2l_popen, head_tree, lost_lines, merges_of,
                                   run_env, wait_for)
 
-JOBS = 16
+JOBS = 8
 EVENTS = ["lock", "object", "journal", "ref", "index", "worktree"]
 
 
@@ -91,22 +91,26 @@ def test_sigint_sigterm_roll_back_everything(template, tmp_path, event, sig, cod
     assert consistent(repo) == []
 
 
-def _conflicting(template, tmp_path):
-    """The estate with a Databricks edit on the very line Glue changes in one job: the sync conflicts."""
+@pytest.fixture(scope="module")
+def conflicting(template, tmp_path_factory):
+    """The estate with a Databricks edit on the very line Glue changes in one job: the sync conflicts. Also the
+    repository an uninterrupted sync leaves."""
     glue, dbx, _ = template
-    repo = copy_repo(dbx, tmp_path / "dbx")
+    tmp = tmp_path_factory.mktemp("conflicting")
+    repo = copy_repo(dbx, tmp / "dbx")
     path = repo / "jobs1/job_1.py"
     path.write_text(path.read_text().replace("limit = 1", "limit = 100"))
     git(repo, "commit", "-qam", "databricks raises the limit")
-    return glue, repo
+    reference = copy_repo(repo, tmp / "reference")
+    expected = g2l(reference, "sync", "--glue", str(glue), "--workers", "1")
+    assert expected.returncode == 1, expected.stderr
+    return glue, repo, reference
 
 
 @pytest.mark.parametrize("event", ["worktree", "index", "ref"])
-def test_sigkill_during_a_conflicted_sync(template, tmp_path, event):
-    glue, repo = _conflicting(template, tmp_path)
-    reference = copy_repo(repo, tmp_path / "reference")
-    expected = g2l(reference, "sync", "--glue", str(glue), "--workers", "1")
-    assert expected.returncode == 1, expected.stderr
+def test_sigkill_during_a_conflicted_sync(conflicting, tmp_path, event):
+    glue, template_repo, reference = conflicting
+    repo = copy_repo(template_repo, tmp_path / "dbx")
     proc, _ = _paused(repo, glue, event, tmp_path)
     proc.kill()
     proc.wait()
@@ -126,8 +130,9 @@ def test_sigkill_during_a_conflicted_sync(template, tmp_path, event):
         git(reference, "rev-parse", "MERGE_HEAD").strip(), git(repo, "rev-parse", "MERGE_HEAD").strip())
 
 
-def test_sigint_during_a_conflicted_sync_leaves_nothing(template, tmp_path):
-    glue, repo = _conflicting(template, tmp_path)
+def test_sigint_during_a_conflicted_sync_leaves_nothing(conflicting, tmp_path):
+    glue, template_repo, _ = conflicting
+    repo = copy_repo(template_repo, tmp_path / "dbx")
     before = snapshot_state(repo)
     proc, _ = _paused(repo, glue, "index", tmp_path)
     proc.send_signal(signal.SIGINT)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -79,12 +80,34 @@ def _mark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
                 edits[file] = new
                 touched.append(file.relative_to(repo.root).as_posix())
         marked.append(rel)
-    gitattributes.write_text(text, encoding="utf-8")
-    for file, content in edits.items():
-        file.write_bytes(content.encode("utf-8"))
-    if commit:
-        repo.commit_paths(sorted(set(touched) | set(marked)), f"g2l native: mark {', '.join(marked)} Databricks-native")
+    with _all_or_nothing(repo, [GITATTRIBUTES] + [f.relative_to(repo.root).as_posix() for f in edits], commit):
+        gitattributes.write_text(text, encoding="utf-8")
+        for file, content in edits.items():
+            file.write_bytes(content.encode("utf-8"))
+        if commit:
+            repo.commit_paths(sorted(set(touched) | set(marked)),
+                              f"g2l native: mark {', '.join(marked)} Databricks-native")
     return marked
+
+
+@contextmanager
+def _all_or_nothing(repo: GitRepo, paths: list[str], staged: bool):
+    """Interrupted (Ctrl-C, SIGTERM, an error) before its commit, an edit puts the files it wrote back."""
+    head = repo.head()
+    saved = {path: repo.read_worktree(path) for path in paths}
+    try:
+        yield
+    except BaseException:
+        if repo.head() == head:
+            with journal.signals_deferred():
+                for path, data in saved.items():
+                    if data is None:
+                        (repo.root / path).unlink(missing_ok=True)
+                    else:
+                        (repo.root / path).write_bytes(data)
+                if staged:
+                    repo.reset_index_paths(head, list(saved))
+        raise
 
 
 def native_patterns(repo: GitRepo) -> list[str]:
@@ -127,9 +150,11 @@ def _protect(repo: GitRepo, file: str, start: int, end: int, commit: bool) -> di
         new = protect_lines(text, start, end)
     except ValueError as error:
         raise G2LError(f"{rel}: {error}", "choose START and END inside the file, outside existing regions") from None
-    full.write_bytes(new.encode("utf-8"))
-    if commit:
-        repo.commit_paths([rel], f"g2l protect: {rel} lines {start}-{end}")
+    with _all_or_nothing(repo, [rel], commit):
+        full.write_bytes(new.encode("utf-8"))
+        journal.checkpoint("worktree")
+        if commit:
+            repo.commit_paths([rel], f"g2l protect: {rel} lines {start}-{end}")
     return {"file": rel, "start": start, "end": end + 2}
 
 

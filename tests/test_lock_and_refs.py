@@ -152,3 +152,15 @@ def test_api_calls_nest_under_one_lock(pair):
     assert manager.mark_as_databricks_native("a.txt") == ["a.txt"]
     assert not (dbx / ".git" / "g2l.lock").exists()
     assert os.getpid()  # the lock was this process's and is gone
+
+
+@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_protect_interrupted_puts_the_file_back(pair, tmp_path, sig, code):
+    glue, dbx = pair
+    before = snapshot_state(dbx)
+    proc, _ = _pause(dbx, tmp_path, "worktree", "protect", "a.txt", "1", "1")
+    assert "PROTECTED" in (dbx / "a.txt").read_text()  # the edit was written
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code and "rolled back" in err, err
+    assert snapshot_state(dbx) == before

@@ -236,8 +236,6 @@ def recover(repo: GitRepo, stale_lock: dict | None) -> str | None:
         removed = [p for p in repo.stale_git_locks(refs) if _mtime(p) >= started]  # made while the dead run ran
         for lock in removed:
             lock.unlink(missing_ok=True)
-        for name in repo.scratch_refs():
-            repo.update_refs({name: (repo.ref(name), None)}, "g2l: remove scratch ref")
         extra = f" (removed its stale {', '.join(p.name for p in removed)})" if removed else ""
         branch_now = repo.ref(record["branch_ref"])
         if record["kind"] == "commit" and record.get("new") and branch_now == record["new"]:
@@ -263,6 +261,8 @@ def exclusive(repo: GitRepo, command: str):
     with writer_lock(repo.git_dir, command) as stale:
         if not nested:
             notice(recover(repo, stale))
+            for name in repo.scratch_refs():  # a dead run's scratch refs (no g2l runs but this one)
+                repo.update_refs({name: (repo.ref(name), None)}, "g2l: remove a scratch ref")
             checkpoint("lock")
         yield
 

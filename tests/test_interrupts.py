@@ -164,3 +164,25 @@ def test_sigkill_during_init(tmp_path):
     assert again.returncode == 2 and "already initialised" in again.stderr
     assert consistent(dbx) == []
     assert head_tree(dbx) == head_tree(reference)
+
+
+def test_branch_option_interrupted_and_killed(template, tmp_path):
+    glue, dbx, expected_tree = template
+    repo = copy_repo(dbx, tmp_path / "dbx")
+    before = snapshot_state(repo)
+    proc, _ = _paused(repo, glue, "index", tmp_path, "--branch", "glue-sync-week-42")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 130
+    assert snapshot_state(repo) == before  # the new branch is gone, HEAD is back on main
+    proc, _ = _paused(repo, glue, "worktree", tmp_path, "--branch", "glue-sync-week-42")
+    proc.kill()
+    proc.wait()
+    status = g2l(repo, "status")
+    assert "interrupted 'g2l sync'" in status.stdout, status.stdout
+    rerun = g2l(repo, "sync", "--glue", str(glue), "--workers", "1")
+    assert "finished the interrupted 'g2l sync'" in rerun.stderr, rerun.stderr
+    assert rerun.returncode == 0 and "up to date" in rerun.stdout.lower()
+    assert git(repo, "symbolic-ref", "--short", "HEAD").strip() == "glue-sync-week-42"
+    assert git(repo, "rev-parse", "main").strip() == git(dbx, "rev-parse", "main").strip()
+    assert head_tree(repo) == expected_tree
+    assert consistent(repo) == []

@@ -518,6 +518,10 @@ class GitRepo:
         for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_AUTOSTASH"):
             (self.git_dir / name).unlink(missing_ok=True)
 
+    def merge_temp_files(self) -> list[Path]:
+        """The temporary files git writes at the top of the work tree for a merge driver (left if git is killed)."""
+        return sorted(self.root.glob(".merge_file_*"))
+
     def stale_git_locks(self, refs: list[str]) -> list[Path]:
         """Lock files of git (the index's, HEAD's and those of ``refs``) that exist now."""
         candidates = [self.git_dir / "index.lock", self.git_dir / "HEAD.lock"]

@@ -236,6 +236,9 @@ def recover(repo: GitRepo, stale_lock: dict | None) -> str | None:
         removed = [p for p in repo.stale_git_locks(refs) if _mtime(p) >= started]  # made while the dead run ran
         for lock in removed:
             lock.unlink(missing_ok=True)
+        for temporary in repo.merge_temp_files():  # git's merge-driver files of the dead run
+            if _mtime(temporary) >= started:
+                temporary.unlink(missing_ok=True)
         extra = f" (removed its stale {', '.join(p.name for p in removed)})" if removed else ""
         branch_now = repo.ref(record["branch_ref"])
         if record["kind"] == "commit" and record.get("new") and branch_now == record["new"]:

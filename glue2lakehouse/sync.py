@@ -2,7 +2,9 @@
 
 Every path here is all or nothing: refs move and the working tree changes
 only once the outcome is known, and an error on the way leaves the
-repository as it was.
+repository as it was. Writers hold the repository's lock, and the last
+steps (refs, index, work tree) are journaled (journal.py), so that a run
+killed on the way is finished or undone by the next command.
 """
 
 from __future__ import annotations
@@ -351,8 +353,8 @@ def _merge_paths(repo: GitRepo, head: str | None, plan: Plan, snapshot: Snapshot
                  extra: list[str] = ()) -> tuple[list[str], dict[str, list[str]]]:
     """The paths a merge left in progress may write, and for paths new to HEAD the versions it may write there."""
     head_tree = repo.commit_tree(head) if head else None
-    paths = {c.path for c in repo.diff_trees(head_tree, plan.tree)} | {c.old_path for c in repo.diff_trees(
-        head_tree, plan.tree) if c.old_path}
+    changes = repo.diff_trees(head_tree, plan.tree)
+    paths = {c.path for c in changes} | {c.old_path for c in changes if c.old_path}
     paths |= set(plan.native_restore) | set(plan.native_remove) | set(plan.force_edits) | set(extra)
     paths |= {c["file"] for c in plan.conflicts}
     written: dict[str, list[str]] = {}

@@ -104,10 +104,12 @@ def _changed_paths(repo: GitRepo, old: str | None, new: str | None) -> list[str]
 
 
 def move_worktree(repo: GitRepo, old: str | None, new: str | None, paths: list[str] | None = None,
-                  pause: bool = True) -> None:
+                  pause: bool = True, since: float | None = None) -> None:
     """Bring the index and work tree from commit ``old`` to commit ``new`` on ``paths`` (default: every path that
     differs), from any mix of the two: each file must hold the old or the new version (or be absent where that
-    version is), else it is someone's edit and nothing is written."""
+    version is), else it is someone's edit and nothing is written. When finishing or undoing an interrupted run
+    that started at ``since``, a file written after that is also taken as the run's (a git killed while writing
+    it leaves it cut short)."""
     if paths is None:
         paths = _changed_paths(repo, old, new)
     if not paths:
@@ -115,7 +117,8 @@ def move_worktree(repo: GitRepo, old: str | None, new: str | None, paths: list[s
     old_files = {p: repo.entry_at(old, p) for p in paths}
     new_files = {p: repo.entry_at(new, p) for p in paths}
     found = repo.worktree_blobs(paths)
-    foreign = [p for p in paths if found[p] not in {_oid(old_files[p]), _oid(new_files[p])}]
+    foreign = [p for p in paths if found[p] not in {_oid(old_files[p]), _oid(new_files[p])}
+               and not (since is not None and _mtime(repo.root / p) >= since)]
     if foreign:
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise G2LError(f"files the sync writes were changed meanwhile ({foreign[0]}{more})",
@@ -146,7 +149,8 @@ def precheck_worktree(repo: GitRepo, old: str | None, new: str | None) -> list[s
     return [p for p in paths if found[p] not in {_oid(repo.entry_at(old, p)), _oid(repo.entry_at(new, p))}]
 
 
-def undo_merge_paths(repo: GitRepo, old: str | None, paths: list[str], written: dict[str, list[str]]) -> list[str]:
+def undo_merge_paths(repo: GitRepo, old: str | None, paths: list[str], written: dict[str, list[str]],
+                     since: float) -> list[str]:
     """Put ``paths`` back to commit ``old`` in the index and work tree after a merge left in progress (or half
     set up). A file absent from ``old`` is deleted only if it holds a version the merge wrote (``written``).
     Returns the files kept because they hold something else."""
@@ -157,7 +161,8 @@ def undo_merge_paths(repo: GitRepo, old: str | None, paths: list[str], written: 
     repo.checkout_index_paths(restore)
     absent = [p for p in paths if old_files[p] is None]
     found = repo.worktree_blobs(absent)
-    remove = [p for p in absent if found[p] is None or found[p] in written.get(p, [])]
+    remove = [p for p in absent if found[p] is None or found[p] in written.get(p, [])
+              or _mtime(repo.root / p) >= since]  # written while the run ran: a merge cut short
     repo.delete_worktree_files(remove)
     repo.refresh_index()
     return [p for p in absent if p not in remove]
@@ -192,9 +197,10 @@ def undo(repo: GitRepo, record: dict) -> str:
     kept: list[str] = []
     if record["kind"] == "commit":
         if new is not None and now == new:
-            move_worktree(repo, new, old, pause=False)
+            move_worktree(repo, new, old, pause=False, since=record.get("started", 0) - 1)
     else:
-        kept = undo_merge_paths(repo, old, record.get("paths", []), record.get("written", {}))
+        kept = undo_merge_paths(repo, old, record.get("paths", []), record.get("written", {}),
+                                record.get("started", 0) - 1)
     _switch_back(repo, record)
     refs = dict(record.get("refs", {}))
     refs[branch_ref] = [record.get("branch_old"), new if record["kind"] == "commit" else old]
@@ -213,7 +219,7 @@ def forward(repo: GitRepo, record: dict) -> None:
     target = record.get("head_branch")
     if target and repo.head_branch() != target:
         repo.set_head_branch(target)
-    move_worktree(repo, record.get("old"), record["new"], pause=False)
+    move_worktree(repo, record.get("old"), record["new"], pause=False, since=record.get("started", 0) - 1)
     clear(repo)
 
 

@@ -362,9 +362,13 @@ class GitRepo:
         elif scratch in self.repo.references:
             self.repo.references.delete(scratch)
         now = pygit2.Signature(BOT.name, BOT.email)
-        self.repo.create_note(text, now, now, oid, scratch, True)
-        commit = self.ref(scratch)
-        self.repo.references.delete(scratch)
+        try:
+            self.repo.create_note(text, now, now, oid, scratch, True)
+            commit = self.ref(scratch)
+            self.repo.references.delete(scratch)
+        except (OSError, pygit2.GitError) as error:
+            raise G2LError(f"cannot write the sync's note: {error}",
+                           f"if no git command is running, delete {self.git_dir / scratch}.lock and run again") from None
         return commit
 
     def scratch_refs(self) -> list[str]:
@@ -372,7 +376,11 @@ class GitRepo:
 
     # ---------------------------------------------------------------- config
     def set_config(self, key: str, value: str) -> None:
-        self.repo.config[key] = value
+        try:
+            self.repo.config[key] = value
+        except (OSError, pygit2.GitError) as error:  # .git/config.lock left by a killed git, for one
+            raise G2LError(f"cannot write {self.git_dir / 'config'}: {error}",
+                           f"if no git command is running, delete {self.git_dir / 'config.lock'} and run again") from None
 
     def get_config(self, key: str) -> str | None:
         try:

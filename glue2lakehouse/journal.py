@@ -219,6 +219,11 @@ def forward(repo: GitRepo, record: dict) -> None:
     target = record.get("head_branch")
     if target and repo.head_branch() != target:
         repo.set_head_branch(target)
+    # A git killed inside the ref transaction may have moved some refs and not the others: complete them.
+    behind = {name: (old, new) for name, (old, new) in record.get("refs", {}).items()
+              if old != new and repo.ref(name) == old}
+    if behind:
+        repo.update_refs(behind, "g2l: finish an interrupted run")
     move_worktree(repo, record.get("old"), record["new"], pause=False, since=record.get("started", 0) - 1)
     clear(repo)
 

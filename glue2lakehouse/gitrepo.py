@@ -342,6 +342,22 @@ class GitRepo:
         changes.sort(key=lambda c: c.path)
         return changes
 
+    def changed_paths(self, old: str | None, new: str | None) -> list[str]:
+        """Paths whose entry differs between two commits (or trees); None is the empty tree. Only the subtrees
+        that differ are read."""
+        def tree(oid: str | None):
+            if oid is None:
+                return self.repo[self.build_tree({})]
+            obj = self.repo[oid]
+            return obj.tree if isinstance(obj, pygit2.Commit) else obj
+
+        diff = tree(old).diff_to_tree(tree(new))
+        paths = set()
+        for delta in diff.deltas:
+            paths.add(delta.old_file.path)
+            paths.add(delta.new_file.path)
+        return sorted(paths)
+
     # ---------------------------------------------------------------- notes
     def note(self, oid: str) -> str | None:
         try:

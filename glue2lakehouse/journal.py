@@ -98,9 +98,7 @@ def clear(repo: GitRepo) -> None:
 
 # ------------------------------------------------------------------ the work-tree step, forward and back
 def _changed_paths(repo: GitRepo, old: str | None, new: str | None) -> list[str]:
-    old_files = repo.tree_files(old)
-    new_files = repo.tree_files(new)
-    return sorted(p for p in set(old_files) | set(new_files) if old_files.get(p) != new_files.get(p))
+    return repo.changed_paths(old, new)
 
 
 def move_worktree(repo: GitRepo, old: str | None, new: str | None, paths: list[str] | None = None,

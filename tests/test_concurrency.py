@@ -7,8 +7,8 @@ import pytest
 from .helpers import git
 from .reliability_support import consistent, copy_repo, estate, g2l_popen, lost_lines, merges_of
 
-JOBS = 16
-TRIES = 5
+JOBS = 12
+TRIES = 4
 
 
 @pytest.fixture(scope="module")

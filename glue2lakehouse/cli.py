@@ -1,7 +1,8 @@
 """The g2l command line: parse, call the core, render, exit.
 
 Exit codes: 0 done or up to date; 1 conflicts (left for resolution, or would
-conflict in a dry run); 2 error, with nothing changed.
+conflict in a dry run); 2 error, with nothing changed; 130 / 143 interrupted by
+Ctrl-C / SIGTERM, with what had started rolled back.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import List, Optional
 import typer
 
 from glue2lakehouse import __version__
-from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, G2LError
+from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_SIGINT, EXIT_SIGTERM, G2LError, Terminated
 
 app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     no_args_is_help=True,
     help="Keep a Databricks repository in step with an AWS Glue repository (run inside the Databricks repo).\n\n"
-         "Exit codes: 0 done or up to date, 1 conflicts, 2 error (nothing changed).",
+         "Exit codes: 0 done or up to date, 1 conflicts, 2 error (nothing changed), 130/143 interrupted (rolled back).",
 )
 
 
@@ -40,6 +41,12 @@ def handled(func):
             return func(*args, **kwargs)
         except G2LError as error:
             _fail(str(error))
+        except KeyboardInterrupt:
+            typer.echo("g2l: interrupted (Ctrl-C): what this command had started was rolled back", err=True)
+            raise typer.Exit(EXIT_SIGINT) from None
+        except Terminated:
+            typer.echo("g2l: terminated (SIGTERM): what this command had started was rolled back", err=True)
+            raise typer.Exit(EXIT_SIGTERM) from None
 
     return wrapper
 
@@ -212,11 +219,12 @@ def status(
     doc = workspace.state(git)
     if doc["initialized"]:
         doc["line_provenance"] = workspace.line_provenance(git)
+    notes = workspace.attention(git)
     if as_json:
-        typer.echo(json.dumps(doc, indent=2))
+        typer.echo(json.dumps({**doc, "attention": notes}, indent=2))
         return
     if not doc["initialized"]:
-        typer.echo("not initialised: run 'g2l init --glue PATH'")
+        typer.echo("\n".join(["not initialised: run 'g2l init --glue PATH'"] + [f"Attention: {n}" for n in notes]))
         return
     lines = [
         f"Initialized: yes (Glue source {doc['glue_source']}, catalog {doc['catalog']})",
@@ -248,6 +256,7 @@ def status(
     conflicts = workspace.conflicts_now(git)
     if conflicts:
         lines.append(f"Merge in progress with {len(conflicts)} conflicted file(s): see 'g2l conflicts'")
+    lines += [f"Attention: {n}" for n in notes]
     typer.echo("\n".join(lines))
 
 
@@ -384,14 +393,11 @@ def install(
     remote: str = typer.Option("origin", "--remote", help="The remote to configure refspecs for."),
 ):
     """Configure the merge drivers and the remote's refspecs for glue-upstream, refs/g2l/* and refs/notes/g2l (once per clone)."""
-    from glue2lakehouse.remote import install_refspecs
-    from glue2lakehouse.sync import install_drivers, load_config
+    from glue2lakehouse.sync import install as install_all
 
     git = _repo(repo)
-    install_drivers(git)
+    branch, done = install_all(git, remote)
     typer.echo(f"merge drivers g2l and g2l-native configured in {git.git_dir / 'config'}")
-    branch = load_config(git).branch if (git.root / ".g2l.toml").exists() else "glue-upstream"
-    done = install_refspecs(git, remote, branch)
     if not done:
         typer.echo(f"no remote '{remote}': refspecs not configured (add the remote, then run 'g2l install' again)")
         return
@@ -489,9 +495,23 @@ def version():
     typer.echo(f"glue2lakehouse {__version__}")
 
 
+def _terminate(signum, frame):
+    from glue2lakehouse.errors import Terminated
+
+    raise Terminated()
+
+
 def main() -> None:
+    import signal
+
+    from glue2lakehouse.errors import EXIT_SIGINT, EXIT_SIGTERM, Terminated
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app()
     except KeyboardInterrupt:
-        typer.echo("g2l: interrupted", err=True)
-        sys.exit(EXIT_ERROR)
+        typer.echo("g2l: interrupted (Ctrl-C): what this command had started was rolled back", err=True)
+        sys.exit(EXIT_SIGINT)
+    except Terminated:
+        typer.echo("g2l: terminated (SIGTERM): what this command had started was rolled back", err=True)
+        sys.exit(EXIT_SIGTERM)

@@ -5,6 +5,12 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_CONFLICTS = 1
 EXIT_ERROR = 2
+EXIT_SIGINT = 130   # 128 + SIGINT: interrupted with Ctrl-C, rolled back
+EXIT_SIGTERM = 143  # 128 + SIGTERM: terminated, rolled back
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived: unwinds like KeyboardInterrupt, so every step in progress is rolled back."""
 
 
 class G2LError(Exception):

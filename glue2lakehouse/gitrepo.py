@@ -22,6 +22,7 @@ from glue2lakehouse.errors import G2LError
 MIN_GIT = (2, 38)
 BOT = pygit2.Signature("glue2lakehouse", "glue2lakehouse@users.noreply.local", 0, 0)
 NOTES_REF = "refs/notes/g2l"
+ZERO_OID = "0" * 40
 FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE, pygit2.GIT_FILEMODE_LINK)
 
 _git_checked = False
@@ -120,6 +121,9 @@ class GitRepo:
         full_env = {**os.environ, **(env or {})}
         result = subprocess.run(command, cwd=self.root, capture_output=True, env=full_env, input=input)
         if check and result.returncode != 0:
+            locked = re.search(r"Unable to create '([^']+\.lock)': File exists", result.stderr.decode("utf-8", "replace"))
+            if locked:
+                raise RefLocked(locked.group(1))
             message = (result.stderr or result.stdout).decode("utf-8", "replace").strip().splitlines()
             raise G2LError(f"git {args[0]} failed: {message[-1] if message else 'no output'}",
                            "see 'git status' for the repository's state")
@@ -176,6 +180,38 @@ class GitRepo:
                 self.repo.references.delete(name)
             return
         self.repo.references.create(name, pygit2.Oid(hex=oid), force=True)
+
+    def update_refs(self, updates: dict[str, tuple[str | None, str | None]], message: str) -> None:
+        """Move refs in one atomic git transaction, each only if it still holds its expected old value.
+
+        ``updates`` maps a ref to (old, new); None stands for "absent" (old None: the ref must not exist;
+        new None: delete it); old == new only verifies the ref. Raises RefMoved when a ref no longer
+        holds what was expected, RefLocked when a ref's lock file is in the way; nothing moves then.
+        """
+        lines = ["start"]
+        for name, (old, new) in updates.items():
+            if old == new:
+                lines.append(f"verify {name} {old or ZERO_OID}")
+            elif new is None:
+                lines.append(f"delete {name} {old}")
+            else:
+                lines.append(f"update {name} {new} {old or ZERO_OID}")
+        lines += ["prepare", "commit", ""]
+        result = self.git("update-ref", "-m", message, "--stdin", check=False, input="\n".join(lines).encode())
+        if result.returncode == 0:
+            return
+        text = result.stderr.decode("utf-8", "replace")
+        locked = re.search(r"Unable to create '([^']+\.lock)': File exists", text)
+        if locked:
+            raise RefLocked(locked.group(1))
+        named = re.search(r"cannot lock ref '([^']+)'", text)
+        name = named.group(1) if named else next(iter(updates))
+        old = updates.get(name, (None, None))[0]
+        raise RefMoved(name, old, self.ref(name), text.strip().splitlines()[0] if text.strip() else "")
+
+    def set_head_branch(self, branch: str) -> None:
+        """Point HEAD at ``branch`` without touching the index or the work tree."""
+        self.git("symbolic-ref", "-m", "g2l", "HEAD", f"refs/heads/{branch}")
 
     def valid_branch_name(self, name: str) -> bool:
         return self.git("check-ref-format", "--branch", name, check=False).returncode == 0
@@ -306,6 +342,22 @@ class GitRepo:
         changes.sort(key=lambda c: c.path)
         return changes
 
+    def changed_paths(self, old: str | None, new: str | None) -> list[str]:
+        """Paths whose entry differs between two commits (or trees); None is the empty tree. Only the subtrees
+        that differ are read."""
+        def tree(oid: str | None):
+            if oid is None:
+                return self.repo[self.build_tree({})]
+            obj = self.repo[oid]
+            return obj.tree if isinstance(obj, pygit2.Commit) else obj
+
+        diff = tree(old).diff_to_tree(tree(new))
+        paths = set()
+        for delta in diff.deltas:
+            paths.add(delta.old_file.path)
+            paths.add(delta.new_file.path)
+        return sorted(paths)
+
     # ---------------------------------------------------------------- notes
     def note(self, oid: str) -> str | None:
         try:
@@ -317,9 +369,34 @@ class GitRepo:
         now = pygit2.Signature(BOT.name, BOT.email)
         self.repo.create_note(text, now, now, oid, NOTES_REF, True)
 
+    def note_commit(self, oid: str, text: str) -> str:
+        """The notes commit that attaches ``text`` to ``oid``, written without moving the notes ref."""
+        scratch = f"refs/g2l/tmp/notes-{os.getpid()}"
+        current = self.ref(NOTES_REF)
+        if current:
+            self.repo.references.create(scratch, pygit2.Oid(hex=current), force=True)
+        elif scratch in self.repo.references:
+            self.repo.references.delete(scratch)
+        now = pygit2.Signature(BOT.name, BOT.email)
+        try:
+            self.repo.create_note(text, now, now, oid, scratch, True)
+            commit = self.ref(scratch)
+            self.repo.references.delete(scratch)
+        except (OSError, pygit2.GitError) as error:
+            raise G2LError(f"cannot write the sync's note: {error}",
+                           f"if no git command is running, delete {self.git_dir / scratch}.lock and run again") from None
+        return commit
+
+    def scratch_refs(self) -> list[str]:
+        return [name for name in self.repo.references if name.startswith("refs/g2l/tmp/")]
+
     # ---------------------------------------------------------------- config
     def set_config(self, key: str, value: str) -> None:
-        self.repo.config[key] = value
+        try:
+            self.repo.config[key] = value
+        except (OSError, pygit2.GitError) as error:  # .git/config.lock left by a killed git, for one
+            raise G2LError(f"cannot write {self.git_dir / 'config'}: {error}",
+                           f"if no git command is running, delete {self.git_dir / 'config.lock'} and run again") from None
 
     def get_config(self, key: str) -> str | None:
         try:
@@ -419,6 +496,63 @@ class GitRepo:
         self.git("commit", "-q", "--no-verify", "-m", message)
         return self.head()
 
+    # ---------------------------------------------------------------- journaled work-tree steps
+    def worktree_blobs(self, paths: list[str]) -> dict[str, str | None]:
+        """The blob id each work-tree file would have (None when the file is absent)."""
+        present = [p for p in paths if (self.root / p).is_file() or (self.root / p).is_symlink()]
+        out: dict[str, str | None] = {p: None for p in paths}
+        if present:
+            data = "".join(p + "\n" for p in present).encode("utf-8", "surrogateescape")
+            ids = self.git("hash-object", "--stdin-paths", input=data).stdout.decode().split()
+            out.update(zip(present, ids))
+        return out
+
+    def reset_index_paths(self, commit: str | None, paths: list[str]) -> None:
+        """Set the index entries of ``paths`` to those of ``commit`` (removing the ones it lacks); work tree untouched."""
+        if not paths:
+            return
+        data = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+        if commit is None:
+            self.git("--literal-pathspecs", "rm", "-q", "--cached", "--ignore-unmatch", "--pathspec-from-file=-",
+                     "--pathspec-file-nul", input=data)
+        else:
+            self.git("--literal-pathspecs", "reset", "-q", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
+                     input=data)
+
+    def checkout_index_paths(self, paths: list[str]) -> None:
+        """Write ``paths`` from the index to the work tree."""
+        if paths:
+            data = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
+            self.git("checkout-index", "-f", "-z", "--stdin", input=data)
+
+    def delete_worktree_files(self, paths: list[str]) -> None:
+        for path in paths:
+            full = self.root / path
+            if full.is_file() or full.is_symlink():
+                full.unlink()
+            parent = full.parent
+            while parent != self.root and parent.is_dir() and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+
+    def refresh_index(self) -> None:
+        self.git("update-index", "-q", "--refresh", check=False)
+
+    def clear_merge_state(self) -> None:
+        for name in ("MERGE_HEAD", "MERGE_MSG", "MERGE_MODE", "AUTO_MERGE", "MERGE_AUTOSTASH"):
+            (self.git_dir / name).unlink(missing_ok=True)
+
+    def merge_temp_files(self) -> list[Path]:
+        """The temporary files git writes at the top of the work tree for a merge driver (left if git is killed)."""
+        return sorted(self.root.glob(".merge_file_*"))
+
+    def stale_git_locks(self, refs: list[str]) -> list[Path]:
+        """Lock files of git (the index's, HEAD's and those of ``refs``) that exist now."""
+        candidates = [self.git_dir / "index.lock", self.git_dir / "HEAD.lock"]
+        candidates += [self.git_dir / (name + ".lock") for name in refs]
+        candidates.append(self.git_dir / "packed-refs.lock")
+        return [path for path in candidates if path.exists()]
+
     def read_worktree(self, path: str) -> bytes | None:
         full = self.root / path
         return full.read_bytes() if full.is_file() else None
@@ -492,6 +626,35 @@ class GitRepo:
             return None
 
 
+class RefMoved(G2LError):
+    """A ref no longer holds the value g2l read at the start: another process moved it."""
+
+    def __init__(self, name: str, expected: str | None, actual: str | None, detail: str = ""):
+        self.name, self.expected, self.actual = name, expected, actual
+        short = name.removeprefix("refs/heads/")
+        what = f"now at {actual[:12]}" if actual else "now deleted"
+        if expected is None:
+            what = f"created meanwhile at {actual[:12]}" if actual else "changed meanwhile"
+        super().__init__(f"{short} was moved by another process while g2l ran ({what}, g2l expected "
+                         f"{expected[:12] if expected else 'it absent'}); g2l stopped without changing it",
+                         f"look at 'git log {short}' and 'git reflog {short}', then run the command again")
+
+
+class RefLocked(G2LError):
+    """A lock file of git is in the way of a ref update."""
+
+    def __init__(self, lock: str):
+        self.lock = lock
+        super().__init__(f"git cannot write: {lock} exists (left by a git or g2l process that was killed, "
+                         "or another git command is running)",
+                         f"if no git command is running in this repository, delete {lock} and run again")
+
+
+def _last_line(result: subprocess.CompletedProcess) -> str:
+    lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+    return lines[-1] if lines else "no output"
+
+
 def _merge_refused(result: subprocess.CompletedProcess) -> G2LError:
     """One line out of git's refusal to merge into the working tree."""
     text = (result.stderr + result.stdout).decode("utf-8", "replace").splitlines()
@@ -519,6 +682,7 @@ class SourceRepo:
 
     def __init__(self, path: Path, ref: str):
         found = pygit2.discover_repository(str(path))
+        self.path = Path(path)
         self.repo = pygit2.Repository(found)
         try:
             commit = self.repo.revparse_single(ref)
@@ -527,15 +691,68 @@ class SourceRepo:
             raise G2LError(f"the Glue repository {path} has no commit '{ref}'",
                            "commit the Glue code there, or set [glue] ref in .g2l.toml to an existing ref") from None
         self.commit = str(commit.id)
-        self.tree = commit.tree
+        try:
+            self.tree = commit.tree
+        except KeyError:  # not here: a partial clone made with a tree filter
+            self.tree = None
 
     def files(self) -> dict[str, TreeEntry]:
         out: dict[str, TreeEntry] = {}
-        _flatten(self.repo, self.tree, "", out)
+        try:
+            if self.tree is None:
+                raise KeyError(self.commit)
+            _flatten(self.repo, self.tree, "", out)
+        except KeyError:  # a tree pygit2 cannot read (a partial clone with a tree filter): ask git
+            out = self._ls_tree()
+        self.paths = {entry.oid: path for path, entry in out.items()}
+        return out
+
+    def _ls_tree(self) -> dict[str, TreeEntry]:
+        result = self._git("ls-tree", "-r", "-z", "--full-tree", self.commit)
+        if result.returncode != 0:
+            raise G2LError(f"cannot list the files of Glue commit {self.commit[:12]} in {self.path}: "
+                           f"{_last_line(result)}", f"run 'git -C {self.path} fsck' and fetch what is missing")
+        out = {}
+        for item in result.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if item:
+                meta, _, name = item.partition("\t")
+                mode, _kind, oid = meta.split()
+                out[name] = TreeEntry(oid, int(mode, 8))
         return out
 
     def read(self, oid: str) -> bytes:
-        return self.repo[oid].data
+        try:
+            return self.repo[oid].data
+        except KeyError:
+            pass
+        # Not in the object store pygit2 sees: a promised object of a partial clone (git fetches it on demand)
+        # or a missing one.
+        result = self._git("cat-file", "blob", oid)
+        if result.returncode == 0:
+            return result.stdout
+        where = getattr(self, "paths", {}).get(oid, f"object {oid}")
+        raise G2LError(f"the Glue repository {self.path} does not have the content of {where} (object {oid[:12]}), "
+                       "and git could not fetch it",
+                       f"fetch it ('git -C {self.path} fetch', with the remote reachable) or clone the Glue "
+                       "repository without --filter, then run again")
+
+    def prefetch(self, oids: list[str]) -> None:
+        """Fetch the objects of ``oids`` that a partial clone only promised, in one request (as git checkout does)."""
+        missing = [oid for oid in oids if pygit2.Oid(hex=oid) not in self.repo.odb]
+        remote = None
+        try:
+            remote = self.repo.config["extensions.partialClone"]
+        except KeyError:
+            pass
+        if not missing or not remote:
+            return
+        data = "".join(oid + "\n" for oid in missing).encode()
+        subprocess.run(["git", "-C", str(self.path), "-c", "fetch.negotiationAlgorithm=noop", "fetch", remote,
+                        "--no-tags", "--no-write-fetch-head", "--recurse-submodules=no", "--filter=blob:none",
+                        "--stdin"], input=data, capture_output=True)
+
+    def _git(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "-C", str(self.path), *args], capture_output=True)
 
 
 class GlueHistory:

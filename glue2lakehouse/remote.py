@@ -31,7 +31,7 @@ def install_refspecs(repo: GitRepo, remote: str, branch: str) -> dict:
     tracking = repo.ref(f"refs/remotes/{remote}/{branch}")
     created = False
     if repo.branch_ref(branch) is None and tracking:
-        repo.set_ref(f"refs/heads/{branch}", tracking)
+        repo.update_refs({f"refs/heads/{branch}": (None, tracking)}, "g2l install: the snapshot branch from the remote")
         created = True
     return {"remote": remote, "fetch": repo.config_values(f"remote.{remote}.fetch"),
             "push": repo.config_values(f"remote.{remote}.push"), "created_branch": branch if created else None}

@@ -20,7 +20,7 @@ from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
 from glue2lakehouse.estate import ESTATE_RULES, convert_estate
 from glue2lakehouse.errors import G2LError
-from glue2lakehouse.gitrepo import Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
+from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.transform import Finding, transform_files
 
 SOURCE_REF = "refs/g2l/glue-source"
@@ -61,7 +61,9 @@ def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
         source = SourceRepo(path, ref)
         files: dict[str, TreeEntry] = {}
         skipped = []
-        for name, entry in source.files().items():
+        listed = source.files()
+        source.prefetch([e.oid for e in listed.values() if e.mode != 0o160000 and not repo.has_object(e.oid)])
+        for name, entry in listed.items():
             if name in OWNED_PATHS or entry.mode == 0o160000:
                 skipped.append(name)
                 continue
@@ -237,8 +239,15 @@ def _tree_from(repo: GitRepo, old_tree: str | None, old: dict[str, TreeEntry], n
     return edit_tree(repo, old_tree, edits)
 
 
-def publish(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict) -> None:
-    """Move glue-upstream and the source ref to the snapshot and attach its report."""
-    repo.set_ref(f"refs/heads/{config.branch}", snapshot.commit)
-    repo.set_ref(SOURCE_REF, snapshot.source_commit)
-    repo.set_note(snapshot.commit, json.dumps(report, indent=1, sort_keys=True))
+def watched_refs(config: Config) -> list[str]:
+    """The refs a sync moves besides the branch it merges into."""
+    return [f"refs/heads/{config.branch}", SOURCE_REF, NOTES_REF]
+
+
+def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict,
+                 at_start: dict[str, str | None]) -> dict[str, tuple[str | None, str | None]]:
+    """The ref updates (old, new) that publish the snapshot, its source tree and its report (a git note); the
+    objects are written, the refs are moved by the caller in one compare-and-swap transaction."""
+    note = repo.note_commit(snapshot.commit, json.dumps(report, indent=1, sort_keys=True))
+    new = {f"refs/heads/{config.branch}": snapshot.commit, SOURCE_REF: snapshot.source_commit, NOTES_REF: note}
+    return {name: (at_start.get(name), value or at_start.get(name)) for name, value in new.items()}

@@ -2,7 +2,9 @@
 
 Every path here is all or nothing: refs move and the working tree changes
 only once the outcome is known, and an error on the way leaves the
-repository as it was.
+repository as it was. Writers hold the repository's lock, and the last
+steps (refs, index, work tree) are journaled (journal.py), so that a run
+killed on the way is finished or undone by the next command.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue2lakehouse import attributes, unmarked
+from glue2lakehouse import attributes, journal, unmarked
 from glue2lakehouse.config import CONFIG_FILE, Config, TransformSettings, parse_config, render_config
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
@@ -22,7 +24,7 @@ from glue2lakehouse.merge.core import REASON_OVERLAP, REASON_PROTECTED
 from glue2lakehouse.report import SyncResult
 from glue2lakehouse.estate.bundle import BUNDLE_FILE, bundle_root
 from glue2lakehouse.review import collect as review
-from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish
+from glue2lakehouse.snapshot import OWNED_PATHS, Snapshot, build_snapshot, publish_refs, watched_refs
 
 GITATTRIBUTES = ".gitattributes"
 
@@ -73,6 +75,18 @@ def install_drivers(repo: GitRepo) -> None:
     repo.set_config("merge.g2l.driver", driver_command("protected"))
     repo.set_config("merge.g2l-native.name", "glue2lakehouse: Databricks-native files keep their version")
     repo.set_config("merge.g2l-native.driver", driver_command("native"))
+
+
+def install(repo: GitRepo, remote: str = "origin") -> tuple[str, dict]:
+    """``g2l install``, under the writer lock: the merge-driver entries, and ``remote``'s refspecs for the
+    snapshot branch, refs/g2l/* and refs/notes/g2l. Returns (snapshot branch, what was set on the remote:
+    empty when there is no such remote)."""
+    from glue2lakehouse.remote import install_refspecs
+
+    with journal.exclusive(repo, "g2l install"):
+        install_drivers(repo)
+        branch = load_config(repo).branch if (repo.root / CONFIG_FILE).exists() else "glue-upstream"
+        return branch, install_refspecs(repo, remote, branch)
 
 
 def _driver_overrides(config: Config, force: bool, report_file: str) -> dict[str, str]:
@@ -343,8 +357,10 @@ def _apply_in_worktree(repo: GitRepo, plan: Plan, snapshot: Snapshot, config: Co
         # The snapshot was merged before (git saw nothing to do): the catch-up of unmarked files is
         # still finished as a merge of it, so the commit that resolves it counts as that sync.
         repo.begin_merge(snapshot.commit)
+    journal.checkpoint("worktree")
     repo.restore_from_head(plan.native_restore)
     repo.remove_paths(plan.native_remove)
+    journal.checkpoint("index")
     for path, entry in plan.force_edits.items():
         if entry is None:
             repo.remove_paths([path])
@@ -379,15 +395,26 @@ def _add_catch_ups(repo: GitRepo, plan: Plan, items: list) -> None:
                                                              f"it was marked ({since}) merged around Databricks edits"})
 
 
-def _rollback(repo: GitRepo, head: str | None, start_branch: str, new_branch: str | None, refs: dict) -> None:
-    repo.abort_merge()
-    if head and repo.head() != head:
-        repo.reset_hard(head)
-    if new_branch:
-        repo.checkout_branch(start_branch)
-        repo.delete_branch(new_branch)
-    for name, oid in refs.items():
-        repo.set_ref(name, oid)
+def _merge_paths(repo: GitRepo, head: str | None, plan: Plan, snapshot: Snapshot,
+                 extra: list[str] = ()) -> tuple[list[str], dict[str, list[str]]]:
+    """The paths a merge left in progress may write, and for paths new to HEAD the versions it may write there."""
+    head_tree = repo.commit_tree(head) if head else None
+    changes = repo.diff_trees(head_tree, plan.tree)
+    paths = {c.path for c in changes} | {c.old_path for c in changes if c.old_path}
+    paths |= set(plan.native_restore) | set(plan.native_remove) | set(plan.force_edits) | set(extra)
+    paths |= {c["file"] for c in plan.conflicts}
+    written: dict[str, list[str]] = {}
+    for path in paths:
+        if repo.entry_at(head, path) is None:
+            versions = [repo.entry_at(plan.tree, path), repo.entry_at(snapshot.commit, path)]
+            written[path] = sorted({v.oid for v in versions if v is not None})
+    return sorted(paths), written
+
+
+def _record(repo: GitRepo, command: str, head: str | None, start_branch: str, target: str, created: bool,
+            new: str | None = None) -> dict:
+    return {"command": command, "old": head, "new": new, "start_branch": start_branch, "head_branch": target,
+            "branch_ref": f"refs/heads/{target}", "branch_old": None if created else head}
 
 
 # ------------------------------------------------------------------ sync
@@ -396,6 +423,21 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
          progress=None, workers: int | None = None, pr_body: str | os.PathLike | None = None,
          commit_conflicts: bool = False) -> SyncResult:
     repo = open_repo(path)
+    options = dict(glue_source=glue_source, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
+                   no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
+                   commit_conflicts=commit_conflicts)
+    if dry_run:
+        return _sync(repo, **options)
+    with journal.exclusive(repo, "g2l sync"):
+        return _sync(repo, **options)
+
+
+def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, branch: str | None, no_commit: bool,
+          progress, workers: int | None, pr_body, commit_conflicts: bool) -> SyncResult:
+    if dry_run:
+        interrupted = journal.interrupted(repo)
+        if interrupted:
+            raise G2LError(interrupted, "run 'g2l sync' to finish or undo it, then the dry run")
     config = load_config(repo)
     if commit_conflicts and not branch:
         raise G2LError("--commit-conflicts needs --branch NAME",
@@ -405,6 +447,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
     if pr_body and not Path(pr_body).expanduser().resolve().parent.is_dir():
         raise G2LError(f"the folder of --pr-body {pr_body} does not exist", "create it or pass another path")
     check_ready(repo)
+    refs_at_start = {name: repo.ref(name) for name in watched_refs(config)}
     if not repo.branch_ref(config.branch):
         raise G2LError(f"the snapshot branch '{config.branch}' does not exist",
                        "fetch it ('git fetch origin glue-upstream:glue-upstream') or run 'g2l init' in a new repository")
@@ -444,16 +487,22 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
             return result
 
         start_branch = repo.head_branch()
-        refs = {f"refs/heads/{config.branch}": repo.branch_ref(config.branch),
-                "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
-        title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {branch or start_branch}"
+        target = branch or start_branch
+        title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {target}"
         message = _message(title, snapshot, plan, summary.text_lines())
-        try:
-            install_drivers(repo)
-            if branch:
-                repo.checkout_new_branch(branch)
-                result.branch = branch
-            if plan.conflicts or no_commit:
+        record = _record(repo, "g2l sync", head, start_branch, target, created=branch is not None)
+
+        def glue_refs() -> dict:
+            # The report of the sync that merged a snapshot is kept: a catch-up of an old one moves no Glue ref.
+            return {} if already_merged else publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start)
+
+        install_drivers(repo)
+        if branch:
+            result.branch = branch
+        if plan.conflicts or no_commit:
+            paths, written = _merge_paths(repo, head, plan, snapshot, [i.path for i in catch_ups])
+
+            def do_merge():
                 Path(report_file).unlink(missing_ok=True)
                 _apply_in_worktree(repo, plan, snapshot, config, force_overwrite, report_file, message)
                 unmerged = repo.unmerged()
@@ -470,16 +519,15 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
                     plan.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
                     result.merge_commit = repo.commit_staged(_message(title, snapshot, plan, summary.text_lines()))
                     result.status = "conflicts-committed"
-            else:
-                commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
-                repo.fast_forward(commit)
-                result.merge_commit = commit
-                result.status = "merged"
-            if not already_merged:  # keep the report of the sync that merged it
-                publish(repo, config, snapshot, result.to_dict())
-        except BaseException:
-            _rollback(repo, head, start_branch, branch, refs)
-            raise
+                    return result.merge_commit
+                return None
+
+            journal.land_merge(repo, {**record, "paths": paths, "written": written}, glue_refs, message, do_merge)
+        else:
+            commit = repo.create_commit(plan.tree, [head, snapshot.commit], message, author=repo.identity())
+            result.merge_commit = commit
+            result.status = "merged"
+            journal.land_commit(repo, {**record, "new": commit}, glue_refs(), message)
     if pr_body:
         summary.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
         _write_pr_body(pr_body, summary)
@@ -498,6 +546,11 @@ def _write_pr_body(path: str | os.PathLike, summary) -> None:
 def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "HEAD", catalog: str = "main",
                progress=None, workers: int | None = None) -> SyncResult:
     repo = open_repo(path)
+    with journal.exclusive(repo, "g2l init"):
+        return _initialize(repo, glue, ref, catalog, progress, workers)
+
+
+def _initialize(repo: GitRepo, glue, ref: str, catalog: str, progress, workers: int | None) -> SyncResult:
     if (repo.root / CONFIG_FILE).exists() or repo.file_at(repo.head(), CONFIG_FILE) is not None:
         raise G2LError(f"{repo.root} is already initialised ({CONFIG_FILE} exists)",
                        "run 'g2l sync' to bring in Glue changes")
@@ -513,6 +566,7 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
     config = Config(glue_source=Path(stored).as_posix(), glue_ref=ref, transform=TransformSettings(catalog=catalog))
     if repo.branch_ref(config.branch):
         raise G2LError(f"a branch '{config.branch}' already exists", "delete it or initialise another repository")
+    refs_at_start = {name: repo.ref(name) for name in watched_refs(config)}
 
     snapshot = build_snapshot(repo, config, glue_path, kind="initial_migration", progress=progress, workers=workers)
     head = repo.head()
@@ -526,7 +580,6 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
             and repo.file_at(head, BUNDLE_FILE) is None and repo.file_at(snapshot.commit, BUNDLE_FILE) is None):
         settings[BUNDLE_FILE] = bundle_root(repo.root.name).encode()   # the Databricks team's from now on
     result = SyncResult(kind="initial_migration")
-    refs = {f"refs/heads/{config.branch}": None, "refs/g2l/glue-source": repo.ref("refs/g2l/glue-source")}
     with tempfile.TemporaryDirectory(prefix="g2l-") as tmp:
         report_file = str(Path(tmp) / "drivers.jsonl")
         plan = plan_merge(repo, config, snapshot.commit, False, report_file, allow_unrelated=True)
@@ -538,23 +591,29 @@ def initialize(path: str | os.PathLike, glue: str | os.PathLike, *, ref: str = "
         title = f"g2l init: initial migration of Glue {snapshot.glue_commit[:12]} (catalog {catalog})"
         message = _message(title, snapshot, plan)
         settings_edits = {name: TreeEntry(repo.write_blob(data), 0o100644) for name, data in settings.items()}
-        try:
-            if plan.conflicts:
+        record = _record(repo, "g2l init", head, start_branch, start_branch, created=head is None)
+        install_drivers(repo)
+        if plan.conflicts:
+            paths, written = _merge_paths(repo, head, plan, snapshot, list(settings))
+            for name, entry in settings_edits.items():
+                written.setdefault(name, []).append(entry.oid)
+
+            def do_merge():
                 _apply_in_worktree(repo, plan, snapshot, config, False, report_file, message, allow_unrelated=True)
                 for name, data in settings.items():
                     (repo.root / name).write_bytes(data)
                 repo.add_paths(list(settings))
                 result.status = "conflicts"
-            else:
-                tree = edit_tree(repo, plan.tree, settings_edits)
-                parents = [head, snapshot.commit] if head else [snapshot.commit]
-                commit = repo.create_commit(tree, parents, message, author=repo.identity())
-                repo.fast_forward(commit)
-                result.merge_commit = commit
-                result.status = "merged"
-            install_drivers(repo)
-            publish(repo, config, snapshot, result.to_dict())
-        except BaseException:
-            _rollback(repo, head, start_branch, None, refs)
-            raise
+
+            journal.land_merge(repo, {**record, "paths": paths, "written": written},
+                               lambda: publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start),
+                               message, do_merge)
+        else:
+            tree = edit_tree(repo, plan.tree, settings_edits)
+            parents = [head, snapshot.commit] if head else [snapshot.commit]
+            commit = repo.create_commit(tree, parents, message, author=repo.identity())
+            result.merge_commit = commit
+            result.status = "merged"
+            journal.land_commit(repo, {**record, "new": commit},
+                                publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start), message)
     return result

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
-from glue2lakehouse import __version__, attributes
+from glue2lakehouse import __version__, attributes, journal
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo
 from glue2lakehouse.markers import (SOURCE_GLUE, SOURCE_NATIVE, RegionError, find_regions, protect_lines,
@@ -50,6 +51,11 @@ def _check_no_merge(repo: GitRepo) -> None:
 
 def mark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[str]:
     """Mark files or folders Databricks-native. Returns the repo-relative paths marked."""
+    with journal.exclusive(repo, "g2l native"):
+        return _mark_native(repo, paths, commit)
+
+
+def _mark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
     load_config(repo)
     _check_no_merge(repo)
     if not paths:
@@ -75,17 +81,24 @@ def mark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[st
                 edits[file] = new
                 touched.append(file.relative_to(repo.root).as_posix())
         marked.append(rel)
-    gitattributes.write_text(text, encoding="utf-8")
-    for file, content in edits.items():
-        file.write_bytes(content.encode("utf-8"))
-    if commit:
-        repo.commit_paths(sorted(set(touched) | set(marked)), f"g2l native: mark {', '.join(marked)} Databricks-native")
+    with _all_or_nothing(repo, [GITATTRIBUTES] + [f.relative_to(repo.root).as_posix() for f in edits], commit):
+        gitattributes.write_text(text, encoding="utf-8")
+        for file, content in edits.items():
+            file.write_bytes(content.encode("utf-8"))
+        if commit:
+            repo.commit_paths(sorted(set(touched) | set(marked)),
+                              f"g2l native: mark {', '.join(marked)} Databricks-native")
     return marked
 
 
 def unmark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[str]:
     """Undo 'g2l native': the paths follow Glue again from the next sync, which also brings Glue's
     changes made while they were native (see unmarked.py). Returns the repo-relative paths unmarked."""
+    with journal.exclusive(repo, "g2l native --remove"):
+        return _unmark_native(repo, paths, commit)
+
+
+def _unmark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
     config = load_config(repo)
     _check_no_merge(repo)
     if not paths:
@@ -117,16 +130,22 @@ def unmark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[
             edits[file] = set_source_header(content, SOURCE_GLUE) if from_glue else remove_source_header(content)
             touched.append(name)
         unmarked.append(rel)
-    gitattributes.write_text(text, encoding="utf-8")
-    for file, content in edits.items():
-        file.write_bytes(content.encode("utf-8"))
-    if commit:
-        repo.commit_paths(sorted(set(touched)), f"g2l native --remove: {', '.join(unmarked)} follows Glue again")
+    with _all_or_nothing(repo, sorted(set(touched)), commit):
+        gitattributes.write_text(text, encoding="utf-8")
+        for file, content in edits.items():
+            file.write_bytes(content.encode("utf-8"))
+        if commit:
+            repo.commit_paths(sorted(set(touched)), f"g2l native --remove: {', '.join(unmarked)} follows Glue again")
     return unmarked
 
 
 def unprotect(repo: GitRepo, file: str, line: int, commit: bool = True) -> dict:
     """Remove the markers of the protected region holding ``line``; its code stays."""
+    with journal.exclusive(repo, "g2l protect --remove"):
+        return _unprotect(repo, file, line, commit)
+
+
+def _unprotect(repo: GitRepo, file: str, line: int, commit: bool) -> dict:
     load_config(repo)
     _check_no_merge(repo)
     rel = resolve_in_repo(repo, file)
@@ -141,10 +160,31 @@ def unprotect(repo: GitRepo, file: str, line: int, commit: bool = True) -> dict:
         raise MarkerError(rel, error.line, error.what) from None
     except ValueError as error:
         raise G2LError(f"{rel}: {error}", "'g2l status' lists the protected regions and their lines") from None
-    full.write_bytes(new.encode("utf-8"))
-    if commit:
-        repo.commit_paths([rel], f"g2l protect --remove: {rel} lines {region.start}-{region.end} follow Glue again")
+    with _all_or_nothing(repo, [rel], commit):
+        full.write_bytes(new.encode("utf-8"))
+        if commit:
+            repo.commit_paths([rel], f"g2l protect --remove: {rel} lines {region.start}-{region.end} follow Glue again")
     return {"file": rel, "start": region.start, "end": region.end}
+
+
+@contextmanager
+def _all_or_nothing(repo: GitRepo, paths: list[str], staged: bool):
+    """Interrupted (Ctrl-C, SIGTERM, an error) before its commit, an edit puts the files it wrote back."""
+    head = repo.head()
+    saved = {path: repo.read_worktree(path) for path in paths}
+    try:
+        yield
+    except BaseException:
+        if repo.head() == head:
+            with journal.signals_deferred():
+                for path, data in saved.items():
+                    if data is None:
+                        (repo.root / path).unlink(missing_ok=True)
+                    else:
+                        (repo.root / path).write_bytes(data)
+                if staged:
+                    repo.reset_index_paths(head, list(saved))
+        raise
 
 
 def native_patterns(repo: GitRepo) -> list[str]:
@@ -164,6 +204,11 @@ def list_native(repo: GitRepo) -> list[str]:
 
 
 def protect(repo: GitRepo, file: str, start: int, end: int, commit: bool = True) -> dict:
+    with journal.exclusive(repo, "g2l protect"):
+        return _protect(repo, file, start, end, commit)
+
+
+def _protect(repo: GitRepo, file: str, start: int, end: int, commit: bool) -> dict:
     load_config(repo)
     _check_no_merge(repo)
     rel = resolve_in_repo(repo, file)
@@ -182,9 +227,11 @@ def protect(repo: GitRepo, file: str, start: int, end: int, commit: bool = True)
         new = protect_lines(text, start, end)
     except ValueError as error:
         raise G2LError(f"{rel}: {error}", "choose START and END inside the file, outside existing regions") from None
-    full.write_bytes(new.encode("utf-8"))
-    if commit:
-        repo.commit_paths([rel], f"g2l protect: {rel} lines {start}-{end}")
+    with _all_or_nothing(repo, [rel], commit):
+        full.write_bytes(new.encode("utf-8"))
+        journal.checkpoint("worktree")
+        if commit:
+            repo.commit_paths([rel], f"g2l protect: {rel} lines {start}-{end}")
     return {"file": rel, "start": start, "end": end + 2}
 
 
@@ -267,6 +314,34 @@ def line_provenance(repo: GitRepo) -> dict[str, dict[str, int]]:
 
     config = load_config(repo)
     return shares(repo, last_synced(repo, config.branch), repo.head(), OWNED_PATHS)
+
+
+def attention(repo: GitRepo) -> list[str]:
+    """What a person should know before the next command: a run going on or interrupted, a stale lock, a snapshot
+    committed on the snapshot branch but not merged."""
+    from glue2lakehouse import lock
+
+    out = []
+    found = lock.holder(repo.git_dir)
+    if found and found[1]:
+        out.append(f"a g2l command is running now: {lock.describe(found[0])}")
+    elif found:
+        out.append(f"a stale g2l lock of {lock.describe(found[0])}, which is no longer running: the next g2l "
+                   f"command takes it over (or delete {repo.git_dir / lock.LOCK_NAME})")
+    line = journal.interrupted(repo)
+    if line:
+        out.append(f"{line}: run 'g2l sync' (or any g2l command that writes) to finish or undo it")
+    try:
+        config = load_config(repo)
+    except G2LError:
+        return out
+    tip = repo.branch_ref(config.branch)
+    head = repo.head()
+    if tip and head and not line and not repo.operation_in_progress() and not repo.is_ancestor(tip, head):
+        glue = snapshot_info(repo, tip).get("Glue-Commit", "?")
+        out.append(f"the snapshot of Glue {glue[:12]} is on {config.branch} but not merged into "
+                   f"{repo.head_branch()}: run 'g2l sync' to merge it")
+    return out
 
 
 def conflicts_now(repo: GitRepo) -> list[dict]:

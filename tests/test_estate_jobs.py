@@ -102,7 +102,7 @@ def test_risk_engine_three_forms_give_the_same_bundle_job(tmp_path):
 
 
 def _parser_names(converted: str) -> list[str]:
-    match = re.search(r"for _g2l_name in (\[.*?\]):", converted)
+    match = re.search(r"= glue_resolved_options\(sys\.argv, (\[.*?\])\)", converted)
     assert match, "the converted script has no argument parser"
     return eval(match.group(1))  # noqa: S307 - a list literal the transformer wrote
 

@@ -71,8 +71,6 @@ def _compound_outline(text: str) -> list[tuple[str, str]]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             if node.name not in HELPERS:  # a run-time helper the conversion adds
                 out.append((type(node).__name__, node.name))
-        elif isinstance(node, ast.For) and isinstance(node.target, ast.Name) and node.target.id.startswith("_g2l"):
-            continue  # the argument parser the conversion writes
         elif isinstance(node, (ast.If, ast.Try, ast.For, ast.While, ast.With)):
             test = node.test if isinstance(node, (ast.If, ast.While)) else None
             out.append((type(node).__name__, ast.unparse(test) if test is not None else ""))

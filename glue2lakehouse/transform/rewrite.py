@@ -375,16 +375,8 @@ class GlueRewriter(FastTransformer):
         if not isinstance(statement, cst.Assign):
             ctx.flag("arguments", "getResolvedOptions outside an assignment: convert by hand to argparse")
             return updated
-        ctx.imports.add("argparse")
-        target = ctx.code(statement.targets[0].target)
-        argv = ctx.receiver(args.get("args"))
-        code = (
-            "_g2l_parser = argparse.ArgumentParser(allow_abbrev=False)\n"
-            f"for _g2l_name in {names}:\n"
-            f"{ctx.module.default_indent}_g2l_parser.add_argument(\"--\" + _g2l_name, required=True)\n"
-            f"{target} = vars(_g2l_parser.parse_known_args({argv}[1:])[0])\n"
-        )
-        return code_statement(code).with_changes(leading_lines=updated.leading_lines)
+        value = ctx.parse(f"{ctx.helper('glue_resolved_options')}({ctx.code(args.get('args'))}, {names})")
+        return updated.with_changes(body=[statement.with_changes(value=value)])
 
 
 def _with_reviews(statement, reviews: list[str]):

@@ -197,7 +197,8 @@ class GitRepo:
             else:
                 lines.append(f"update {name} {new} {old or ZERO_OID}")
         lines += ["prepare", "commit", ""]
-        result = self.git("update-ref", "-m", message, "--stdin", check=False, input="\n".join(lines).encode())
+        reflog = (message.splitlines() or [""])[0][:200]  # a reflog entry is one line (a sync's message lists files)
+        result = self.git("update-ref", "-m", reflog, "--stdin", check=False, input="\n".join(lines).encode())
         if result.returncode == 0:
             return
         text = result.stderr.decode("utf-8", "replace")
@@ -436,7 +437,8 @@ class GitRepo:
 
     def merge_no_commit(self, theirs: str, message: str, config: dict[str, str],
                         allow_unrelated: bool = False) -> int:
-        args = ["merge", "--no-ff", "--no-commit", "--no-stat", "-m", message]
+        # The full message goes to MERGE_MSG afterwards (write_merge_msg): a long one would not fit on a command line.
+        args = ["merge", "--no-ff", "--no-commit", "--no-stat", "-m", (message.splitlines() or ["g2l"])[0]]
         if allow_unrelated:
             args.append("--allow-unrelated-histories")
         result = self.git(*args, theirs, check=False, config=config)
@@ -486,14 +488,14 @@ class GitRepo:
     def commit_paths(self, paths: list[str], message: str) -> str:
         """Stage ``paths`` (added, changed or deleted) and commit them."""
         self.git("add", "-A", "--", *paths)
-        self.git("commit", "-q", "--no-verify", "-m", message, "--", *paths)
+        self.git("commit", "-q", "--no-verify", "-F", "-", "--", *paths, input=message.encode("utf-8"))
         return self.head()
 
     def add_paths(self, paths: list[str]) -> None:
         self.git("add", "-A", "--", *paths)
 
     def commit_staged(self, message: str) -> str:
-        self.git("commit", "-q", "--no-verify", "-m", message)
+        self.git("commit", "-q", "--no-verify", "-F", "-", input=message.encode("utf-8"))
         return self.head()
 
     # ---------------------------------------------------------------- journaled work-tree steps

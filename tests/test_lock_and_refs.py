@@ -164,3 +164,21 @@ def test_protect_interrupted_puts_the_file_back(pair, tmp_path, sig, code):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == code and "rolled back" in err, err
     assert snapshot_state(dbx) == before
+
+
+def test_messages_longer_than_a_command_line_move_refs_and_commit(tmp_path):
+    """A sync of thousands of files writes a message no command line holds: refs and commits still work."""
+    from glue2lakehouse.gitrepo import GitRepo
+
+    repo_path = new_repo(tmp_path / "r")
+    write(repo_path, "a.txt", "a\n")
+    commit_all(repo_path, "first")
+    repo = GitRepo(repo_path)
+    long = "g2l sync: merge Glue 0123\n\n" + "".join(f"  modified jobs/{i:05d}/job_{i:05d}.py\n" for i in range(40000))
+    assert len(long.encode()) > 131072  # over Linux's limit for one command-line argument (MAX_ARG_STRLEN)
+    write(repo_path, "b.txt", "b\n")
+    first = repo.head()
+    second = repo.commit_paths(["b.txt"], long)
+    assert git(repo_path, "log", "-1", "--format=%B", second).strip() == long.strip()
+    repo.update_refs({"refs/heads/side": (None, first)}, long)
+    assert git(repo_path, "rev-parse", "refs/heads/side").strip() == first

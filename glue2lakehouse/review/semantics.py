@@ -54,9 +54,60 @@ def facts_of(path: str, data: bytes | str | None) -> Facts:
     return _Reader(tree).facts
 
 
+def changed_facts(old_path: str, old: bytes | None, path: str, new: bytes | None) -> tuple[Facts, Facts]:
+    """The facts of two versions of a file, read only from the top-level statements that differ.
+
+    What both versions say in the same statement cancels out in a comparison anyway; reading
+    only the statements that changed keeps a sync's summary proportional to the change, not to
+    the files' size. When a module-level constant changed (its value may change what unchanged
+    statements mean), or a version is not Python that parses, both are read whole.
+    """
+    if not (old_path.endswith(".py") and path.endswith(".py")) or old is None or new is None:
+        return facts_of(old_path, old), facts_of(path, new)
+    try:
+        old_tree, new_tree = ast.parse(old), ast.parse(new)
+    except (SyntaxError, ValueError):
+        return facts_of(old_path, old), facts_of(path, new)
+    old_text, new_text = old.decode("utf-8", "replace"), new.decode("utf-8", "replace")
+    old_parts, new_parts = _statements(old_tree, old_text), _statements(new_tree, new_text)
+    old_counts: dict[str, int] = {}
+    for _, source in old_parts:
+        old_counts[source] = old_counts.get(source, 0) + 1
+    new_only = []
+    for node, source in new_parts:
+        if old_counts.get(source, 0) > 0:
+            old_counts[source] -= 1
+        else:
+            new_only.append(node)
+    new_counts: dict[str, int] = {}
+    for _, source in new_parts:
+        new_counts[source] = new_counts.get(source, 0) + 1
+    old_only = []
+    for node, source in old_parts:
+        if new_counts.get(source, 0) > 0:
+            new_counts[source] -= 1
+        else:
+            old_only.append(node)
+    old_reader, new_reader = _Reader(old_tree, old_only), _Reader(new_tree, new_only)
+    if any(_is_constant(node, old_reader.constants) for node in old_only) or any(
+            _is_constant(node, new_reader.constants) for node in new_only):
+        return _Reader(old_tree).facts, _Reader(new_tree).facts
+    return old_reader.facts, new_reader.facts
+
+
+def _statements(tree: ast.Module, text: str) -> list[tuple[ast.stmt, str]]:
+    lines = text.splitlines(keepends=True)
+    return [(node, "".join(lines[node.lineno - 1:node.end_lineno])) for node in tree.body]
+
+
+def _is_constant(node: ast.stmt, constants: dict) -> bool:
+    return isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+        and node.targets[0].id in constants
+
+
 # ------------------------------------------------------------------ Python
 class _Reader:
-    def __init__(self, tree: ast.Module):
+    def __init__(self, tree: ast.Module, only: list[ast.stmt] | None = None):
         self.facts = Facts()
         self.constants: dict[str, ast.expr] = {}
         counts: dict[str, int] = {}
@@ -67,9 +118,10 @@ class _Reader:
                 self.constants[name] = node.value
         self.constants = {n: v for n, v in self.constants.items() if counts[n] == 1
                           and isinstance(v, (ast.Constant, ast.List, ast.Tuple))}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                self._call(node)
+        for top in (tree.body if only is None else only):
+            for node in ast.walk(top):
+                if isinstance(node, ast.Call):
+                    self._call(node)
 
     # ---------------------------------------------------------- values
     def value(self, node: ast.expr | None) -> str | None:

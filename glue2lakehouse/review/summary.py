@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from glue2lakehouse.review.semantics import Facts, facts_of
+from glue2lakehouse.review.semantics import Facts, changed_facts
 
 _OVERWRITING = {"overwrite", "purge"}
 
@@ -234,8 +234,7 @@ def summarize(changes: list[dict], old_files: dict[str, bytes | None], new_files
     files = []
     for change in changes:
         path, old_path = change["path"], change.get("old_path")
-        old = facts_of(old_path or path, old_files.get(old_path or path))
-        new = facts_of(path, new_files.get(path))
+        old, new = changed_facts(old_path or path, old_files.get(old_path or path), path, new_files.get(path))
         files.append(FileSummary(path, change["change"], old_path, diff_facts(old, new),
                                  unreadable=not new.parsed))
     new_items, resolved = diff_findings(old_findings, new_findings)

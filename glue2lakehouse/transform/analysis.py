@@ -276,7 +276,7 @@ def analyse(tree: ast.AST) -> Roles:
             roles.spark = roles.spark or name
             roles.spark_names.add(name)
         else:
-            pending.append((name, value))
+            pending.append((name, value, *_root(value)))
     for _ in range(6):  # a fixpoint: helper functions and aliases feed each other
         before = _size(roles)
         for function, value in returns:
@@ -284,13 +284,36 @@ def analyse(tree: ast.AST) -> Roles:
                 roles.frame_functions.add(function)
             elif roles.is_collection(value):
                 roles.collection_functions.add(function)
-        pending = [(name, value) for name, value in pending if not _assignment(roles, name, value)]
+        # A value can only hold a Glue object through a name with a role, a Glue class or an RDD method.
+        known = roles.names() | _GLUE_ROOTS
+        pending = [item for item in pending
+                   if not ((item[2] in known or item[3]) and _assignment(roles, item[0], item[1]))]
         if _size(roles) == before:
             break
     roles.glue_params -= roles.glue
     roles.uses_bookmarks = {"init", "commit"} <= {attr for name, attr in calls if name in roles.jobs}
     roles.assignments = assignments
     return roles
+
+
+_GLUE_ROOTS = GLUE_TRANSFORMS | {"DynamicFrame", "DynamicFrameCollection", "awsglue"}
+
+
+def _root(value: ast.expr) -> tuple[str | None, bool]:
+    """The name a chain of calls, attributes and subscripts starts from, and whether it uses an RDD method."""
+    rdd = False
+    node = value
+    while True:
+        kind = type(node)
+        if kind is ast.Call:
+            node = node.func
+        elif kind is ast.Attribute:
+            rdd = rdd or node.attr in RDD_MARKERS
+            node = node.value
+        elif kind is ast.Subscript:
+            node = node.value
+        else:
+            return (node.id if kind is ast.Name else None), rdd
 
 
 def _size(roles: Roles) -> tuple:

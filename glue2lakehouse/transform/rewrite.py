@@ -587,18 +587,21 @@ class NameCounts:
     def _parsed(self) -> dict[int, list[ast.stmt]]:
         """The converted groups' statements: one parse of them all, each statement given to its group by line."""
         if self._nodes is None:
-            texts = [self.codes.get(i, part.text) for i, part in enumerate(self.parts)]
-            nodes = _reparse("".join(texts), self.path)
+            # Only the converted groups (in file order: top-level groups joined are a module).
+            order = sorted(self.codes)
+            texts = [self.codes[i] for i in order]
+            nodes = _reparse("".join(t if t.endswith(("\n", "\r")) or not t else t + "\n" for t in texts), self.path)
             ends, line = [], 1
             for text in texts:
-                line += len(split_lines(text)) if text.endswith(("\n", "\r")) else max(len(split_lines(text)) - 1, 0)
+                line += len(split_lines(text))
                 ends.append(line)
-            self._nodes = {i: [] for i in range(len(texts))}
+            self._nodes = {i: [] for i in order}
             group = 0
             for node in nodes:
                 while group < len(ends) - 1 and node.lineno >= ends[group]:
                     group += 1
-                self._nodes[group].append(node)
+                if order:
+                    self._nodes[order[group]].append(node)
         return self._nodes
 
     def _group(self, index: int) -> Counter[str]:

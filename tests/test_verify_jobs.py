@@ -38,6 +38,7 @@ MUTANTS = [
     ("studio_join_filter", "a dropped filter",
      'Filter_node4 = Join_node3.filter((F.col("`principal`") > 250000) & (F.col("`status`") == "ACTIVE"))',
      "Filter_node4 = Join_node3", 1),
+    ("method_form_exposures", "the CSV separator of a method-form read dropped", '.option("sep", ";")', "", 2),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
 ]
 

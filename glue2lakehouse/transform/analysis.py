@@ -95,6 +95,8 @@ class Roles:
                 inner = attribute_of(receiver)
                 if inner is not None and inner[1] == "create_dynamic_frame":
                     return True
+                if attr.startswith("create_dynamic_frame_from_") and self.is_glue(receiver):
+                    return True  # GlueContext's method form
                 if attr in FRAME_METHODS and self.is_frame(receiver):
                     return True
                 if attr == "select" and self.is_collection(receiver):

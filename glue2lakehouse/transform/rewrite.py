@@ -59,6 +59,19 @@ FRAME_ONLY = {"apply_mapping", "drop_fields", "select_fields", "rename_field", "
               "relationalize", "split_fields", "split_rows", "drop_null_fields", "unnest"}
 FRAME_SHARED = {"toDF", "filter", "join", "map"}
 GLUE_READERS = ("create_dynamic_frame", "create_data_frame", "write_dynamic_frame")
+# GlueContext's method forms: the same call as the attribute form (same parameters, same order).
+METHOD_FORMS = {
+    "create_dynamic_frame_from_catalog": "create_dynamic_frame.from_catalog",
+    "create_dynamic_frame_from_options": "create_dynamic_frame.from_options",
+    "create_dynamic_frame_from_rdd": "create_dynamic_frame.from_rdd",
+    "create_data_frame_from_catalog": "create_data_frame.from_catalog",
+    "create_data_frame_from_options": "create_data_frame.from_options",
+    "write_dynamic_frame_from_catalog": "write_dynamic_frame.from_catalog",
+    "write_dynamic_frame_from_options": "write_dynamic_frame.from_options",
+    "write_dynamic_frame_from_jdbc_conf": "write_dynamic_frame.from_jdbc_conf",
+    "write_from_options": "write_dynamic_frame.from_options",
+    "write_from_jdbc_conf": "write_dynamic_frame.from_jdbc_conf",
+}
 # What a converted GlueContext parameter (now a SparkSession) may be asked for.
 SESSION_METHODS = {"table", "sql", "read", "readStream", "createDataFrame", "range", "catalog", "conf", "udf",
                    "sparkContext", "stop", "newSession", "streams", "getActiveSession"}
@@ -81,6 +94,8 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
     if name in ("DynamicFrame.fromDF", "awsglue.dynamicframe.DynamicFrame.fromDF"):
         return "DynamicFrame.fromDF"
     if roles.is_glue(receiver):
+        if attr in METHOD_FORMS:
+            return METHOD_FORMS[attr]
         if attr in ("get_logger", "purge_s3_path", "purge_table"):
             return f"glue.{attr}"
         if attr == "getSink" or attr in SESSION_METHODS:

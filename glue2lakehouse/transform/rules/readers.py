@@ -30,6 +30,14 @@ BOOKMARK_UNKNOWN = ("job bookmarks: if this job's definition enables bookmarks, 
 BOOKMARKED = ("job-bookmark-enable", "job-bookmark-pause")
 
 
+def glue_receiver(call: cst.Call) -> cst.BaseExpression:
+    """The GlueContext of a read: ``glue.create_dynamic_frame.from_x(...)`` or the method form ``glue.create_dynamic_frame_from_x(...)``."""
+    receiver = call.func.value
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value in ("create_dynamic_frame", "create_data_frame"):
+        return receiver.value
+    return receiver
+
+
 def _bookmark(ctx: Context, args: Args) -> None:
     """Flag a bookmark-dependent read: per read when the job's definition enables bookmarks (Glue's default is
     off), once per file when no definition is known."""
@@ -65,7 +73,7 @@ def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         ctx.flag("catalog-read", "redshift_tmp_dir dropped: a Redshift-backed catalog table needs the Redshift "
                                  "connector (spark.read.format(\"redshift\")) on Databricks")
     _bookmark(ctx, args)
-    session = ctx.session(original.func.value.value)
+    session = ctx.session(glue_receiver(original))
     code = f"{session}.table({ctx.table_name_code(args.get('database'), args.get('table_name'))})"
     if "push_down_predicate" in args:
         code += f".where({ctx.code(args.get('push_down_predicate'))})"
@@ -149,7 +157,7 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         what = ", ".join(unknown) or "a connection_type that is not a literal"
         ctx.flag("options-read", f"from_options with {what}: convert by hand to spark.read")
         return None
-    session = ctx.session(original.func.value.value)
+    session = ctx.session(glue_receiver(original))
     options = _dict_items(ctx, args.get("connection_options"), "connection_options")
     if options is None:
         return None
@@ -191,7 +199,7 @@ def from_rdd(ctx: Context, original: cst.Call, updated: cst.Call):
     if args.star or "data" not in args or args.unknown({"data", "name", "schema", "sample_ratio", "transformation_ctx"}):
         ctx.flag("from-rdd", "from_rdd with unusual arguments: convert by hand to spark.createDataFrame")
         return None
-    session = ctx.session(original.func.value.value)
+    session = ctx.session(glue_receiver(original))
     extra = ""
     if "schema" in args:
         extra += f", schema={ctx.code(args.get('schema'))}"

@@ -157,6 +157,36 @@ class GlueContext:
         self.create_data_frame = DynamicFrameReader(self, data_frames=True)
         self.write_dynamic_frame = DynamicFrameWriter(self)
 
+    # ---- the method forms: the same readers and writers under GlueContext's own method names
+    def create_dynamic_frame_from_catalog(self, *args, **kwargs):
+        return self.create_dynamic_frame.from_catalog(*args, **kwargs)
+
+    def create_dynamic_frame_from_options(self, *args, **kwargs):
+        return self.create_dynamic_frame.from_options(*args, **kwargs)
+
+    def create_dynamic_frame_from_rdd(self, *args, **kwargs):
+        return self.create_dynamic_frame.from_rdd(*args, **kwargs)
+
+    def create_data_frame_from_catalog(self, *args, **kwargs):
+        return self.create_data_frame.from_catalog(*args, **kwargs)
+
+    def create_data_frame_from_options(self, *args, **kwargs):
+        return self.create_data_frame.from_options(*args, **kwargs)
+
+    def write_dynamic_frame_from_catalog(self, *args, **kwargs):
+        return self.write_dynamic_frame.from_catalog(*args, **kwargs)
+
+    def write_dynamic_frame_from_options(self, *args, **kwargs):
+        return self.write_dynamic_frame.from_options(*args, **kwargs)
+
+    def write_dynamic_frame_from_jdbc_conf(self, *args, **kwargs):
+        return self.write_dynamic_frame.from_jdbc_conf(*args, **kwargs)
+
+    def write_from_options(self, frame_or_dfc, connection_type, connection_options=None, format=None,  # noqa: A002
+                           format_options=None, transformation_ctx="", **kwargs):
+        return self.write_dynamic_frame.from_options(frame_or_dfc, connection_type, connection_options, format,
+                                                     format_options, transformation_ctx)
+
     @property
     def spark_session(self) -> SparkSession:
         return _session()

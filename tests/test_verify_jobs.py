@@ -39,6 +39,14 @@ MUTANTS = [
      'Filter_node4 = Join_node3.filter((F.col("`principal`") > 250000) & (F.col("`status`") == "ACTIVE"))',
      "Filter_node4 = Join_node3", 1),
     ("method_form_exposures", "the CSV separator of a method-form read dropped", '.option("sep", ";")', "", 2),
+    ("studio_split_limits", "SplitRows with the null rows on neither side",
+     '~F.coalesce((F.col("`utilisation`") >= 1000000), F.lit(False))', '~(F.col("`utilisation`") >= 1000000)', 1),
+    ("studio_split_limits", "SplitFields keeping a listed field in the rest", '.drop("limit_id", "counterparty", "utilisation", "limit_amount")',
+     '.drop("limit_id", "counterparty", "utilisation")', 1),
+    ("map_transform_job", "Map keeping the records its function raised on", "            return []",
+     "            return [row]", 1),
+    ("options_passed_around", "the separator of a format_options argument not mapped",
+     '"separator": "sep", ', "", 2),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
 ]
 

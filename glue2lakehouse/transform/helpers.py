@@ -13,6 +13,8 @@ NEEDS = {
     "glue_filter": ("F",),
     "glue_resolved_options": ("argparse",),
     "glue_apply_mapping": ("F",),
+    "glue_map": ("Row",),
+    "glue_s3_options": (),
 }
 
 

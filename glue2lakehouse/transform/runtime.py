@@ -9,13 +9,14 @@ runs on its own and reads as plain PySpark.
 
 This module is also importable (tests run the helpers on local Spark); the transformer
 only reads its text (``helpers.py``). Each helper uses nothing but ``F``
-(``pyspark.sql.functions``) and ``argparse``, which the conversion imports where used.
+(``pyspark.sql.functions``), ``Row`` and ``argparse``, which the conversion imports where used.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from pyspark.sql import Row
 from pyspark.sql import functions as F
 
 def glue_join(frame1, frame2, keys1, keys2):
@@ -58,3 +59,29 @@ def glue_apply_mapping(frame, mappings):
         .alias(target)
         for source, _source_type, target, target_type in mappings
     ])
+
+
+def glue_map(frame, function):
+    """Glue's Map: the record function on each row as a dict, the schema inferred again; a record it raises on is dropped."""
+    def apply(row):
+        try:
+            return [Row(**function(row.asDict(recursive=True)))]
+        except Exception:  # Glue keeps such a record as an error record, outside the frame
+            return []
+
+    return frame.sparkSession.createDataFrame(frame.rdd.flatMap(apply))
+
+
+def glue_s3_options(connection_options, fmt, format_options=None):
+    """Glue's S3 connection and format options as Spark reader options; an option with no Spark equivalent raises."""
+    renames = {"recurse": "recursiveFileLookup", "withHeader": "header", "separator": "sep", "quoteChar": "quote",
+               "escaper": "escape", "multiline": "multiLine"}
+    ignored = {"paths", "path", "groupFiles", "groupSize", "useS3ListImplementation", "optimizePerformance",
+               "strictCheckForQuoting", "partitionKeys"}
+    options = {}
+    for key, value in {**(connection_options or {}), **(format_options or {})}.items():
+        if key in ("skipFirst", "jsonPath", "exclusions", "compressionType", "maxBand", "maxFilesInBand"):
+            raise ValueError(f"Glue {fmt} option {key!r} has no Spark equivalent: handle it in the job")
+        if key not in ignored:
+            options[renames.get(key, key)] = value
+    return options

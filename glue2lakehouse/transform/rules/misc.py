@@ -38,11 +38,6 @@ def glue_method(ctx: Context, original: cst.Call, updated: cst.Call):
     return None
 
 
-def collection(ctx: Context, original: cst.Call, updated: cst.Call):
-    ctx.flag("collection", "DynamicFrameCollection: use a dict of DataFrames")
-    return None
-
-
 def spark_sql(ctx: Context, original: cst.Call, updated: cst.Call):
     args = bind(updated, ("sqlQuery", "args"))
     query = args.get("sqlQuery")
@@ -139,6 +134,5 @@ HANDLERS = {
     "glue.purge_table": purge_table,
     "glue.*": glue_method,
     "logger.warn": logger_warn,
-    "DynamicFrameCollection": collection,
     "spark.sql": spark_sql,
 }

@@ -97,6 +97,10 @@ def _dict_items(ctx: Context, node: cst.BaseExpression | None, what: str):
     """The (key, value node) pairs of a dict literal with string keys, or None (flagged)."""
     if node is None:
         return []
+    if isinstance(node, cst.Name):
+        entries = ctx.option_dict(node.value)  # a variable bound once to a dict in the code
+        if entries is not None:
+            return entries
     if not isinstance(node, cst.Dict):
         ctx.flag("options", f"{what} is not a dict literal: convert its entries by hand to .option(...) calls")
         return None
@@ -158,6 +162,9 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         ctx.flag("options-read", f"from_options with {what}: convert by hand to spark.read")
         return None
     session = ctx.session(glue_receiver(original))
+    fmt = literal_or(args.get("format"))
+    if connection_type == "s3" and fmt in FILE_FORMATS and _at_run_time(ctx, args):
+        return _s3_read_at_run_time(ctx, args, session, fmt)
     options = _dict_items(ctx, args.get("connection_options"), "connection_options")
     if options is None:
         return None
@@ -192,6 +199,30 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
     code += f".load({_path_code(ctx, values['paths'])})"
     _bookmark(ctx, args)
     return ctx.parse(code)
+
+
+def _at_run_time(ctx: Context, args: Args) -> bool:
+    """Options given as variables the code does not fix: mapped when the job runs (glue_s3_options)."""
+    variable = False
+    for key in ("connection_options", "format_options"):
+        node = args.get(key)
+        if node is None or isinstance(node, cst.Dict):
+            continue
+        if isinstance(node, cst.Name) and ctx.option_dict(node.value) is not None:
+            continue
+        if not isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):  # evaluated twice: no calls
+            return False
+        variable = True
+    return variable
+
+
+def _s3_read_at_run_time(ctx: Context, args: Args, session: str, fmt: str):
+    connection = ctx.code(args.get("connection_options"))
+    format_options = f", {ctx.code(args.get('format_options'))}" if "format_options" in args else ""
+    _bookmark(ctx, args)
+    return ctx.parse(f"{session}.read.format({py(FILE_FORMATS[fmt])})"
+                     f".options(**{ctx.helper('glue_s3_options')}({connection}, {py(fmt)}{format_options}))"
+                     f".load({connection}[\"paths\"])")
 
 
 def from_rdd(ctx: Context, original: cst.Call, updated: cst.Call):

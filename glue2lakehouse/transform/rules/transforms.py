@@ -283,6 +283,17 @@ def spigot(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = F
     return args.get("frame")
 
 
+def map_(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """Map with a record function: the function runs on each row as a dict (glue_map), flagged as slow only."""
+    args = _frame_and_args(ctx, updated, method, ("frame", "f"), ("f",))
+    if args.star or "f" not in args or "frame" not in args or args.unknown({"frame", "f"} | COMMON):
+        ctx.flag("map", "Map with unusual arguments: apply the record function with rdd.map by hand")
+        return None
+    ctx.note("map-python", "Map runs its record function in Python, row by row (glue_map): correct but slow; "
+                           "rewrite it as Column expressions where the job is large")
+    return ctx.parse(f"{ctx.helper('glue_map')}({ctx.code(args.get('frame'))}, {ctx.code(args.get('f'))})")
+
+
 def _flagged(what: str, advice: str = ""):
     def handler(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
         ctx.flag(what.lower().replace(" ", "-"), f"{what} has no faithful DataFrame form here: "
@@ -296,16 +307,12 @@ def _method(handler):
 
 
 FLAGGED = {
-    "Map": "rewrite the record function as Column expressions, or mapInPandas / a UDF",
     "FlatMap": "rewrite with DataFrame operations",
     "Relationalize": "flatten structs with select and explode arrays into child tables keyed by id",
     "Unbox": "parse the column with from_json / from_csv and an explicit schema",
     "UnnestFrame": "flatten structs with select(col('a.b').alias('a.b'), ...)",
-    "SplitFields": "two selects: the listed fields and the rest",
-    "SplitRows": "two filters with the comparison and its negation",
     "FillMissingValues": "impute with DataFrame operations or MLlib Imputer",
     "ErrorsAsDynamicFrame": "DataFrames have no error records",
-    "SelectFromCollection": "index the dict of DataFrames",
     "MapToCollection": "apply the function to each DataFrame of the dict",
     "DropDuplicates": "use dropDuplicates()",
     "Union": "use unionByName(allowMissingColumns=True)",
@@ -332,12 +339,11 @@ HANDLERS = {
     "frame.join": _method(join),
     "frame.filter": _method(filter_),
     "frame.spigot": _method(spigot),
-    "frame.map": _flagged("Map", FLAGGED["Map"]),
+    "Map.apply": map_,
+    "frame.map": _method(map_),
     "frame.relationalize": _flagged("Relationalize", FLAGGED["Relationalize"]),
     "frame.unbox": _flagged("Unbox", FLAGGED["Unbox"]),
     "frame.unnest": _flagged("UnnestFrame", FLAGGED["UnnestFrame"]),
-    "frame.split_fields": _flagged("SplitFields", FLAGGED["SplitFields"]),
-    "frame.split_rows": _flagged("SplitRows", FLAGGED["SplitRows"]),
 }
 for _name, _advice in FLAGGED.items():
     HANDLERS.setdefault(f"{_name}.apply", _flagged(_name, _advice))

@@ -101,6 +101,12 @@ class DynamicFrame:
 
         return SplitFields.apply(frame=self, paths=paths, name1=name1, name2=name2)
 
+    def split_rows(self, comparison_dict, name1, name2, transformation_ctx="", info="", stageThreshold=0,  # noqa: N803
+                   totalThreshold=0):
+        from awsglue.transforms import SplitRows
+
+        return SplitRows.apply(frame=self, comparison_dict=comparison_dict, name1=name1, name2=name2)
+
     def relationalize(self, root_table_name, staging_path, options=None, transformation_ctx="", info="",
                       stageThreshold=0, totalThreshold=0):  # noqa: N803
         raise NotImplementedError("Relationalize is not emulated by g2l verify")

@@ -251,8 +251,39 @@ class _NotEmulated(GlueTransform):
         raise NotImplementedError(f"{self.name} is not emulated by g2l verify")
 
 
-class SplitRows(_NotEmulated):
-    name = "SplitRows"
+class SplitRows(GlueTransform):
+    """comparison_dict {path: {comparator: value}}: the records meeting every comparison go to name1, every
+    other record to name2; a record whose field is null or missing meets no comparison. Record by record."""
+
+    def __call__(self, frame, comparison_dict, name1="frame1", name2="frame2"):
+        import operator
+
+        df = frame.toDF()
+        tests = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "=": operator.eq,
+                 "==": operator.eq, "!=": operator.ne}
+        # (segments, [(test, operand)]) per path; plain data only: the workers cannot import this module
+        checks = [(_segments(path), [(tests[c], v) for c, v in comparisons.items()])
+                  for path, comparisons in comparison_dict.items()]
+
+        def meets(row: Row) -> bool:
+            record = row.asDict(recursive=True)
+            for segments, comparisons in checks:
+                value = record
+                for part in segments:
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value is None:
+                    return False
+                for test, operand in comparisons:
+                    if not test(value, operand):
+                        return False
+            return True
+
+        rdd = df.rdd.map(lambda row: (meets(row), row)).cache()
+        first = df.sparkSession.createDataFrame(rdd.filter(lambda pair: pair[0]).map(lambda pair: pair[1]), df.schema)
+        second = df.sparkSession.createDataFrame(rdd.filter(lambda pair: not pair[0]).map(lambda pair: pair[1]),
+                                                 df.schema)
+        return DynamicFrameCollection({name1: DynamicFrame(first, frame.glue_ctx, name1),
+                                       name2: DynamicFrame(second, frame.glue_ctx, name2)}, frame.glue_ctx)
 
 
 class Relationalize(_NotEmulated):

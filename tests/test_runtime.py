@@ -26,3 +26,19 @@ def test_glue_s3_options_maps_glue_names_and_refuses_what_spark_cannot_do():
         "recursiveFileLookup": True, "header": True, "sep": ";"}
     with pytest.raises(ValueError, match="skipFirst"):
         runtime.glue_s3_options({"paths": ["s3://b/k/"]}, "csv", {"skipFirst": True})
+
+
+def test_glue_relationalize_flattens_structs_and_splits_arrays_keyed_by_id(spark):
+    frame = spark.createDataFrame(
+        [("p1", ("a@x", "1"), [("email", "a@y")], ["x", "y"]), ("p2", ("b@x", None), [], None)],
+        "id string, contact struct<email:string, phone:string>, details array<struct<type:string, value:string>>, "
+        "tags array<string>")
+    frames = runtime.glue_relationalize(frame, "root")
+    assert list(frames) == ["root", "root_details", "root_tags"]
+    root = {r["id"]: r.asDict() for r in frames["root"].collect()}
+    assert frames["root"].columns == ["id", "contact.email", "contact.phone", "details", "tags"]
+    details = frames["root_details"].collect()
+    assert frames["root_details"].columns == ["id", "index", "details.type", "details.value"]
+    assert [(r["id"], r["index"], r["details.type"]) for r in details] == [(root["p1"]["details"], 0, "email")]
+    tags = sorted((r["id"], r["index"], r["tags.val"]) for r in frames["root_tags"].collect())
+    assert tags == [(root["p1"]["tags"], 0, "x"), (root["p1"]["tags"], 1, "y")]

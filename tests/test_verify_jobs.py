@@ -47,6 +47,8 @@ MUTANTS = [
      "            return [row]", 1),
     ("options_passed_around", "the separator of a format_options argument not mapped",
      '"separator": "sep", ', "", 2),
+    ("legislators_relationalize", "Relationalize with a child key off by one",
+     'keyed.select(F.col("__g2l_id").alias("id")', 'keyed.select((F.col("__g2l_id") + 1).alias("id")', 1),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
 ]
 

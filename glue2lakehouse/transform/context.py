@@ -223,9 +223,9 @@ class Context:
 
     # ---- findings and review comments
     def note(self, rule: str, message: str) -> None:
-        """A converted construct worth knowing about (e.g. slow): a finding, but no review comment, and the call
-        site still counts as converted."""
-        self.findings.append((self.statement, rule, message))
+        """A converted construct worth knowing about (e.g. slow): a finding and a comment like ``flag``, but the
+        call site still counts as converted."""
+        self.flag(rule, message)
         self.notes += 1
 
     def flag(self, rule: str, message: str) -> None:

@@ -15,6 +15,7 @@ NEEDS = {
     "glue_apply_mapping": ("F",),
     "glue_map": ("Row",),
     "glue_s3_options": (),
+    "glue_relationalize": ("F", "Window"),
 }
 
 

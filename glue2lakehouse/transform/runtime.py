@@ -9,7 +9,7 @@ runs on its own and reads as plain PySpark.
 
 This module is also importable (tests run the helpers on local Spark); the transformer
 only reads its text (``helpers.py``). Each helper uses nothing but ``F``
-(``pyspark.sql.functions``), ``Row`` and ``argparse``, which the conversion imports where used.
+(``pyspark.sql.functions``), ``Row``, ``Window`` and ``argparse``, which the conversion imports where used.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 
 from pyspark.sql import Row
+from pyspark.sql import Window
 from pyspark.sql import functions as F
 
 def glue_join(frame1, frame2, keys1, keys2):
@@ -85,3 +86,42 @@ def glue_s3_options(connection_options, fmt, format_options=None):
         if key not in ignored:
             options[renames.get(key, key)] = value
     return options
+
+
+def glue_relationalize(frame, root_name):
+    """Glue's Relationalize: a dict of frames; structs flattened to dotted names, each array to a frame "<parent>_<path>"
+    (id, index, the element's fields, "<path>.val" for plain values) keyed by an id that replaces the array in its parent;
+    ids number the parent's rows 1..n in order of their JSON text."""
+    frames = {}
+
+    def flatten(df):
+        while any(field.dataType.typeName() == "struct" for field in df.schema.fields):
+            columns = []
+            for field in df.schema.fields:
+                if field.dataType.typeName() == "struct":
+                    columns += [F.col("`" + field.name + "`.`" + inner.name + "`").alias(field.name + "." + inner.name)
+                                for inner in field.dataType.fields]
+                else:
+                    columns.append(F.col("`" + field.name + "`"))
+            df = df.select(*columns)
+        return df
+
+    def split(df, name):
+        df = flatten(df)
+        arrays = [field for field in df.schema.fields if field.dataType.typeName() == "array"]
+        if not arrays:
+            frames[name] = df
+            return
+        content = F.to_json(F.struct(*[F.col("`" + c + "`") for c in df.columns]))
+        keyed = df.withColumn("__g2l_id", F.row_number().over(Window.orderBy(content)).cast("long"))
+        array_names = {field.name for field in arrays}
+        frames[name] = keyed.select(*[F.col("__g2l_id").alias(c) if c in array_names else F.col("`" + c + "`")
+                                      for c in df.columns])
+        for field in arrays:
+            child = keyed.select(F.col("__g2l_id").alias("id"), F.posexplode(F.col("`" + field.name + "`")))
+            child = child.withColumnRenamed("pos", "index")
+            element = field.name if field.dataType.elementType.typeName() == "struct" else field.name + ".val"
+            split(child.withColumnRenamed("col", element), name + "_" + field.name)
+
+    split(frame, root_name)
+    return frames

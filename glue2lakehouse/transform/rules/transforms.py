@@ -294,6 +294,19 @@ def map_(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = Fal
     return ctx.parse(f"{ctx.helper('glue_map')}({ctx.code(args.get('frame'))}, {ctx.code(args.get('f'))})")
 
 
+def relationalize(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """Relationalize: the arrays are only known at run time, so glue_relationalize builds the dict of frames."""
+    args = _frame_and_args(ctx, updated, method, ("frame", "staging_path", "name", "options"),
+                           ("root_table_name", "staging_path", "options"))
+    if "root_table_name" in args:
+        args.values["name"] = args.values.pop("root_table_name")
+    if args.star or "frame" not in args or args.unknown({"frame", "staging_path", "name", "options"} | COMMON):
+        ctx.flag("relationalize", "Relationalize with unusual arguments: flatten structs and split arrays by hand")
+        return None
+    name = ctx.code(args.get("name")) if "name" in args else py("roottable")
+    return ctx.parse(f"{ctx.helper('glue_relationalize')}({ctx.code(args.get('frame'))}, {name})")
+
+
 def _flagged(what: str, advice: str = ""):
     def handler(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
         ctx.flag(what.lower().replace(" ", "-"), f"{what} has no faithful DataFrame form here: "
@@ -308,7 +321,6 @@ def _method(handler):
 
 FLAGGED = {
     "FlatMap": "rewrite with DataFrame operations",
-    "Relationalize": "flatten structs with select and explode arrays into child tables keyed by id",
     "Unbox": "parse the column with from_json / from_csv and an explicit schema",
     "UnnestFrame": "flatten structs with select(col('a.b').alias('a.b'), ...)",
     "FillMissingValues": "impute with DataFrame operations or MLlib Imputer",
@@ -341,7 +353,8 @@ HANDLERS = {
     "frame.spigot": _method(spigot),
     "Map.apply": map_,
     "frame.map": _method(map_),
-    "frame.relationalize": _flagged("Relationalize", FLAGGED["Relationalize"]),
+    "Relationalize.apply": relationalize,
+    "frame.relationalize": _method(relationalize),
     "frame.unbox": _flagged("Unbox", FLAGGED["Unbox"]),
     "frame.unnest": _flagged("UnnestFrame", FLAGGED["UnnestFrame"]),
 }

@@ -109,7 +109,9 @@ class DynamicFrame:
 
     def relationalize(self, root_table_name, staging_path, options=None, transformation_ctx="", info="",
                       stageThreshold=0, totalThreshold=0):  # noqa: N803
-        raise NotImplementedError("Relationalize is not emulated by g2l verify")
+        from awsglue.transforms import Relationalize
+
+        return Relationalize.apply(frame=self, staging_path=staging_path, name=root_table_name, options=options)
 
 
 class DynamicFrameCollection:

@@ -286,8 +286,70 @@ class SplitRows(GlueTransform):
                                        name2: DynamicFrame(second, frame.glue_ctx, name2)}, frame.glue_ctx)
 
 
-class Relationalize(_NotEmulated):
-    name = "Relationalize"
+class Relationalize(GlueTransform):
+    """Flattens nested data into a collection (Glue's documented behaviour): the root table `name` with structs
+    flattened to dotted names; every array becomes its own table `<parent>_<array path>` with columns `id`, `index`
+    (0-based position) and the element's fields flattened under the array's path (`<path>.val` for plain values);
+    the parent's array column holds the `id` that joins to the child. Ids are not documented values: here they
+    number the parent table's rows 1..n in order of the rows' JSON text (Spark's to_json of the flattened row).
+    Built in Python on the driver, record by record."""
+
+    def __call__(self, frame, staging_path=None, name="roottable", options=None, **kwargs):
+        from pyspark.sql.types import ArrayType, IntegerType, LongType, StructField
+
+        df = frame.toDF()
+        session = df.sparkSession
+        out = {}
+
+        def flat_fields(schema, prefix=""):
+            fields = []
+            for field in schema.fields:
+                if isinstance(field.dataType, StructType):
+                    fields += flat_fields(field.dataType, prefix + field.name + ".")
+                else:
+                    fields.append(StructField(prefix + field.name, field.dataType, True))
+            return fields
+
+        def flat_values(value, data_type):
+            if isinstance(data_type, StructType):
+                values = []
+                for field in data_type.fields:
+                    inner = None if value is None else value[field.name]
+                    values += flat_values(inner, field.dataType)
+                return values
+            return [value]
+
+        def table(table_name, schema, rows):
+            """rows: dicts of `schema` (nested); adds this table and the tables of its arrays."""
+            fields = flat_fields(schema)
+            flat_schema = StructType(fields)
+            flat_rows = [flat_values(row, schema) for row in rows]
+            arrays = [i for i, f in enumerate(fields) if isinstance(f.dataType, ArrayType)]
+            if not arrays:
+                out[table_name] = session.createDataFrame(flat_rows, flat_schema)
+                return
+            keyed = session.createDataFrame(flat_rows, flat_schema)
+            texts = [r[0] for r in keyed.select(F.to_json(F.struct(*[F.col(f"`{f.name}`") for f in fields])))
+                     .collect()]
+            order = sorted(range(len(flat_rows)), key=lambda i: texts[i])
+            ids = {row_index: number for number, row_index in enumerate(order, start=1)}
+            root_fields = [StructField(f.name, LongType(), True) if i in arrays else f for i, f in enumerate(fields)]
+            root_rows = [[ids[r] if i in arrays else v for i, v in enumerate(row)] for r, row in enumerate(flat_rows)]
+            out[table_name] = session.createDataFrame(root_rows, StructType(root_fields))
+            for i in arrays:
+                path = fields[i].name
+                element = fields[i].dataType.elementType
+                child_schema = StructType([StructField("id", LongType(), True), StructField("index", IntegerType(), True),
+                                           StructField(path if isinstance(element, StructType) else path + ".val",
+                                                       element, True)])
+                child_rows = [{"id": ids[r], "index": index, child_schema.fields[2].name: item}
+                              for r, row in enumerate(flat_rows) for index, item in enumerate(row[i] or [])]
+                table(f"{table_name}_{path}", child_schema, child_rows)
+
+        rows = [row.asDict(recursive=True) for row in df.collect()]
+        table(name, df.schema, rows)
+        return DynamicFrameCollection({key: DynamicFrame(value, frame.glue_ctx, key) for key, value in out.items()},
+                                      frame.glue_ctx)
 
 
 class Unbox(_NotEmulated):

@@ -42,3 +42,23 @@ def test_glue_relationalize_flattens_structs_and_splits_arrays_keyed_by_id(spark
     assert [(r["id"], r["index"], r["details.type"]) for r in details] == [(root["p1"]["details"], 0, "email")]
     tags = sorted((r["id"], r["index"], r["tags.val"]) for r in frames["root_tags"].collect())
     assert tags == [(root["p1"]["tags"], 0, "x"), (root["p1"]["tags"], 1, "y")]
+
+
+def test_glue_unbox_infers_the_schema_from_the_whole_column_and_glue_unnest_flattens(spark):
+    frame = spark.createDataFrame([("e1", '{"a": 1, "c": {"d": "x"}}'), ("e2", '{"a": "n/a", "b": true}'),
+                                   ("e3", None)], "id string, payload string")
+    out = runtime.glue_unnest(runtime.glue_unbox(frame, "payload"))
+    assert out.columns == ["id", "payload.a", "payload.b", "payload.c.d"]
+    assert dict(out.dtypes)["payload.a"] == "string"  # long in one row, string in another: Spark's JSON inference
+    rows = {r["id"]: r.asDict() for r in out.collect()}
+    assert rows["e1"] == {"id": "e1", "payload.a": "1", "payload.b": None, "payload.c.d": "x"}
+    assert rows["e3"]["payload.a"] is None
+
+
+def test_glue_apply_mapping_builds_structs_for_dotted_targets_and_keeps_backticked_dots(spark):
+    frame = spark.createDataFrame([("1", "x", "2.5", "bad")], "`a.b` string, id string, amount string, n string")
+    out = runtime.glue_apply_mapping(frame, [
+        ("id", "string", "key.id", "string"), ("`a.b`", "string", "ab", "int"),
+        ("amount", "string", "key.amount", "double"), ("n", "string", "n", "int")])
+    assert out.columns == ["key", "ab", "n"]
+    assert out.first().asDict(recursive=True) == {"key": {"id": "x", "amount": 2.5}, "ab": 1, "n": None}

@@ -49,6 +49,8 @@ MUTANTS = [
      '"separator": "sep", ', "", 2),
     ("legislators_relationalize", "Relationalize with a child key off by one",
      'keyed.select(F.col("__g2l_id").alias("id")', 'keyed.select((F.col("__g2l_id") + 1).alias("id")', 1),
+    ("unbox_payment_events", "Unbox failing on a malformed payload instead of a null struct",
+     'F.from_json(F.col("`" + column + "`"), schema)', 'F.from_json(F.col("`" + column + "`"), schema, {"mode": "FAILFAST"})', 2),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
 ]
 

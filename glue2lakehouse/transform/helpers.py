@@ -16,6 +16,8 @@ NEEDS = {
     "glue_map": ("Row",),
     "glue_s3_options": (),
     "glue_relationalize": ("F", "Window"),
+    "glue_unbox": ("F",),
+    "glue_unnest": ("F",),
 }
 
 

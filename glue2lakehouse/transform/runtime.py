@@ -54,12 +54,37 @@ def glue_resolved_options(argv, names):
 
 
 def glue_apply_mapping(frame, mappings):
-    """Glue's ApplyMapping: the mapped columns only, in order, each cast with try_cast (null where it fails)."""
-    return frame.select(*[
-        F.expr("try_cast({} AS {})".format(".".join("`" + p + "`" for p in source.split(".")), target_type))
-        .alias(target)
-        for source, _source_type, target, target_type in mappings
-    ])
+    """Glue's ApplyMapping: the mapped columns only, in order, each cast with try_cast (null where it fails); a dotted
+    target builds a struct, a name in backticks keeps its dots."""
+    def segments(path):
+        parts, current, quoted = [], "", False
+        for char in path:
+            if char == "`":
+                quoted = not quoted
+            elif char == "." and not quoted:
+                parts.append(current)
+                current = ""
+            else:
+                current += char
+        return parts + [current]
+
+    tree = {}
+    for source, _source_type, target, target_type in mappings:
+        column = ".".join("`" + p.replace("`", "``") + "`" for p in segments(source))
+        if target_type.strip().lower().split("<")[0] in ("struct", "array", "map"):
+            value = F.expr(column)
+        else:
+            value = F.expr("try_cast({} AS {})".format(column, target_type))
+        node, path = tree, segments(target)
+        for part in path[:-1]:
+            node = node.setdefault(part, {})
+        node[path[-1]] = value
+
+    def columns(node):
+        return [F.struct(*columns(value)).alias(name) if isinstance(value, dict) else value.alias(name)
+                for name, value in node.items()]
+
+    return frame.select(*columns(tree))
 
 
 def glue_map(frame, function):
@@ -125,3 +150,25 @@ def glue_relationalize(frame, root_name):
 
     split(frame, root_name)
     return frames
+
+
+def glue_unbox(frame, column):
+    """Glue's Unbox of a JSON string column: parsed into a struct whose schema Spark's JSON inference reads from the column."""
+    strings = frame.select(F.col("`" + column + "`")).where(F.col("`" + column + "`").isNotNull()).rdd.map(lambda r: r[0])
+    schema = frame.sparkSession.read.json(strings).schema
+    return frame.withColumn(column, F.from_json(F.col("`" + column + "`"), schema))
+
+
+def glue_unnest(frame):
+    """Glue's UnnestFrame: nested struct fields become top-level columns named with dots ("a.b")."""
+    def leaves(fields, prefix):
+        out = []
+        for field in fields:
+            if field.dataType.typeName() == "struct":
+                out += leaves(field.dataType.fields, prefix + [field.name])
+            else:
+                out.append(prefix + [field.name])
+        return out
+
+    return frame.select(*[F.col(".".join("`" + p + "`" for p in path)).alias(".".join(path))
+                          for path in leaves(frame.schema.fields, [])])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from glue2lakehouse.transform.context import Context, bind, literal, py
+from glue2lakehouse.transform.context import Context, bind, literal, literal_or, py
 from glue2lakehouse.transform.rules import filters
 from glue2lakehouse.transform.rules.transforms_paths import split_path, sql_ref
 
@@ -98,9 +98,7 @@ def apply_mapping(ctx: Context, original: cst.Call, updated: cst.Call, method: b
         items = _mapping_items(ctx, constant)
         if items is not None:  # nested targets or special names: spelled out (an edit of the constant shows here too)
             return ctx.parse(f"{frame}.select({_lines(ctx, items)})")
-    if mappings is None:
-        ctx.flag("apply-mapping", "mappings not known when converting: dotted targets are not built into structs "
-                                  "and backticked names are not unquoted; check the mappings")
+    if mappings is None:  # known when the job runs: the helper builds dotted targets and unquotes backticks too
         return ctx.parse(at_run_time())
     items = _mapping_items(ctx, mappings)
     if items is None:
@@ -307,6 +305,32 @@ def relationalize(ctx: Context, original: cst.Call, updated: cst.Call, method: b
     return ctx.parse(f"{ctx.helper('glue_relationalize')}({ctx.code(args.get('frame'))}, {name})")
 
 
+def unbox(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """Unbox of a JSON string column: from_json with the schema Spark infers from the column at run time (glue_unbox)."""
+    args = _frame_and_args(ctx, updated, method, ("frame", "path", "format"), ("path", "format"))
+    if args.star or not {"frame", "path", "format"} <= set(args.values) or args.unknown(
+            {"frame", "path", "format"} | COMMON):
+        ctx.flag("unbox", "Unbox with unusual arguments (options of the format): parse the column with from_json / "
+                          "from_csv and an explicit schema")
+        return None
+    path, fmt = literal_or(args.get("path")), literal_or(args.get("format"))
+    segments = split_path(path) if isinstance(path, str) else None
+    if fmt != "json" or segments is None or len(segments) != 1:
+        ctx.flag("unbox", f"Unbox of {fmt!r} data or of a nested path: parse the column with from_json / from_csv "
+                          "and an explicit schema")
+        return None
+    return ctx.parse(f"{ctx.helper('glue_unbox')}({ctx.code(args.get('frame'))}, {py(segments[0])})")
+
+
+def unnest(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """UnnestFrame: struct fields to top-level dotted names; the fields are known at run time (glue_unnest)."""
+    args = _frame_and_args(ctx, updated, method, ("frame",), ())
+    if args.star or "frame" not in args or args.unknown({"frame"} | COMMON):
+        ctx.flag("unnestframe", "UnnestFrame with unusual arguments: flatten structs with select by hand")
+        return None
+    return ctx.parse(f"{ctx.helper('glue_unnest')}({ctx.code(args.get('frame'))})")
+
+
 def _flagged(what: str, advice: str = ""):
     def handler(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
         ctx.flag(what.lower().replace(" ", "-"), f"{what} has no faithful DataFrame form here: "
@@ -321,8 +345,6 @@ def _method(handler):
 
 FLAGGED = {
     "FlatMap": "rewrite with DataFrame operations",
-    "Unbox": "parse the column with from_json / from_csv and an explicit schema",
-    "UnnestFrame": "flatten structs with select(col('a.b').alias('a.b'), ...)",
     "FillMissingValues": "impute with DataFrame operations or MLlib Imputer",
     "ErrorsAsDynamicFrame": "DataFrames have no error records",
     "MapToCollection": "apply the function to each DataFrame of the dict",
@@ -355,8 +377,10 @@ HANDLERS = {
     "frame.map": _method(map_),
     "Relationalize.apply": relationalize,
     "frame.relationalize": _method(relationalize),
-    "frame.unbox": _flagged("Unbox", FLAGGED["Unbox"]),
-    "frame.unnest": _flagged("UnnestFrame", FLAGGED["UnnestFrame"]),
+    "Unbox.apply": unbox,
+    "frame.unbox": _method(unbox),
+    "UnnestFrame.apply": unnest,
+    "frame.unnest": _method(unnest),
 }
 for _name, _advice in FLAGGED.items():
     HANDLERS.setdefault(f"{_name}.apply", _flagged(_name, _advice))

@@ -107,6 +107,12 @@ class DynamicFrame:
 
         return SplitRows.apply(frame=self, comparison_dict=comparison_dict, name1=name1, name2=name2)
 
+    def unbox(self, path, format, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0,  # noqa: A002, N803
+              **options):
+        from awsglue.transforms import Unbox
+
+        return Unbox.apply(frame=self, path=path, format=format, **options)
+
     def relationalize(self, root_table_name, staging_path, options=None, transformation_ctx="", info="",
                       stageThreshold=0, totalThreshold=0):  # noqa: N803
         from awsglue.transforms import Relationalize

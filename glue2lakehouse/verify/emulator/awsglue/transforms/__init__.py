@@ -352,5 +352,19 @@ class Relationalize(GlueTransform):
                                       frame.glue_ctx)
 
 
-class Unbox(_NotEmulated):
-    name = "Unbox"
+class Unbox(GlueTransform):
+    """Parses a string column holding JSON into a struct; the struct's schema is inferred from the column's data
+    (Spark's JSON reader over the strings). A string that does not parse gives a null struct."""
+
+    def __call__(self, frame, path, format, **options):  # noqa: A002
+        if format != "json" or options:
+            raise NotImplementedError(f"Unbox of {format!r} data (or with options) is not emulated")
+        df = frame.toDF()
+        name = _segments(path)
+        if len(name) != 1:
+            raise NotImplementedError("Unbox of a nested path is not emulated")
+        texts = [row[0] for row in df.select(F.col(f"`{name[0]}`")).collect() if row[0] is not None]
+        session = df.sparkSession
+        schema = session.read.json(session.sparkContext.parallelize(texts, 1)).schema
+        return DynamicFrame(df.withColumn(name[0], F.from_json(F.col(f"`{name[0]}`"), schema)), frame.glue_ctx,
+                            frame.name)

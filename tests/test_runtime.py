@@ -62,3 +62,15 @@ def test_glue_apply_mapping_builds_structs_for_dotted_targets_and_keeps_backtick
         ("amount", "string", "key.amount", "double"), ("n", "string", "n", "int")])
     assert out.columns == ["key", "ab", "n"]
     assert out.first().asDict(recursive=True) == {"key": {"id": "x", "amount": 2.5}, "ab": 1, "n": None}
+
+
+def test_glue_match_catalog_casts_to_the_catalog_types(spark, tmp_path):
+    spark.createDataFrame([("C0", 1.0)], "id string, value double").write.mode("overwrite").saveAsTable(
+        "default.g2l_match_catalog_target")
+    try:
+        frame = spark.createDataFrame([("C1", "2.5", "x"), ("C2", "n/a", "y")], "id string, value string, note string")
+        out = runtime.glue_match_catalog(frame, "default.g2l_match_catalog_target")
+        assert out.dtypes == [("id", "string"), ("value", "double"), ("note", "string")]
+        assert [r["value"] for r in out.orderBy("id").collect()] == [2.5, None]
+    finally:
+        spark.sql("DROP TABLE IF EXISTS default.g2l_match_catalog_target")

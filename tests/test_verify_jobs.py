@@ -51,6 +51,10 @@ MUTANTS = [
      'keyed.select(F.col("__g2l_id").alias("id")', 'keyed.select((F.col("__g2l_id") + 1).alias("id")', 1),
     ("unbox_payment_events", "Unbox failing on a malformed payload instead of a null struct",
      'F.from_json(F.col("`" + column + "`"), schema)', 'F.from_json(F.col("`" + column + "`"), schema, {"mode": "FAILFAST"})', 2),
+    ("refresh_limit_tables", "purge_table dropped (the old rows stay)", 'spark.sql(f"TRUNCATE TABLE prod.{TARGET}.{table}")',
+     "None", 1),
+    ("resolve_choice_catalog_types", "match_catalog with cast where try_cast is needed",
+     'F.expr("try_cast(`{}` AS {})".format(', 'F.expr("cast(`{}` AS {})".format(', 2),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
 ]
 

@@ -18,6 +18,7 @@ NEEDS = {
     "glue_relationalize": ("F", "Window"),
     "glue_unbox": ("F",),
     "glue_unnest": ("F",),
+    "glue_match_catalog": ("F",),
 }
 
 

@@ -96,7 +96,7 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
     if roles.is_glue(receiver):
         if attr in METHOD_FORMS:
             return METHOD_FORMS[attr]
-        if attr in ("get_logger", "purge_s3_path", "purge_table"):
+        if attr in ("get_logger", "purge_s3_path", "purge_table", "tableNames", "extract_jdbc_conf"):
             return f"glue.{attr}"
         if attr == "getSink" or attr in SESSION_METHODS:
             return None  # getSink: handled with its chain; a SparkSession method: the name holds a session now

@@ -172,3 +172,14 @@ def glue_unnest(frame):
 
     return frame.select(*[F.col(".".join("`" + p + "`" for p in path)).alias(".".join(path))
                           for path in leaves(frame.schema.fields, [])])
+
+
+def glue_match_catalog(frame, table, columns=None):
+    """Glue's ResolveChoice match_catalog: each column (of `columns`, else all) that the catalog table has, try_cast to its type there."""
+    types = {field.name.lower(): field.dataType.simpleString() for field in frame.sparkSession.table(table).schema.fields}
+    chosen = {c.lower() for c in columns} if columns is not None else set(types)
+    return frame.select(*[
+        F.expr("try_cast(`{}` AS {})".format(c.replace("`", "``"), types[c.lower()])).alias(c)
+        if c.lower() in types and c.lower() in chosen else F.col("`" + c.replace("`", "``") + "`")
+        for c in frame.columns
+    ])

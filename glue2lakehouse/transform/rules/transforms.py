@@ -123,11 +123,19 @@ def resolve_choice(ctx: Context, original: cst.Call, updated: cst.Call, method: 
     if specs and choice:
         ctx.flag("resolve-choice", "ResolveChoice with both specs and choice (Glue refuses this): fix the call")
         return None
+    frame_node = args.get("frame")
     if not specs:
+        if choice in ("make_cols", "make_struct"):
+            _schemaless(ctx, frame_node, choice)
+            return frame_node  # a column of one type stays as it is
+        if choice == "match_catalog" and "database" in args and "table_name" in args:
+            return ctx.parse(f"{ctx.helper('glue_match_catalog')}({ctx.code(frame_node)}, "
+                             f"{ctx.table_name_code(args.get('database'), args.get('table_name'))})")
         ctx.flag("resolve-choice", f"ResolveChoice choice={choice!r} resolves every choice column; a DataFrame has "
                                    "no choice types, so cast the columns Spark read with mixed types by hand")
         return None
-    code = ctx.receiver(args.get("frame"))
+    code = ctx.receiver(frame_node)
+    catalog_columns = []
     for spec in specs:
         if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and all(isinstance(s, str) for s in spec)):
             ctx.flag("resolve-choice", "ResolveChoice specs that are not (path, action) strings: convert by hand")
@@ -135,13 +143,53 @@ def resolve_choice(ctx: Context, original: cst.Call, updated: cst.Call, method: 
         path, action = spec
         segments = split_path(path)
         kind, _, type_name = action.partition(":")
+        if segments is not None and len(segments) == 1 and kind in ("make_cols", "make_struct") and not type_name:
+            _schemaless(ctx, frame_node, kind, segments[0])
+            continue  # a column of one type stays as it is
+        if segments is not None and len(segments) == 1 and kind == "match_catalog" and not type_name \
+                and "database" in args and "table_name" in args:
+            catalog_columns.append(segments[0])
+            continue
         if segments is None or len(segments) != 1 or kind not in ("cast", "project") or not type_name:
-            ctx.flag("resolve-choice", f"ResolveChoice {action!r} on {path!r} is not converted (make_cols, "
-                                       "make_struct, match_catalog and nested paths need a hand-written select)")
+            ctx.flag("resolve-choice", f"ResolveChoice {action!r} on {path!r} is not converted (nested paths, and "
+                                       "match_catalog without database and table_name, need a hand-written select)")
             return None
         ctx.imports.add("F")
         code += f".withColumn({py(segments[0])}, F.expr({py(f'try_cast({sql_ref(segments)} AS {type_name})')}))"
+    if catalog_columns:
+        code = (f"{ctx.helper('glue_match_catalog')}({code}, "
+                f"{ctx.table_name_code(args.get('database'), args.get('table_name'))}, {py(catalog_columns)})")
+    if code == ctx.receiver(frame_node) and not catalog_columns:
+        return frame_node
     return ctx.parse(code)
+
+
+SCHEMALESS = ("csv", "json")
+
+
+def _schemaless(ctx: Context, frame: cst.BaseExpression, action: str, column: str | None = None) -> None:
+    """make_cols / make_struct are the identity on a column of one type; where the frame was read from files without
+    a schema (CSV, JSON), Glue could have seen mixed types that Spark's reader widened to one: say so."""
+    import ast
+
+    name = frame.value if isinstance(frame, cst.Name) else None
+    if name is None or ctx.tree is None:
+        return
+    for node in ast.walk(ctx.tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == name and isinstance(node.value, ast.Call)):
+            continue
+        func = node.value.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("from_options", "create_dynamic_frame_from_options")):
+            continue
+        fmt = next((k.value.value for k in node.value.keywords if k.arg == "format"
+                    and isinstance(k.value, ast.Constant)), None)
+        if fmt in SCHEMALESS:
+            what = f"column {column!r}" if column else "every column"
+            ctx.flag("resolve-choice", f"ResolveChoice {action} on {what} of a {fmt} read: where Glue saw mixed "
+                                       "types it made <col>_<type> columns (make_cols) or a struct (make_struct); "
+                                       "Spark's reader widened them to one type, kept as it is: check the values")
+            return
 
 
 # ---------------------------------------------------------------- field selection

@@ -201,7 +201,17 @@ class GlueContext:
         shutil.rmtree(current().write_path(s3_path), ignore_errors=True)
 
     def purge_table(self, database, table_name, options=None, transformation_ctx="", catalog_id=None):
+        """Deletes the table's files older than retentionPeriod hours (default 168); only 0 (all) is emulated."""
+        if (options or {}).get("retentionPeriod", 168) != 0:
+            raise NotImplementedError("purge_table keeps files younger than retentionPeriod: only 0 is emulated")
         _session().sql(f"TRUNCATE TABLE {database}.{table_name}")
+
+    def tableNames(self, database, catalog_id=None):  # noqa: N802
+        """The names of the database's tables in the Data Catalog."""
+        return [table.name for table in _session().catalog.listTables(database)]
+
+    def extract_jdbc_conf(self, connection_name, catalog_id=None):
+        raise NotImplementedError("Glue connections are not emulated")
 
     def forEachBatch(self, frame, batch_function, options=None):  # noqa: N802
         raise NotImplementedError("streaming (forEachBatch) is not emulated")

@@ -96,12 +96,28 @@ class ResolveChoice(GlueTransform):
     def __call__(self, frame, specs=None, choice="", database=None, table_name=None, catalog_id=None):
         if specs and choice:
             raise ValueError("ResolveChoice takes specs or choice, not both")
-        if not specs:
-            if choice in ("", None):
-                return frame
-            raise NotImplementedError(f"ResolveChoice choice={choice!r} is not emulated")
         df = frame.toDF()
+        if not specs:
+            if choice in ("", None, "make_cols", "make_struct"):
+                return frame  # a column holding one type is left as it is
+            if choice == "match_catalog":
+                specs = [(name, "match_catalog") for name in df.columns]
+            else:
+                raise NotImplementedError(f"ResolveChoice choice={choice!r} is not emulated")
+        catalog = None
+        if any(action == "match_catalog" for _, action in specs):
+            if not (database and table_name):
+                raise ValueError("match_catalog needs database and table_name")
+            table = df.sparkSession.table(f"{database}.{table_name}").schema
+            catalog = {field.name.lower(): field.dataType for field in table.fields}
         for path, action in specs:
+            if action in ("make_cols", "make_struct"):
+                continue  # one type per column here: nothing to split
+            if action == "match_catalog":
+                names = _resolve(df.schema, _segments(path), False)
+                if names and len(names) == 1 and names[0].lower() in catalog:
+                    df = df.withColumn(names[0], F.col(f"`{names[0]}`").try_cast(catalog[names[0].lower()]))
+                continue
             kind, _, type_name = action.partition(":")
             names = _resolve(df.schema, _segments(path), False)
             if names is None or len(names) != 1:

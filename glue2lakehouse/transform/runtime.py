@@ -106,6 +106,8 @@ def glue_s3_options(connection_options, fmt, format_options=None):
                "strictCheckForQuoting", "partitionKeys"}
     options = {}
     for key, value in {**(connection_options or {}), **(format_options or {})}.items():
+        if key == "skipFirst" and value is False:
+            continue  # Glue's default: nothing skipped
         if key in ("skipFirst", "jsonPath", "exclusions", "compressionType", "maxBand", "maxFilesInBand"):
             raise ValueError(f"Glue {fmt} option {key!r} has no Spark equivalent: handle it in the job")
         if key not in ignored:

@@ -124,6 +124,8 @@ def format_option_calls(ctx: Context, fmt: str, items) -> str:
     mapping = FORMAT_OPTIONS.get(fmt, {})
     for key, value in items:
         spark = mapping.get(key, key)
+        if key == "skipFirst" and literal_or(value) is False:
+            continue  # Glue's default: nothing skipped
         if spark is None:
             ctx.flag("format-option", f"format option {key!r} of {fmt} has no Spark equivalent: handle it by hand")
             continue

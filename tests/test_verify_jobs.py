@@ -55,6 +55,8 @@ MUTANTS = [
      "None", 1),
     ("resolve_choice_catalog_types", "match_catalog with cast where try_cast is needed",
      'F.expr("try_cast(`{}` AS {})".format(', 'F.expr("cast(`{}` AS {})".format(', 2),
+    ("collection_per_rating", "MapToCollection calling with a label other than Glue's <ctx>:<key>",
+     'f"rating_split:{key}"', 'f"rating_split{key}"', 1),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
 ]
 

@@ -26,11 +26,11 @@ _DYF_PARAM = re.compile(r"^(dyf|dynf|dynamic_?frame|.*_dyf|dyf_.*|.*_dynamic_?fr
 _DFC_PARAM = re.compile(r"^(dfc|.*_dfc|dynamic_?frame_?collection)$", re.IGNORECASE)
 
 # awsglue.transforms classes: those returning a DynamicFrameCollection, and the rest.
-COLLECTION_TRANSFORMS = {"Relationalize", "SplitFields", "SplitRows", "ErrorsAsDynamicFrame"}
+COLLECTION_TRANSFORMS = {"Relationalize", "SplitFields", "SplitRows", "ErrorsAsDynamicFrame", "MapToCollection"}
 FRAME_TRANSFORMS = {
     "ApplyMapping", "ResolveChoice", "DropNullFields", "SelectFields", "DropFields", "RenameField", "Join",
     "Filter", "Map", "Spigot", "Unbox", "UnnestFrame", "FillMissingValues", "FlatMap", "Union", "Coalesce",
-    "Repartition", "SelectFromCollection", "MapToCollection", "DropDuplicates",
+    "Repartition", "SelectFromCollection", "DropDuplicates",
 }
 GLUE_TRANSFORMS = COLLECTION_TRANSFORMS | FRAME_TRANSFORMS | {"GlueTransform"}
 FRAME_METHODS = {

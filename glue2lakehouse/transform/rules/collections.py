@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from glue2lakehouse.transform.context import Context, bind, literal, py
+from glue2lakehouse.transform.context import Context, bind, literal, literal_or, py
 from glue2lakehouse.transform.rules.transforms import COMMON, _frame_and_args, _names
 from glue2lakehouse.transform.rules.transforms_paths import split_path, sql_ref
 
@@ -116,7 +116,24 @@ def collection(ctx: Context, original: cst.Call, updated: cst.Call):
     return frames.with_changes(lpar=[], rpar=[]) if isinstance(frames, cst.Dict) else ctx.parse(f"dict({ctx.code(frames)})")
 
 
+def map_to_collection(ctx: Context, original: cst.Call, updated: cst.Call):
+    """MapToCollection.apply(dfc, callable): the callable on each frame with "<ctx>:<key>", as Glue calls it."""
+    args = bind(updated, ("dfc", "callable", "transformation_ctx"))
+    if args.star or "dfc" not in args or "callable" not in args or args.unknown({"dfc", "callable"} | COMMON):
+        ctx.flag("maptocollection", "MapToCollection with unusual arguments: apply the function to each DataFrame "
+                                    "of the dict by hand")
+        return None
+    text = literal_or(args.get("transformation_ctx"), "") if "transformation_ctx" in args else ""
+    if isinstance(text, str) and not any(c in text for c in "{}\"\\\n"):
+        label = f"f\"{text}:{{key}}\""
+    else:
+        label = f"{ctx.code(args.get('transformation_ctx'))} + \":\" + key"
+    return ctx.parse(f"{{key: {ctx.receiver(args.get('callable'))}(frame, {label}) "
+                     f"for key, frame in {ctx.receiver(args.get('dfc'))}.items()}}")
+
+
 HANDLERS = {
+    "MapToCollection.apply": map_to_collection,
     "SplitFields.apply": split_fields,
     "frame.split_fields": lambda ctx, original, updated: split_fields(ctx, original, updated, method=True),
     "SplitRows.apply": split_rows,

@@ -395,7 +395,6 @@ FLAGGED = {
     "FlatMap": "rewrite with DataFrame operations",
     "FillMissingValues": "impute with DataFrame operations or MLlib Imputer",
     "ErrorsAsDynamicFrame": "DataFrames have no error records",
-    "MapToCollection": "apply the function to each DataFrame of the dict",
     "DropDuplicates": "use dropDuplicates()",
     "Union": "use unionByName(allowMissingColumns=True)",
     "Coalesce": "use coalesce(n)",

@@ -136,6 +136,11 @@ class DynamicFrameCollection:
     def select(self, key, transformation_ctx=""):
         return self._frames[key]
 
+    def map(self, callable, transformation_ctx=""):  # noqa: A002
+        """The callable on every frame, called with the frame and "<transformation_ctx>:<key>"."""
+        return DynamicFrameCollection({key: callable(frame, transformation_ctx + ":" + key)
+                                       for key, frame in self._frames.items()}, self.glue_ctx)
+
     def __getitem__(self, key):
         return self._frames[key]
 

@@ -255,6 +255,14 @@ class UnnestFrame(GlueTransform):
                             frame.name)
 
 
+class MapToCollection(GlueTransform):
+    """dfc.map(callable, transformation_ctx): the callable gets each frame and "<transformation_ctx>:<key>"."""
+
+    @classmethod
+    def apply(cls, dfc, callable, transformation_ctx="", **kwargs):  # noqa: A002
+        return dfc.map(callable, transformation_ctx)
+
+
 class SelectFromCollection(GlueTransform):
     def __call__(self, dfc, key):
         return dfc.select(key)

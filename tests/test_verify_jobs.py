@@ -48,7 +48,7 @@ MUTANTS = [
     ("options_passed_around", "the separator of a format_options argument not mapped",
      '"separator": "sep", ', "", 2),
     ("legislators_relationalize", "Relationalize with a child key off by one",
-     'keyed.select(F.col("__g2l_id").alias("id")', 'keyed.select((F.col("__g2l_id") + 1).alias("id")', 1),
+     'keyed.select(F.col("__glue_row_id").alias("id")', 'keyed.select((F.col("__glue_row_id") + 1).alias("id")', 1),
     ("unbox_payment_events", "Unbox failing on a malformed payload instead of a null struct",
      'F.from_json(F.col("`" + column + "`"), schema)', 'F.from_json(F.col("`" + column + "`"), schema, {"mode": "FAILFAST"})', 2),
     ("refresh_limit_tables", "purge_table dropped (the old rows stay)", 'spark.sql(f"TRUNCATE TABLE prod.{TARGET}.{table}")',

@@ -140,12 +140,12 @@ def glue_relationalize(frame, root_name):
             frames[name] = df
             return
         content = F.to_json(F.struct(*[F.col("`" + c + "`") for c in df.columns]))
-        keyed = df.withColumn("__g2l_id", F.row_number().over(Window.orderBy(content)).cast("long"))
+        keyed = df.withColumn("__glue_row_id", F.row_number().over(Window.orderBy(content)).cast("long"))
         array_names = {field.name for field in arrays}
-        frames[name] = keyed.select(*[F.col("__g2l_id").alias(c) if c in array_names else F.col("`" + c + "`")
+        frames[name] = keyed.select(*[F.col("__glue_row_id").alias(c) if c in array_names else F.col("`" + c + "`")
                                       for c in df.columns])
         for field in arrays:
-            child = keyed.select(F.col("__g2l_id").alias("id"), F.posexplode(F.col("`" + field.name + "`")))
+            child = keyed.select(F.col("__glue_row_id").alias("id"), F.posexplode(F.col("`" + field.name + "`")))
             child = child.withColumnRenamed("pos", "index")
             element = field.name if field.dataType.elementType.typeName() == "struct" else field.name + ".val"
             split(child.withColumnRenamed("col", element), name + "_" + field.name)

@@ -33,7 +33,7 @@ def test_folder_to_folder_carries_every_file(tmp_path):
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == sources and report["files"] == len(sources)
     assert report["converted_without_review"] <= report["glue_call_sites"]
-    assert {f["rule"] for f in report["findings"]} >= {"bookmark", "syntax-error", "map"}
+    assert {f["rule"] for f in report["findings"]} >= {"bookmark", "syntax-error", "map-python"}
     for rel in sources:
         assert (out / rel).read_bytes() == (FIXTURES / "glue_jobs_expected" / rel).read_bytes(), rel
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".g2l-")]  # no staging left behind

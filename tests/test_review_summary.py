@@ -73,7 +73,7 @@ def test_new_and_resolved_findings_only(tmp_path):
                                           "df.spigot('s3://x/')\n"})
     dbx = new_repo(tmp_path / "dbx")
     assert g2l(dbx, "init", "--glue", str(glue)).returncode == 0
-    edit(glue, "job.py", "df.spigot('s3://x/')\n", "df.relationalize('root', 's3://tmp/')\n")
+    edit(glue, "job.py", "df.spigot('s3://x/')\n", "df.unbox('payload', 'csv')\n")
     commit_all(glue)
     assert g2l(dbx, "sync").returncode == 0
     findings = json.loads(g2l(dbx, "report", "--json").stdout)["findings"]

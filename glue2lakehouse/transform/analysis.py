@@ -26,11 +26,11 @@ _DYF_PARAM = re.compile(r"^(dyf|dynf|dynamic_?frame|.*_dyf|dyf_.*|.*_dynamic_?fr
 _DFC_PARAM = re.compile(r"^(dfc|.*_dfc|dynamic_?frame_?collection)$", re.IGNORECASE)
 
 # awsglue.transforms classes: those returning a DynamicFrameCollection, and the rest.
-COLLECTION_TRANSFORMS = {"Relationalize", "SplitFields", "SplitRows", "ErrorsAsDynamicFrame"}
+COLLECTION_TRANSFORMS = {"Relationalize", "SplitFields", "SplitRows", "ErrorsAsDynamicFrame", "MapToCollection"}
 FRAME_TRANSFORMS = {
     "ApplyMapping", "ResolveChoice", "DropNullFields", "SelectFields", "DropFields", "RenameField", "Join",
     "Filter", "Map", "Spigot", "Unbox", "UnnestFrame", "FillMissingValues", "FlatMap", "Union", "Coalesce",
-    "Repartition", "SelectFromCollection", "MapToCollection", "DropDuplicates",
+    "Repartition", "SelectFromCollection", "DropDuplicates",
 }
 GLUE_TRANSFORMS = COLLECTION_TRANSFORMS | FRAME_TRANSFORMS | {"GlueTransform"}
 FRAME_METHODS = {
@@ -95,6 +95,8 @@ class Roles:
                 inner = attribute_of(receiver)
                 if inner is not None and inner[1] == "create_dynamic_frame":
                     return True
+                if attr.startswith("create_dynamic_frame_from_") and self.is_glue(receiver):
+                    return True  # GlueContext's method form
                 if attr in FRAME_METHODS and self.is_frame(receiver):
                     return True
                 if attr == "select" and self.is_collection(receiver):

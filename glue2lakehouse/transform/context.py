@@ -148,8 +148,11 @@ class Context:
         self.post_statements: list[str] = []             # ... and after it
         self.tree = None                                 # the whole file (Python's ast)
         self._reads: set[str] | None = None
+        self.text = ""                                   # the whole file's text
+        self._option_dicts: dict | None = None
         self.literals: dict[str, object] = {}            # module-level NAME = <literal>, assigned once
         self.touched = False                             # a rule rewrote part of the current statement
+        self.notes = 0                                   # findings that are notes (converted, worth knowing)
         self.sites: list[tuple[str, bool]] = []          # Glue call sites: (shape, converted without a flag)
         self.helpers: dict[str, None] = {}               # run-time helpers the converted code calls, in order
 
@@ -215,12 +218,32 @@ class Context:
                            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} if self.tree else set()
         return name in self._reads
 
+    def option_dict(self, name: str) -> list[tuple[str, cst.BaseExpression]] | None:
+        """The entries of an options dict given as a variable, when the code fixes them (``option_dicts``)."""
+        if self._option_dicts is None:
+            from glue2lakehouse.transform.option_dicts import option_dicts
+
+            self._option_dicts = option_dicts(self.tree, self.text) if self.tree is not None else {}
+        entries = self._option_dicts.get(name)
+        if entries is None:
+            return None
+        try:
+            return [(key, cst.parse_expression(source)) for key, source in entries]
+        except cst.ParserSyntaxError:
+            return None
+
     def helper(self, name: str) -> str:
         """The name of a run-time helper (``runtime.py``) the converted code calls; it goes into the file."""
         self.helpers[name] = None
         return name
 
     # ---- findings and review comments
+    def note(self, rule: str, message: str) -> None:
+        """A converted construct worth knowing about (e.g. slow): a finding and a comment like ``flag``, but the
+        call site still counts as converted."""
+        self.flag(rule, message)
+        self.notes += 1
+
     def flag(self, rule: str, message: str) -> None:
         """A construct left for review: a finding and a '# G2L-REVIEW:' comment above the statement."""
         self.findings.append((self.statement, rule, message))

@@ -13,6 +13,12 @@ NEEDS = {
     "glue_filter": ("F",),
     "glue_resolved_options": ("argparse",),
     "glue_apply_mapping": ("F",),
+    "glue_map": ("Row",),
+    "glue_s3_options": (),
+    "glue_relationalize": ("F", "Window"),
+    "glue_unbox": ("F",),
+    "glue_unnest": ("F",),
+    "glue_match_catalog": ("F",),
 }
 
 

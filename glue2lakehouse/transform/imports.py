@@ -20,6 +20,8 @@ NEEDED = {
     "DataFrame": "from pyspark.sql import DataFrame",
     "SparkSession": "from pyspark.sql import SparkSession",
     "F": "from pyspark.sql import functions as F",
+    "Row": "from pyspark.sql import Row",
+    "Window": "from pyspark.sql import Window",
 }
 
 
@@ -105,7 +107,8 @@ KNOWN_THIRD_PARTY = {
 }
 # The group of each import the conversion adds.
 NEEDED_GROUP = {"argparse": STDLIB, "logging": STDLIB, "DataFrame": THIRD_PARTY, "SparkSession": THIRD_PARTY,
-                "F": THIRD_PARTY}
+                "F": THIRD_PARTY, "Row": THIRD_PARTY,
+                "Window": THIRD_PARTY}
 
 
 def module_group(node: ast.stmt) -> str:

@@ -59,6 +59,19 @@ FRAME_ONLY = {"apply_mapping", "drop_fields", "select_fields", "rename_field", "
               "relationalize", "split_fields", "split_rows", "drop_null_fields", "unnest"}
 FRAME_SHARED = {"toDF", "filter", "join", "map"}
 GLUE_READERS = ("create_dynamic_frame", "create_data_frame", "write_dynamic_frame")
+# GlueContext's method forms: the same call as the attribute form (same parameters, same order).
+METHOD_FORMS = {
+    "create_dynamic_frame_from_catalog": "create_dynamic_frame.from_catalog",
+    "create_dynamic_frame_from_options": "create_dynamic_frame.from_options",
+    "create_dynamic_frame_from_rdd": "create_dynamic_frame.from_rdd",
+    "create_data_frame_from_catalog": "create_data_frame.from_catalog",
+    "create_data_frame_from_options": "create_data_frame.from_options",
+    "write_dynamic_frame_from_catalog": "write_dynamic_frame.from_catalog",
+    "write_dynamic_frame_from_options": "write_dynamic_frame.from_options",
+    "write_dynamic_frame_from_jdbc_conf": "write_dynamic_frame.from_jdbc_conf",
+    "write_from_options": "write_dynamic_frame.from_options",
+    "write_from_jdbc_conf": "write_dynamic_frame.from_jdbc_conf",
+}
 # What a converted GlueContext parameter (now a SparkSession) may be asked for.
 SESSION_METHODS = {"table", "sql", "read", "readStream", "createDataFrame", "range", "catalog", "conf", "udf",
                    "sparkContext", "stop", "newSession", "streams", "getActiveSession"}
@@ -81,7 +94,9 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
     if name in ("DynamicFrame.fromDF", "awsglue.dynamicframe.DynamicFrame.fromDF"):
         return "DynamicFrame.fromDF"
     if roles.is_glue(receiver):
-        if attr in ("get_logger", "purge_s3_path", "purge_table"):
+        if attr in METHOD_FORMS:
+            return METHOD_FORMS[attr]
+        if attr in ("get_logger", "purge_s3_path", "purge_table", "tableNames", "extract_jdbc_conf"):
             return f"glue.{attr}"
         if attr == "getSink" or attr in SESSION_METHODS:
             return None  # getSink: handled with its chain; a SparkSession method: the name holds a session now
@@ -95,6 +110,8 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
         return f"writer.{attr}"
     if attr == "table" and isinstance(receiver, cst.Attribute) and receiver.attr.value == "read":
         return "spark.table"
+    if attr == "select" and roles.is_collection(receiver):
+        return "collection.select"
     if attr in FRAME_ONLY or (attr in FRAME_SHARED and roles.is_frame(receiver)):
         return f"frame.{attr}"
     if attr == "toDF" and not node.args and not roles.is_rdd(receiver):
@@ -207,7 +224,7 @@ class GlueRewriter(FastTransformer):
 
     # ---- calls
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        before = len(self.ctx.findings)
+        before = len(self.ctx.findings) - self.ctx.notes
         if (dotted(original.func) or "").endswith("getResolvedOptions") and id(original) not in self._statement_calls:
             return self._site("getResolvedOptions", before, self._resolved_options_expression(updated), updated)
         shape = call_shape(self.ctx.roles, original)
@@ -236,7 +253,7 @@ class GlueRewriter(FastTransformer):
     def _site(self, shape: str, before: int, result, updated):
         """Count a Glue call site: converted without a review flag, or not."""
         converted = result is not None and result is not updated
-        self.ctx.sites.append((shape, converted and len(self.ctx.findings) == before))
+        self.ctx.sites.append((shape, converted and len(self.ctx.findings) - self.ctx.notes == before))
         if not converted:
             return updated
         self.ctx.touched = True
@@ -295,6 +312,8 @@ class GlueRewriter(FastTransformer):
             return updated.with_changes(annotation=cst.Name("DataFrame"))
         if name in ("GlueContext", "awsglue.context.GlueContext"):
             return updated.with_changes(annotation=cst.Name("SparkSession"))
+        if name in ("DynamicFrameCollection", "awsglue.dynamicframe.DynamicFrameCollection"):
+            return updated.with_changes(annotation=cst.Name("dict"))  # a collection is a dict of DataFrames
         return updated
 
     # ---- statements
@@ -424,6 +443,7 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     ctx = Context(roles, settings, path)
     ctx.literals = _module_literals(tree)
     ctx.tree = tree
+    ctx.text = text
     newline, indent = _newline(text), _indent(text)
     modules = _parse_groups(parts, chosen, path, newline, indent)
     originals = dict(modules)
@@ -641,7 +661,7 @@ def _counted_names(roles) -> set[str]:
 
 
 def _names(nodes: list[ast.stmt]) -> Counter[str]:
-    """Uses of each name outside import statements."""
+    """Uses of each name outside import statements (a parameter of the same name is another binding)."""
     counts: Counter[str] = Counter()
     for node in nodes:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -650,8 +670,6 @@ def _names(nodes: list[ast.stmt]) -> Counter[str]:
             kind = type(child)
             if kind is ast.Name:
                 counts[child.id] += 1
-            elif kind is ast.arg:
-                counts[child.arg] += 1
     return counts
 
 

@@ -59,6 +59,16 @@ def local_table(name: str) -> str:
     return ".".join(parts).lower()
 
 
+def local_database(name: str | None) -> str | None:
+    """'cat.db' -> 'db' in the local session catalog (spark_catalog kept as is)."""
+    if name is None:
+        return None
+    parts = [p.strip("`") for p in re.findall(_IDENT, name)]
+    if len(parts) == 2 and parts[0].lower() != "spark_catalog":
+        parts = parts[1:]
+    return ".".join(parts).lower()
+
+
 def local_sql(query: str) -> str:
     def replace(match: re.Match) -> str:
         catalog = match.group(1).strip("`")
@@ -123,6 +133,10 @@ def spark_patches(env: Environment):
     try:
         for session_cls, reader_cls, writer_cls in _api_classes():
             _install(env, patch, session_cls, reader_cls, writer_cls)
+        from pyspark.sql.catalog import Catalog
+
+        patch(Catalog, "listTables",
+              lambda orig: lambda self, dbName=None, *a, **k: orig(self, local_database(dbName), *a, **k))
         _join_running_context(saved)
         yield
     finally:

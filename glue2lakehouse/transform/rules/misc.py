@@ -6,7 +6,7 @@ import re
 
 import libcst as cst
 
-from glue2lakehouse.transform.context import Context, bind, literal, py
+from glue2lakehouse.transform.context import Context, bind, literal, literal_or, py
 
 _QUALIFIED = r"(?<![\w.`])(`?){db}\1\.(`?){table}\2(?![\w`])"
 
@@ -27,9 +27,65 @@ def purge_s3_path(ctx: Context, original: cst.Call, updated: cst.Call):
 
 
 def purge_table(ctx: Context, original: cst.Call, updated: cst.Call):
-    ctx.flag("purge", "purge_table deletes a catalog table's files (usually to overwrite): on Unity Catalog use "
-                      "TRUNCATE TABLE or a write with mode(\"overwrite\"); remove this call")
-    return None
+    """purge_table with retentionPeriod 0 empties the table: TRUNCATE TABLE (Glue's default keeps 7 days: flagged)."""
+    args = bind(updated, ("database", "table_name", "options", "transformation_ctx", "catalog_id"))
+    options = args.get("options")
+    try:
+        retention = literal(options).get("retentionPeriod") if options is not None else None
+    except (ValueError, AttributeError):
+        retention = None
+    if (args.star or args.unknown({"database", "table_name", "options", "transformation_ctx"})
+            or "database" not in args or "table_name" not in args or retention != 0):
+        ctx.flag("purge", "purge_table deletes a catalog table's files older than retentionPeriod (default 168 hours):"
+                          " on Unity Catalog use TRUNCATE TABLE, DELETE with a time condition, or a write with "
+                          "mode(\"overwrite\"); remove this call")
+        return None
+    session = ctx.session(original.func.value)
+    return ctx.parse(f"{session}.sql({_prefixed('TRUNCATE TABLE ', ctx.table_name_code(args.get('database'), args.get('table_name')))})")
+
+
+def _prefixed(prefix: str, name_code: str) -> str:
+    """A string literal or f-string of a table name with text in front: 'TRUNCATE TABLE main.db.t'."""
+    if name_code.startswith(("f\"", "f'", "\"", "'")):
+        quote_at = 1 if name_code.startswith("f") else 0
+        return name_code[:quote_at + 1] + prefix + name_code[quote_at + 1:]
+    return f"{py(prefix)} + {name_code}"
+
+
+def table_names(ctx: Context, original: cst.Call, updated: cst.Call):
+    """tableNames(database): the names of the schema's tables in Unity Catalog."""
+    args = bind(updated, ("database", "catalog_id"))
+    if args.star or "database" not in args or args.unknown({"database"}):
+        ctx.flag("glue-context", "tableNames with unusual arguments: use spark.catalog.listTables(\"<catalog>.<schema>\")")
+        return None
+    session = ctx.session(original.func.value)
+    try:
+        database = literal(args.get("database"))
+    except ValueError:
+        database = None
+    if isinstance(database, str):
+        schema = py(f"{ctx.settings.catalog}.{ctx.settings.schema(database)}")
+    else:
+        schema = f"f\"{ctx.settings.catalog}.{{{ctx.code(args.get('database'))}}}\""
+    return ctx.parse(f"[listed.name for listed in {session}.catalog.listTables({schema})]")
+
+
+def extract_jdbc_conf(ctx: Context, original: cst.Call, updated: cst.Call):
+    """extract_jdbc_conf(connection): the connection's url, user and password, from a secret scope."""
+    from glue2lakehouse.transform.rules.writers import SECRET_SCOPE
+
+    args = bind(updated, ("connection_name", "catalog_id"))
+    connection = literal_or(args.get("connection_name"))
+    if args.star or not isinstance(connection, str) or args.unknown({"connection_name"}):
+        ctx.flag("jdbc-credentials", "extract_jdbc_conf of a connection not known when converting: read url, user "
+                                     "and password from a secret scope (dbutils.secrets.get)")
+        return None
+    secret = lambda part: f"dbutils.secrets.get(scope={py(SECRET_SCOPE)}, key={py(connection + '-' + part)})"  # noqa: E731
+    ctx.flag("jdbc-credentials", f"the Glue connection {connection!r} becomes secrets '{connection}-url/-user/-password'"
+                                 f" in scope '{SECRET_SCOPE}': create them (other keys of Glue's answer, such as "
+                                 "'vendor' or 'fullUrl', are not there)")
+    entries = "".join(f"    {py(part)}: {secret(part)},\n" for part in ("url", "user", "password"))
+    return ctx.parse("{\n" + entries + "}")
 
 
 def glue_method(ctx: Context, original: cst.Call, updated: cst.Call):
@@ -38,16 +94,13 @@ def glue_method(ctx: Context, original: cst.Call, updated: cst.Call):
     return None
 
 
-def collection(ctx: Context, original: cst.Call, updated: cst.Call):
-    ctx.flag("collection", "DynamicFrameCollection: use a dict of DataFrames")
-    return None
-
-
 def spark_sql(ctx: Context, original: cst.Call, updated: cst.Call):
     args = bind(updated, ("sqlQuery", "args"))
     query = args.get("sqlQuery")
     if query is None or args.star:
         return None
+    if _qualified_truncate(ctx, query):
+        return None  # what purge_table became: the table name is already <catalog>.<schema>.<table>
     try:
         text = literal(query)
     except ValueError:
@@ -76,6 +129,15 @@ def spark_sql(ctx: Context, original: cst.Call, updated: cst.Call):
     new_args = list(updated.args)
     new_args[arg_index] = new_args[arg_index].with_changes(value=new_string)
     return updated.with_changes(args=new_args)
+
+
+def _qualified_truncate(ctx: Context, query: cst.BaseExpression) -> bool:
+    """f"TRUNCATE TABLE <catalog>.{schema}.{table}" (with names or placeholders): qualified already."""
+    if not isinstance(query, cst.FormattedString):
+        return False
+    static = "".join(part.value if isinstance(part, cst.FormattedStringText) else "{}" for part in query.parts)
+    name = r"(?:\{\}|[A-Za-z_][\w]*)"
+    return re.fullmatch(rf"TRUNCATE TABLE {re.escape(ctx.settings.catalog)}\.{name}\.{name}", static) is not None
 
 
 def qualify_sql(text: str, ctx: Context) -> str | None:
@@ -137,8 +199,9 @@ HANDLERS = {
     "glue.get_logger": get_logger,
     "glue.purge_s3_path": purge_s3_path,
     "glue.purge_table": purge_table,
+    "glue.tableNames": table_names,
+    "glue.extract_jdbc_conf": extract_jdbc_conf,
     "glue.*": glue_method,
     "logger.warn": logger_warn,
-    "DynamicFrameCollection": collection,
     "spark.sql": spark_sql,
 }

@@ -30,6 +30,14 @@ BOOKMARK_UNKNOWN = ("job bookmarks: if this job's definition enables bookmarks, 
 BOOKMARKED = ("job-bookmark-enable", "job-bookmark-pause")
 
 
+def glue_receiver(call: cst.Call) -> cst.BaseExpression:
+    """The GlueContext of a read: ``glue.create_dynamic_frame.from_x(...)`` or the method form ``glue.create_dynamic_frame_from_x(...)``."""
+    receiver = call.func.value
+    if isinstance(receiver, cst.Attribute) and receiver.attr.value in ("create_dynamic_frame", "create_data_frame"):
+        return receiver.value
+    return receiver
+
+
 def _bookmark(ctx: Context, args: Args) -> None:
     """Flag a bookmark-dependent read: per read when the job's definition enables bookmarks (Glue's default is
     off), once per file when no definition is known."""
@@ -44,8 +52,10 @@ def _bookmark(ctx: Context, args: Args) -> None:
 
 
 def _bookmark_once(ctx: Context) -> None:
+    """No job definition known: one finding for the file, about the job's configuration rather than this read
+    (the read is exact for Glue's default, bookmarks off), so it does not make this call site a reviewed one."""
     if not any(rule == "bookmark" for _, rule, _ in ctx.findings):
-        ctx.flag("bookmark", BOOKMARK_UNKNOWN)
+        ctx.note("bookmark", BOOKMARK_UNKNOWN)
 
 
 def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: bool = True):
@@ -65,7 +75,7 @@ def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         ctx.flag("catalog-read", "redshift_tmp_dir dropped: a Redshift-backed catalog table needs the Redshift "
                                  "connector (spark.read.format(\"redshift\")) on Databricks")
     _bookmark(ctx, args)
-    session = ctx.session(original.func.value.value)
+    session = ctx.session(glue_receiver(original))
     code = f"{session}.table({ctx.table_name_code(args.get('database'), args.get('table_name'))})"
     if "push_down_predicate" in args:
         code += f".where({ctx.code(args.get('push_down_predicate'))})"
@@ -89,6 +99,10 @@ def _dict_items(ctx: Context, node: cst.BaseExpression | None, what: str):
     """The (key, value node) pairs of a dict literal with string keys, or None (flagged)."""
     if node is None:
         return []
+    if isinstance(node, cst.Name):
+        entries = ctx.option_dict(node.value)  # a variable bound once to a dict in the code
+        if entries is not None:
+            return entries
     if not isinstance(node, cst.Dict):
         ctx.flag("options", f"{what} is not a dict literal: convert its entries by hand to .option(...) calls")
         return None
@@ -110,6 +124,8 @@ def format_option_calls(ctx: Context, fmt: str, items) -> str:
     mapping = FORMAT_OPTIONS.get(fmt, {})
     for key, value in items:
         spark = mapping.get(key, key)
+        if key == "skipFirst" and literal_or(value) is False:
+            continue  # Glue's default: nothing skipped
         if spark is None:
             ctx.flag("format-option", f"format option {key!r} of {fmt} has no Spark equivalent: handle it by hand")
             continue
@@ -149,7 +165,10 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         what = ", ".join(unknown) or "a connection_type that is not a literal"
         ctx.flag("options-read", f"from_options with {what}: convert by hand to spark.read")
         return None
-    session = ctx.session(original.func.value.value)
+    session = ctx.session(glue_receiver(original))
+    fmt = literal_or(args.get("format"))
+    if connection_type == "s3" and fmt in FILE_FORMATS and _at_run_time(ctx, args):
+        return _s3_read_at_run_time(ctx, args, session, fmt)
     options = _dict_items(ctx, args.get("connection_options"), "connection_options")
     if options is None:
         return None
@@ -186,12 +205,36 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
     return ctx.parse(code)
 
 
+def _at_run_time(ctx: Context, args: Args) -> bool:
+    """Options given as variables the code does not fix: mapped when the job runs (glue_s3_options)."""
+    variable = False
+    for key in ("connection_options", "format_options"):
+        node = args.get(key)
+        if node is None or isinstance(node, cst.Dict):
+            continue
+        if isinstance(node, cst.Name) and ctx.option_dict(node.value) is not None:
+            continue
+        if not isinstance(node, (cst.Name, cst.Attribute, cst.Subscript)):  # evaluated twice: no calls
+            return False
+        variable = True
+    return variable
+
+
+def _s3_read_at_run_time(ctx: Context, args: Args, session: str, fmt: str):
+    connection = ctx.code(args.get("connection_options"))
+    format_options = f", {ctx.code(args.get('format_options'))}" if "format_options" in args else ""
+    _bookmark(ctx, args)
+    return ctx.parse(f"{session}.read.format({py(FILE_FORMATS[fmt])})"
+                     f".options(**{ctx.helper('glue_s3_options')}({connection}, {py(fmt)}{format_options}))"
+                     f".load({connection}[\"paths\"])")
+
+
 def from_rdd(ctx: Context, original: cst.Call, updated: cst.Call):
     args = bind(updated, ("data", "name", "schema", "sample_ratio", "transformation_ctx"))
     if args.star or "data" not in args or args.unknown({"data", "name", "schema", "sample_ratio", "transformation_ctx"}):
         ctx.flag("from-rdd", "from_rdd with unusual arguments: convert by hand to spark.createDataFrame")
         return None
-    session = ctx.session(original.func.value.value)
+    session = ctx.session(glue_receiver(original))
     extra = ""
     if "schema" in args:
         extra += f", schema={ctx.code(args.get('schema'))}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from glue2lakehouse.transform.context import Context, bind, literal, py
+from glue2lakehouse.transform.context import Context, bind, literal, literal_or, py
 from glue2lakehouse.transform.rules import filters
 from glue2lakehouse.transform.rules.transforms_paths import split_path, sql_ref
 
@@ -98,9 +98,7 @@ def apply_mapping(ctx: Context, original: cst.Call, updated: cst.Call, method: b
         items = _mapping_items(ctx, constant)
         if items is not None:  # nested targets or special names: spelled out (an edit of the constant shows here too)
             return ctx.parse(f"{frame}.select({_lines(ctx, items)})")
-    if mappings is None:
-        ctx.flag("apply-mapping", "mappings not known when converting: dotted targets are not built into structs "
-                                  "and backticked names are not unquoted; check the mappings")
+    if mappings is None:  # known when the job runs: the helper builds dotted targets and unquotes backticks too
         return ctx.parse(at_run_time())
     items = _mapping_items(ctx, mappings)
     if items is None:
@@ -125,11 +123,19 @@ def resolve_choice(ctx: Context, original: cst.Call, updated: cst.Call, method: 
     if specs and choice:
         ctx.flag("resolve-choice", "ResolveChoice with both specs and choice (Glue refuses this): fix the call")
         return None
+    frame_node = args.get("frame")
     if not specs:
+        if choice in ("make_cols", "make_struct"):
+            _schemaless(ctx, frame_node, choice)
+            return frame_node  # a column of one type stays as it is
+        if choice == "match_catalog" and "database" in args and "table_name" in args:
+            return ctx.parse(f"{ctx.helper('glue_match_catalog')}({ctx.code(frame_node)}, "
+                             f"{ctx.table_name_code(args.get('database'), args.get('table_name'))})")
         ctx.flag("resolve-choice", f"ResolveChoice choice={choice!r} resolves every choice column; a DataFrame has "
                                    "no choice types, so cast the columns Spark read with mixed types by hand")
         return None
-    code = ctx.receiver(args.get("frame"))
+    code = ctx.receiver(frame_node)
+    catalog_columns = []
     for spec in specs:
         if not (isinstance(spec, (list, tuple)) and len(spec) == 2 and all(isinstance(s, str) for s in spec)):
             ctx.flag("resolve-choice", "ResolveChoice specs that are not (path, action) strings: convert by hand")
@@ -137,13 +143,53 @@ def resolve_choice(ctx: Context, original: cst.Call, updated: cst.Call, method: 
         path, action = spec
         segments = split_path(path)
         kind, _, type_name = action.partition(":")
+        if segments is not None and len(segments) == 1 and kind in ("make_cols", "make_struct") and not type_name:
+            _schemaless(ctx, frame_node, kind, segments[0])
+            continue  # a column of one type stays as it is
+        if segments is not None and len(segments) == 1 and kind == "match_catalog" and not type_name \
+                and "database" in args and "table_name" in args:
+            catalog_columns.append(segments[0])
+            continue
         if segments is None or len(segments) != 1 or kind not in ("cast", "project") or not type_name:
-            ctx.flag("resolve-choice", f"ResolveChoice {action!r} on {path!r} is not converted (make_cols, "
-                                       "make_struct, match_catalog and nested paths need a hand-written select)")
+            ctx.flag("resolve-choice", f"ResolveChoice {action!r} on {path!r} is not converted (nested paths, and "
+                                       "match_catalog without database and table_name, need a hand-written select)")
             return None
         ctx.imports.add("F")
         code += f".withColumn({py(segments[0])}, F.expr({py(f'try_cast({sql_ref(segments)} AS {type_name})')}))"
+    if catalog_columns:
+        code = (f"{ctx.helper('glue_match_catalog')}({code}, "
+                f"{ctx.table_name_code(args.get('database'), args.get('table_name'))}, {py(catalog_columns)})")
+    if code == ctx.receiver(frame_node) and not catalog_columns:
+        return frame_node
     return ctx.parse(code)
+
+
+SCHEMALESS = ("csv", "json")
+
+
+def _schemaless(ctx: Context, frame: cst.BaseExpression, action: str, column: str | None = None) -> None:
+    """make_cols / make_struct are the identity on a column of one type; where the frame was read from files without
+    a schema (CSV, JSON), Glue could have seen mixed types that Spark's reader widened to one: say so."""
+    import ast
+
+    name = frame.value if isinstance(frame, cst.Name) else None
+    if name is None or ctx.tree is None:
+        return
+    for node in ast.walk(ctx.tree):
+        if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == name and isinstance(node.value, ast.Call)):
+            continue
+        func = node.value.func
+        if not (isinstance(func, ast.Attribute) and func.attr in ("from_options", "create_dynamic_frame_from_options")):
+            continue
+        fmt = next((k.value.value for k in node.value.keywords if k.arg == "format"
+                    and isinstance(k.value, ast.Constant)), None)
+        if fmt in SCHEMALESS:
+            what = f"column {column!r}" if column else "every column"
+            ctx.flag("resolve-choice", f"ResolveChoice {action} on {what} of a {fmt} read: where Glue saw mixed "
+                                       "types it made <col>_<type> columns (make_cols) or a struct (make_struct); "
+                                       "Spark's reader widened them to one type, kept as it is: check the values")
+            return
 
 
 # ---------------------------------------------------------------- field selection
@@ -283,6 +329,56 @@ def spigot(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = F
     return args.get("frame")
 
 
+def map_(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """Map with a record function: the function runs on each row as a dict (glue_map), flagged as slow only."""
+    args = _frame_and_args(ctx, updated, method, ("frame", "f"), ("f",))
+    if args.star or "f" not in args or "frame" not in args or args.unknown({"frame", "f"} | COMMON):
+        ctx.flag("map", "Map with unusual arguments: apply the record function with rdd.map by hand")
+        return None
+    ctx.note("map-python", "Map runs its record function in Python, row by row (glue_map): correct but slow; "
+                           "rewrite it as Column expressions where the job is large")
+    return ctx.parse(f"{ctx.helper('glue_map')}({ctx.code(args.get('frame'))}, {ctx.code(args.get('f'))})")
+
+
+def relationalize(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """Relationalize: the arrays are only known at run time, so glue_relationalize builds the dict of frames."""
+    args = _frame_and_args(ctx, updated, method, ("frame", "staging_path", "name", "options"),
+                           ("root_table_name", "staging_path", "options"))
+    if "root_table_name" in args:
+        args.values["name"] = args.values.pop("root_table_name")
+    if args.star or "frame" not in args or args.unknown({"frame", "staging_path", "name", "options"} | COMMON):
+        ctx.flag("relationalize", "Relationalize with unusual arguments: flatten structs and split arrays by hand")
+        return None
+    name = ctx.code(args.get("name")) if "name" in args else py("roottable")
+    return ctx.parse(f"{ctx.helper('glue_relationalize')}({ctx.code(args.get('frame'))}, {name})")
+
+
+def unbox(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """Unbox of a JSON string column: from_json with the schema Spark infers from the column at run time (glue_unbox)."""
+    args = _frame_and_args(ctx, updated, method, ("frame", "path", "format"), ("path", "format"))
+    if args.star or not {"frame", "path", "format"} <= set(args.values) or args.unknown(
+            {"frame", "path", "format"} | COMMON):
+        ctx.flag("unbox", "Unbox with unusual arguments (options of the format): parse the column with from_json / "
+                          "from_csv and an explicit schema")
+        return None
+    path, fmt = literal_or(args.get("path")), literal_or(args.get("format"))
+    segments = split_path(path) if isinstance(path, str) else None
+    if fmt != "json" or segments is None or len(segments) != 1:
+        ctx.flag("unbox", f"Unbox of {fmt!r} data or of a nested path: parse the column with from_json / from_csv "
+                          "and an explicit schema")
+        return None
+    return ctx.parse(f"{ctx.helper('glue_unbox')}({ctx.code(args.get('frame'))}, {py(segments[0])})")
+
+
+def unnest(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
+    """UnnestFrame: struct fields to top-level dotted names; the fields are known at run time (glue_unnest)."""
+    args = _frame_and_args(ctx, updated, method, ("frame",), ())
+    if args.star or "frame" not in args or args.unknown({"frame"} | COMMON):
+        ctx.flag("unnestframe", "UnnestFrame with unusual arguments: flatten structs with select by hand")
+        return None
+    return ctx.parse(f"{ctx.helper('glue_unnest')}({ctx.code(args.get('frame'))})")
+
+
 def _flagged(what: str, advice: str = ""):
     def handler(ctx: Context, original: cst.Call, updated: cst.Call, method: bool = False):
         ctx.flag(what.lower().replace(" ", "-"), f"{what} has no faithful DataFrame form here: "
@@ -296,17 +392,9 @@ def _method(handler):
 
 
 FLAGGED = {
-    "Map": "rewrite the record function as Column expressions, or mapInPandas / a UDF",
     "FlatMap": "rewrite with DataFrame operations",
-    "Relationalize": "flatten structs with select and explode arrays into child tables keyed by id",
-    "Unbox": "parse the column with from_json / from_csv and an explicit schema",
-    "UnnestFrame": "flatten structs with select(col('a.b').alias('a.b'), ...)",
-    "SplitFields": "two selects: the listed fields and the rest",
-    "SplitRows": "two filters with the comparison and its negation",
     "FillMissingValues": "impute with DataFrame operations or MLlib Imputer",
     "ErrorsAsDynamicFrame": "DataFrames have no error records",
-    "SelectFromCollection": "index the dict of DataFrames",
-    "MapToCollection": "apply the function to each DataFrame of the dict",
     "DropDuplicates": "use dropDuplicates()",
     "Union": "use unionByName(allowMissingColumns=True)",
     "Coalesce": "use coalesce(n)",
@@ -332,12 +420,14 @@ HANDLERS = {
     "frame.join": _method(join),
     "frame.filter": _method(filter_),
     "frame.spigot": _method(spigot),
-    "frame.map": _flagged("Map", FLAGGED["Map"]),
-    "frame.relationalize": _flagged("Relationalize", FLAGGED["Relationalize"]),
-    "frame.unbox": _flagged("Unbox", FLAGGED["Unbox"]),
-    "frame.unnest": _flagged("UnnestFrame", FLAGGED["UnnestFrame"]),
-    "frame.split_fields": _flagged("SplitFields", FLAGGED["SplitFields"]),
-    "frame.split_rows": _flagged("SplitRows", FLAGGED["SplitRows"]),
+    "Map.apply": map_,
+    "frame.map": _method(map_),
+    "Relationalize.apply": relationalize,
+    "frame.relationalize": _method(relationalize),
+    "Unbox.apply": unbox,
+    "frame.unbox": _method(unbox),
+    "UnnestFrame.apply": unnest,
+    "frame.unnest": _method(unnest),
 }
 for _name, _advice in FLAGGED.items():
     HANDLERS.setdefault(f"{_name}.apply", _flagged(_name, _advice))

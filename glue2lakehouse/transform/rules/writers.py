@@ -89,7 +89,7 @@ def _jdbc_write(ctx: Context, frame, items) -> str:
 
 
 def write_from_options(ctx: Context, original: cst.Call, updated: cst.Call):
-    args = bind(updated, OPTIONS_PARAMS)
+    args = bind(updated, OPTIONS_PARAMS, {"frame_or_dfc": "frame"})
     unknown = args.unknown({"frame", "connection_type", "connection_options", "format", "format_options",
                             "transformation_ctx"})
     connection_type = literal_or(args.get("connection_type"))
@@ -121,7 +121,7 @@ def write_from_options(ctx: Context, original: cst.Call, updated: cst.Call):
 
 
 def write_from_jdbc_conf(ctx: Context, original: cst.Call, updated: cst.Call):
-    args = bind(updated, JDBC_CONF_PARAMS)
+    args = bind(updated, JDBC_CONF_PARAMS, {"frame_or_dfc": "frame"})
     if args.star or args.unknown({"frame", "catalog_connection", "connection_options", "transformation_ctx",
                                   "redshift_tmp_dir"}) or "frame" not in args or "catalog_connection" not in args:
         ctx.flag("jdbc-write", "from_jdbc_conf with unusual arguments: convert by hand to a JDBC write")

@@ -157,6 +157,36 @@ class GlueContext:
         self.create_data_frame = DynamicFrameReader(self, data_frames=True)
         self.write_dynamic_frame = DynamicFrameWriter(self)
 
+    # ---- the method forms: the same readers and writers under GlueContext's own method names
+    def create_dynamic_frame_from_catalog(self, *args, **kwargs):
+        return self.create_dynamic_frame.from_catalog(*args, **kwargs)
+
+    def create_dynamic_frame_from_options(self, *args, **kwargs):
+        return self.create_dynamic_frame.from_options(*args, **kwargs)
+
+    def create_dynamic_frame_from_rdd(self, *args, **kwargs):
+        return self.create_dynamic_frame.from_rdd(*args, **kwargs)
+
+    def create_data_frame_from_catalog(self, *args, **kwargs):
+        return self.create_data_frame.from_catalog(*args, **kwargs)
+
+    def create_data_frame_from_options(self, *args, **kwargs):
+        return self.create_data_frame.from_options(*args, **kwargs)
+
+    def write_dynamic_frame_from_catalog(self, *args, **kwargs):
+        return self.write_dynamic_frame.from_catalog(*args, **kwargs)
+
+    def write_dynamic_frame_from_options(self, *args, **kwargs):
+        return self.write_dynamic_frame.from_options(*args, **kwargs)
+
+    def write_dynamic_frame_from_jdbc_conf(self, *args, **kwargs):
+        return self.write_dynamic_frame.from_jdbc_conf(*args, **kwargs)
+
+    def write_from_options(self, frame_or_dfc, connection_type, connection_options=None, format=None,  # noqa: A002
+                           format_options=None, transformation_ctx="", **kwargs):
+        return self.write_dynamic_frame.from_options(frame_or_dfc, connection_type, connection_options, format,
+                                                     format_options, transformation_ctx)
+
     @property
     def spark_session(self) -> SparkSession:
         return _session()
@@ -171,7 +201,17 @@ class GlueContext:
         shutil.rmtree(current().write_path(s3_path), ignore_errors=True)
 
     def purge_table(self, database, table_name, options=None, transformation_ctx="", catalog_id=None):
+        """Deletes the table's files older than retentionPeriod hours (default 168); only 0 (all) is emulated."""
+        if (options or {}).get("retentionPeriod", 168) != 0:
+            raise NotImplementedError("purge_table keeps files younger than retentionPeriod: only 0 is emulated")
         _session().sql(f"TRUNCATE TABLE {database}.{table_name}")
+
+    def tableNames(self, database, catalog_id=None):  # noqa: N802
+        """The names of the database's tables in the Data Catalog."""
+        return [table.name for table in _session().catalog.listTables(database)]
+
+    def extract_jdbc_conf(self, connection_name, catalog_id=None):
+        raise NotImplementedError("Glue connections are not emulated")
 
     def forEachBatch(self, frame, batch_function, options=None):  # noqa: N802
         raise NotImplementedError("streaming (forEachBatch) is not emulated")

@@ -101,9 +101,23 @@ class DynamicFrame:
 
         return SplitFields.apply(frame=self, paths=paths, name1=name1, name2=name2)
 
+    def split_rows(self, comparison_dict, name1, name2, transformation_ctx="", info="", stageThreshold=0,  # noqa: N803
+                   totalThreshold=0):
+        from awsglue.transforms import SplitRows
+
+        return SplitRows.apply(frame=self, comparison_dict=comparison_dict, name1=name1, name2=name2)
+
+    def unbox(self, path, format, transformation_ctx="", info="", stageThreshold=0, totalThreshold=0,  # noqa: A002, N803
+              **options):
+        from awsglue.transforms import Unbox
+
+        return Unbox.apply(frame=self, path=path, format=format, **options)
+
     def relationalize(self, root_table_name, staging_path, options=None, transformation_ctx="", info="",
                       stageThreshold=0, totalThreshold=0):  # noqa: N803
-        raise NotImplementedError("Relationalize is not emulated by g2l verify")
+        from awsglue.transforms import Relationalize
+
+        return Relationalize.apply(frame=self, staging_path=staging_path, name=root_table_name, options=options)
 
 
 class DynamicFrameCollection:
@@ -121,6 +135,11 @@ class DynamicFrameCollection:
 
     def select(self, key, transformation_ctx=""):
         return self._frames[key]
+
+    def map(self, callable, transformation_ctx=""):  # noqa: A002
+        """The callable on every frame, called with the frame and "<transformation_ctx>:<key>"."""
+        return DynamicFrameCollection({key: callable(frame, transformation_ctx + ":" + key)
+                                       for key, frame in self._frames.items()}, self.glue_ctx)
 
     def __getitem__(self, key):
         return self._frames[key]

@@ -96,12 +96,28 @@ class ResolveChoice(GlueTransform):
     def __call__(self, frame, specs=None, choice="", database=None, table_name=None, catalog_id=None):
         if specs and choice:
             raise ValueError("ResolveChoice takes specs or choice, not both")
-        if not specs:
-            if choice in ("", None):
-                return frame
-            raise NotImplementedError(f"ResolveChoice choice={choice!r} is not emulated")
         df = frame.toDF()
+        if not specs:
+            if choice in ("", None, "make_cols", "make_struct"):
+                return frame  # a column holding one type is left as it is
+            if choice == "match_catalog":
+                specs = [(name, "match_catalog") for name in df.columns]
+            else:
+                raise NotImplementedError(f"ResolveChoice choice={choice!r} is not emulated")
+        catalog = None
+        if any(action == "match_catalog" for _, action in specs):
+            if not (database and table_name):
+                raise ValueError("match_catalog needs database and table_name")
+            table = df.sparkSession.table(f"{database}.{table_name}").schema
+            catalog = {field.name.lower(): field.dataType for field in table.fields}
         for path, action in specs:
+            if action in ("make_cols", "make_struct"):
+                continue  # one type per column here: nothing to split
+            if action == "match_catalog":
+                names = _resolve(df.schema, _segments(path), False)
+                if names and len(names) == 1 and names[0].lower() in catalog:
+                    df = df.withColumn(names[0], F.col(f"`{names[0]}`").try_cast(catalog[names[0].lower()]))
+                continue
             kind, _, type_name = action.partition(":")
             names = _resolve(df.schema, _segments(path), False)
             if names is None or len(names) != 1:
@@ -239,6 +255,14 @@ class UnnestFrame(GlueTransform):
                             frame.name)
 
 
+class MapToCollection(GlueTransform):
+    """dfc.map(callable, transformation_ctx): the callable gets each frame and "<transformation_ctx>:<key>"."""
+
+    @classmethod
+    def apply(cls, dfc, callable, transformation_ctx="", **kwargs):  # noqa: A002
+        return dfc.map(callable, transformation_ctx)
+
+
 class SelectFromCollection(GlueTransform):
     def __call__(self, dfc, key):
         return dfc.select(key)
@@ -251,13 +275,120 @@ class _NotEmulated(GlueTransform):
         raise NotImplementedError(f"{self.name} is not emulated by g2l verify")
 
 
-class SplitRows(_NotEmulated):
-    name = "SplitRows"
+class SplitRows(GlueTransform):
+    """comparison_dict {path: {comparator: value}}: the records meeting every comparison go to name1, every
+    other record to name2; a record whose field is null or missing meets no comparison. Record by record."""
+
+    def __call__(self, frame, comparison_dict, name1="frame1", name2="frame2"):
+        import operator
+
+        df = frame.toDF()
+        tests = {"<": operator.lt, ">": operator.gt, "<=": operator.le, ">=": operator.ge, "=": operator.eq,
+                 "==": operator.eq, "!=": operator.ne}
+        # (segments, [(test, operand)]) per path; plain data only: the workers cannot import this module
+        checks = [(_segments(path), [(tests[c], v) for c, v in comparisons.items()])
+                  for path, comparisons in comparison_dict.items()]
+
+        def meets(row: Row) -> bool:
+            record = row.asDict(recursive=True)
+            for segments, comparisons in checks:
+                value = record
+                for part in segments:
+                    value = value.get(part) if isinstance(value, dict) else None
+                if value is None:
+                    return False
+                for test, operand in comparisons:
+                    if not test(value, operand):
+                        return False
+            return True
+
+        rdd = df.rdd.map(lambda row: (meets(row), row)).cache()
+        first = df.sparkSession.createDataFrame(rdd.filter(lambda pair: pair[0]).map(lambda pair: pair[1]), df.schema)
+        second = df.sparkSession.createDataFrame(rdd.filter(lambda pair: not pair[0]).map(lambda pair: pair[1]),
+                                                 df.schema)
+        return DynamicFrameCollection({name1: DynamicFrame(first, frame.glue_ctx, name1),
+                                       name2: DynamicFrame(second, frame.glue_ctx, name2)}, frame.glue_ctx)
 
 
-class Relationalize(_NotEmulated):
-    name = "Relationalize"
+class Relationalize(GlueTransform):
+    """Flattens nested data into a collection (Glue's documented behaviour): the root table `name` with structs
+    flattened to dotted names; every array becomes its own table `<parent>_<array path>` with columns `id`, `index`
+    (0-based position) and the element's fields flattened under the array's path (`<path>.val` for plain values);
+    the parent's array column holds the `id` that joins to the child. Ids are not documented values: here they
+    number the parent table's rows 1..n in order of the rows' JSON text (Spark's to_json of the flattened row).
+    Built in Python on the driver, record by record."""
+
+    def __call__(self, frame, staging_path=None, name="roottable", options=None, **kwargs):
+        from pyspark.sql.types import ArrayType, IntegerType, LongType, StructField
+
+        df = frame.toDF()
+        session = df.sparkSession
+        out = {}
+
+        def flat_fields(schema, prefix=""):
+            fields = []
+            for field in schema.fields:
+                if isinstance(field.dataType, StructType):
+                    fields += flat_fields(field.dataType, prefix + field.name + ".")
+                else:
+                    fields.append(StructField(prefix + field.name, field.dataType, True))
+            return fields
+
+        def flat_values(value, data_type):
+            if isinstance(data_type, StructType):
+                values = []
+                for field in data_type.fields:
+                    inner = None if value is None else value[field.name]
+                    values += flat_values(inner, field.dataType)
+                return values
+            return [value]
+
+        def table(table_name, schema, rows):
+            """rows: dicts of `schema` (nested); adds this table and the tables of its arrays."""
+            fields = flat_fields(schema)
+            flat_schema = StructType(fields)
+            flat_rows = [flat_values(row, schema) for row in rows]
+            arrays = [i for i, f in enumerate(fields) if isinstance(f.dataType, ArrayType)]
+            if not arrays:
+                out[table_name] = session.createDataFrame(flat_rows, flat_schema)
+                return
+            keyed = session.createDataFrame(flat_rows, flat_schema)
+            texts = [r[0] for r in keyed.select(F.to_json(F.struct(*[F.col(f"`{f.name}`") for f in fields])))
+                     .collect()]
+            order = sorted(range(len(flat_rows)), key=lambda i: texts[i])
+            ids = {row_index: number for number, row_index in enumerate(order, start=1)}
+            root_fields = [StructField(f.name, LongType(), True) if i in arrays else f for i, f in enumerate(fields)]
+            root_rows = [[ids[r] if i in arrays else v for i, v in enumerate(row)] for r, row in enumerate(flat_rows)]
+            out[table_name] = session.createDataFrame(root_rows, StructType(root_fields))
+            for i in arrays:
+                path = fields[i].name
+                element = fields[i].dataType.elementType
+                child_schema = StructType([StructField("id", LongType(), True), StructField("index", IntegerType(), True),
+                                           StructField(path if isinstance(element, StructType) else path + ".val",
+                                                       element, True)])
+                child_rows = [{"id": ids[r], "index": index, child_schema.fields[2].name: item}
+                              for r, row in enumerate(flat_rows) for index, item in enumerate(row[i] or [])]
+                table(f"{table_name}_{path}", child_schema, child_rows)
+
+        rows = [row.asDict(recursive=True) for row in df.collect()]
+        table(name, df.schema, rows)
+        return DynamicFrameCollection({key: DynamicFrame(value, frame.glue_ctx, key) for key, value in out.items()},
+                                      frame.glue_ctx)
 
 
-class Unbox(_NotEmulated):
-    name = "Unbox"
+class Unbox(GlueTransform):
+    """Parses a string column holding JSON into a struct; the struct's schema is inferred from the column's data
+    (Spark's JSON reader over the strings). A string that does not parse gives a null struct."""
+
+    def __call__(self, frame, path, format, **options):  # noqa: A002
+        if format != "json" or options:
+            raise NotImplementedError(f"Unbox of {format!r} data (or with options) is not emulated")
+        df = frame.toDF()
+        name = _segments(path)
+        if len(name) != 1:
+            raise NotImplementedError("Unbox of a nested path is not emulated")
+        texts = [row[0] for row in df.select(F.col(f"`{name[0]}`")).collect() if row[0] is not None]
+        session = df.sparkSession
+        schema = session.read.json(session.sparkContext.parallelize(texts, 1)).schema
+        return DynamicFrame(df.withColumn(name[0], F.from_json(F.col(f"`{name[0]}`"), schema)), frame.glue_ctx,
+                            frame.name)

@@ -84,30 +84,39 @@ class DDLError(ValueError):
 
 # ---- lexical helpers
 
-def split_statements(text: str) -> list[tuple[int, str]]:
-    """(line, statement) for each ';'-separated statement; comments stay with their statement."""
-    out, start, index, quote = [], 0, 0, None
+def _tokens(text: str, start: int = 0, comments: bool = True):
+    """(index, kind, piece) from ``text[start:]``: a quoted string or name (quotes included, backslash escapes),
+    a "--" or "/* */" comment (when ``comments``), or one character of code."""
+    index = start
     while index < len(text):
         char = text[index]
-        if quote:
-            if char == "\\":
-                index += 1
-            elif char == quote:
-                quote = None
-        elif char in "'\"`":
-            quote = char
-        elif text.startswith("--", index):
+        if char in "'\"`":
+            end = index + 1
+            while end < len(text) and text[end] != char:
+                end += 2 if text[end] == "\\" else 1
+            end = min(end + 1, len(text))
+            yield index, "quoted", text[index:end]
+        elif comments and text.startswith("--", index):
             end = text.find("\n", index)
-            index = len(text) if end < 0 else end
-            continue
-        elif text.startswith("/*", index):
+            end = len(text) if end < 0 else end
+            yield index, "line-comment", text[index:end]
+        elif comments and text.startswith("/*", index):
             end = text.find("*/", index + 2)
-            index = len(text) if end < 0 else end + 2
-            continue
-        elif char == ";":
+            end = len(text) if end < 0 else end + 2
+            yield index, "block-comment", text[index:end]
+        else:
+            end = index + 1
+            yield index, "code", char
+        index = end
+
+
+def split_statements(text: str) -> list[tuple[int, str]]:
+    """(line, statement) for each ';'-separated statement; comments stay with their statement."""
+    out, start = [], 0
+    for index, kind, piece in _tokens(text):
+        if kind == "code" and piece == ";":
             out.append((start, text[start:index]))
             start = index + 1
-        index += 1
     if text[start:].strip():
         out.append((start, text[start:]))
     result = []
@@ -122,32 +131,9 @@ def split_statements(text: str) -> list[tuple[int, str]]:
 
 
 def strip_comments(text: str) -> str:
-    out, index, quote = [], 0, None
-    while index < len(text):
-        char = text[index]
-        if quote:
-            out.append(char)
-            if char == "\\" and index + 1 < len(text):
-                out.append(text[index + 1])
-                index += 1
-            elif char == quote:
-                quote = None
-        elif char in "'\"`":
-            quote = char
-            out.append(char)
-        elif text.startswith("--", index):
-            end = text.find("\n", index)
-            index = len(text) if end < 0 else end
-            continue
-        elif text.startswith("/*", index):
-            end = text.find("*/", index + 2)
-            index = len(text) if end < 0 else end + 2
-            out.append(" ")
-            continue
-        else:
-            out.append(char)
-        index += 1
-    return "".join(out)
+    """The text without its comments (a block comment leaves a space, a line comment its line break)."""
+    return "".join(" " if kind == "block-comment" else "" if kind == "line-comment" else piece
+                   for _, kind, piece in _tokens(text))
 
 
 def _string(text: str, index: int) -> tuple[str, int]:
@@ -183,52 +169,29 @@ def _balanced(text: str, index: int) -> tuple[str, int]:
     """The text inside the parentheses opening at text[index] -> (inside, index after ')')."""
     if index >= len(text) or text[index] != "(":
         raise DDLError("'(' expected")
-    depth, position, quote = 0, index, None
-    while position < len(text):
-        char = text[position]
-        if quote:
-            if char == "\\":
-                position += 1
-            elif char == quote:
-                quote = None
-        elif char in "'\"`":
-            quote = char
-        elif char == "(":
+    depth = 0
+    for position, kind, piece in _tokens(text, index, comments=False):
+        if kind == "code" and piece == "(":
             depth += 1
-        elif char == ")":
+        elif kind == "code" and piece == ")":
             depth -= 1
             if depth == 0:
                 return text[index + 1:position], position + 1
-        position += 1
     raise DDLError("a '(' is not closed")
 
 
 def _split_top(text: str, separator: str = ",") -> list[str]:
-    parts, depth, quote, current, index = [], 0, None, [], 0
-    while index < len(text):
-        char = text[index]
-        if quote:
-            current.append(char)
-            if char == "\\" and index + 1 < len(text):
-                current.append(text[index + 1])
-                index += 1
-            elif char == quote:
-                quote = None
-        elif char in "'\"`":
-            quote = char
-            current.append(char)
-        elif char in "(<[":
+    parts, depth, current = [], 0, []
+    for _, kind, piece in _tokens(text, comments=False):
+        if kind == "code" and piece in "(<[":
             depth += 1
-            current.append(char)
-        elif char in ")>]":
+        elif kind == "code" and piece in ")>]":
             depth -= 1
-            current.append(char)
-        elif char == separator and depth == 0:
+        elif kind == "code" and piece == separator and depth == 0:
             parts.append("".join(current))
             current = []
-        else:
-            current.append(char)
-        index += 1
+            continue
+        current.append(piece)
     if "".join(current).strip():
         parts.append("".join(current))
     return [p.strip() for p in parts]

@@ -31,20 +31,11 @@ from pathlib import Path
 
 EVENTS = ["lock", "object", "journal", "ref", "index", "worktree"]
 COMBINATIONS = [(kind, event, jitter) for kind in ("clean", "conflicting") for event in EVENTS for jitter in (False, True)]
-JOB = '''import sys
-from awsglue.context import GlueContext
-from awsglue.utils import getResolvedOptions
-from pyspark.context import SparkContext
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-args = getResolvedOptions(sys.argv, ["run_date"])
-glueContext = GlueContext(SparkContext.getOrCreate())
-frame = glueContext.create_dynamic_frame.from_catalog(database="risk_db", table_name="positions_{i}")
-df = frame.toDF()
-limit = {v}
-df = df.filter(df["amount"] > limit)
-df.write.mode("overwrite").saveAsTable("risk_db.out_{i}")
-'''
-DBX_LINE = "# Databricks team: tuned partitioning for job {i}\n"
+from tests.reliability_support import DBX_LINE, JOB, merges_of  # noqa: E402  (the estate the tests use)
+
 ENV = {**os.environ, "GIT_AUTHOR_NAME": "Soak", "GIT_AUTHOR_EMAIL": "soak@example.com",
        "GIT_COMMITTER_NAME": "Soak", "GIT_COMMITTER_EMAIL": "soak@example.com"}
 
@@ -127,11 +118,6 @@ def lost_lines(repo: Path, jobs: int) -> list[str]:
     return lost
 
 
-def merges(repo: Path, glue_commit: str) -> int:
-    out = git(repo, "log", "--merges", "--format=%B%x01", "HEAD")
-    return sum(1 for body in out.split("\x01") if f"Glue-Commit: {glue_commit}" in body)
-
-
 def check(repo: Path, setup: dict, kind: str) -> list[str]:
     problems = []
     fsck = subprocess.run(["git", "fsck", "--no-progress", "--no-dangling"], cwd=repo, capture_output=True, text=True)
@@ -146,8 +132,9 @@ def check(repo: Path, setup: dict, kind: str) -> list[str]:
             problems.append(f"rerun exit {code}: {err.strip()}")
         if git(repo, "rev-parse", "HEAD^{tree}").strip() != expected["tree"]:
             problems.append("the tree differs from an uninterrupted sync's")
-        if merges(repo, setup["glue_commit"]) != 1:
-            problems.append(f"the snapshot is merged {merges(repo, setup['glue_commit'])} times")
+        merged = len(merges_of(repo, setup["glue_commit"]))
+        if merged != 1:
+            problems.append(f"the snapshot is merged {merged} times")
     else:
         finished = code == 2 and "a merge is in progress" in err  # the killed run had finished its last step
         if code != 1 and not finished:

@@ -68,14 +68,7 @@ def _mark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
         rel = resolve_in_repo(repo, path)
         full = repo.root / rel
         text = attributes.add_native(text, attributes.native_pattern(rel, full.is_dir()))
-        files = sorted(p for p in full.rglob("*.py") if ".git" not in p.parts) if full.is_dir() else [full]
-        for file in files:
-            if file.suffix != ".py":
-                continue
-            try:
-                content = file.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                continue
+        for file, content in _python_sources(full):
             new = set_source_header(content, SOURCE_NATIVE)
             if new != content:
                 edits[file] = new
@@ -89,6 +82,18 @@ def _mark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
             repo.commit_paths(sorted(set(touched) | set(marked)),
                               f"g2l native: mark {', '.join(marked)} Databricks-native")
     return marked
+
+
+def _python_sources(full: Path):
+    """(file, text) of the UTF-8 Python files a marked path covers (the file, or those in the folder)."""
+    files = sorted(p for p in full.rglob("*.py") if ".git" not in p.parts) if full.is_dir() else [full]
+    for file in files:
+        if file.suffix != ".py":
+            continue
+        try:
+            yield file, file.read_bytes().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
 
 
 def unmark_native(repo: GitRepo, paths: list[str], commit: bool = True) -> list[str]:
@@ -115,14 +120,7 @@ def _unmark_native(repo: GitRepo, paths: list[str], commit: bool) -> list[str]:
         if not found:
             raise G2LError(f"{rel} is not marked Databricks-native",
                            "'g2l native --list' shows the native files; unmark a folder by the name it was marked with")
-        files = sorted(p for p in full.rglob("*.py") if ".git" not in p.parts) if full.is_dir() else [full]
-        for file in files:
-            if file.suffix != ".py":
-                continue
-            try:
-                content = file.read_bytes().decode("utf-8")
-            except UnicodeDecodeError:
-                continue
+        for file, content in _python_sources(full):
             if source_of(content) != SOURCE_NATIVE:
                 continue
             name = file.relative_to(repo.root).as_posix()

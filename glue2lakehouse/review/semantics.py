@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ast
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 # Glue's own sinks append; a DataFrame writer without .mode() errors if the target exists.
@@ -70,29 +71,24 @@ def changed_facts(old_path: str, old: bytes | None, path: str, new: bytes | None
         return facts_of(old_path, old), facts_of(path, new)
     old_text, new_text = old.decode("utf-8", "replace"), new.decode("utf-8", "replace")
     old_parts, new_parts = _statements(old_tree, old_text), _statements(new_tree, new_text)
-    old_counts: dict[str, int] = {}
-    for _, source in old_parts:
-        old_counts[source] = old_counts.get(source, 0) + 1
-    new_only = []
-    for node, source in new_parts:
-        if old_counts.get(source, 0) > 0:
-            old_counts[source] -= 1
-        else:
-            new_only.append(node)
-    new_counts: dict[str, int] = {}
-    for _, source in new_parts:
-        new_counts[source] = new_counts.get(source, 0) + 1
-    old_only = []
-    for node, source in old_parts:
-        if new_counts.get(source, 0) > 0:
-            new_counts[source] -= 1
-        else:
-            old_only.append(node)
+    old_only, new_only = _not_in(old_parts, new_parts), _not_in(new_parts, old_parts)
     old_reader, new_reader = _Reader(old_tree, old_only), _Reader(new_tree, new_only)
     if any(_is_constant(node, old_reader.constants) for node in old_only) or any(
             _is_constant(node, new_reader.constants) for node in new_only):
         return _Reader(old_tree).facts, _Reader(new_tree).facts
     return old_reader.facts, new_reader.facts
+
+
+def _not_in(parts: list[tuple[ast.stmt, str]], others: list[tuple[ast.stmt, str]]) -> list[ast.stmt]:
+    """The statements of ``parts`` whose text ``others`` does not have (as many times)."""
+    left = Counter(source for _, source in others)
+    out = []
+    for node, source in parts:
+        if left[source] > 0:
+            left[source] -= 1
+        else:
+            out.append(node)
+    return out
 
 
 def _statements(tree: ast.Module, text: str) -> list[tuple[ast.stmt, str]]:

@@ -37,7 +37,7 @@ from glue2lakehouse.transform.layout import fluent
 from glue2lakehouse.transform.rules import REGISTRY
 from glue2lakehouse.transform.rules.writers import SinkFinder, sink_write
 from glue2lakehouse.transform.session import SPARK_BUILDER, job_lines, plan_session, session_lines, session_rewriter
-from glue2lakehouse.transform.splice import Assembly, Group, groups, split_lines
+from glue2lakehouse.transform.splice import Assembly, Group, groups, newline_of, split_lines
 from glue2lakehouse.transform.walk import (
     ARGUMENTS,
     fast_visit,
@@ -444,7 +444,7 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     ctx.literals = _module_literals(tree)
     ctx.tree = tree
     ctx.text = text
-    newline, indent = _newline(text), _indent(text)
+    newline, indent = newline_of(text), _indent(text)
     modules = _parse_groups(parts, chosen, path, newline, indent)
     originals = dict(modules)
     rewriter = GlueRewriter(ctx, _sinks(ctx, parts, modules))
@@ -504,11 +504,6 @@ def _code(module: cst.Module) -> str:
     if not module.body and not module.header and not module.footer:
         return ""
     return module.code
-
-
-def _newline(text: str) -> str:
-    match = re.search(r"\r\n|\r|\n", text)
-    return match.group(0) if match else "\n"
 
 
 def _indent(text: str) -> str:

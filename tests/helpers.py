@@ -87,3 +87,11 @@ def package_copy(dest: Path) -> Path:
     shutil.copytree(ROOT / "glue2lakehouse", dest / "glue2lakehouse", ignore=shutil.ignore_patterns("__pycache__"))
     commit_all(dest, "package")
     return dest
+
+
+def assert_same_files(outputs: dict[str, bytes], expected_dir: Path) -> None:
+    """``outputs`` (path -> bytes) are exactly the files under ``expected_dir``, byte for byte."""
+    expected = {p.relative_to(expected_dir).as_posix(): p.read_bytes() for p in expected_dir.rglob("*") if p.is_file()}
+    assert sorted(outputs) == sorted(expected)
+    for path in outputs:
+        assert outputs[path].decode() == expected[path].decode(), path

@@ -22,6 +22,7 @@ from glue2lakehouse.estate.cases import run_case
 from glue2lakehouse.estate.ddl import convert_ddl_file, split_statements, strip_comments
 
 from .conftest import FIXTURES
+from .helpers import assert_same_files
 
 CASES = sorted(p for p in (FIXTURES / "estate" / "ddl").iterdir() if p.is_dir())
 RISK_DDL = FIXTURES / "estate" / "risk_engine" / "common" / "ddl" / "risk_db.sql"
@@ -42,11 +43,7 @@ def converted_statements(text: str) -> list[str]:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_ddl_case(case):
     outputs = run_case(case)
-    after = case / "after"
-    expected = {p.relative_to(after).as_posix(): p.read_bytes() for p in after.rglob("*") if p.is_file()}
-    assert sorted(outputs) == sorted(expected)
-    for path in outputs:
-        assert outputs[path].decode() == expected[path].decode(), path
+    assert_same_files(outputs, case / "after")
     assert run_case(case) == outputs
     for path, data in outputs.items():
         if path != "findings.txt":

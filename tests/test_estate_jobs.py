@@ -22,6 +22,7 @@ from glue2lakehouse.estate import yamlout
 from glue2lakehouse.estate.cases import run_case
 from glue2lakehouse.transform import transform_file
 
+from .helpers import assert_same_files
 from .conftest import FIXTURES
 
 CASES = sorted(p for p in (FIXTURES / "estate" / "jobs").iterdir() if p.is_dir())
@@ -52,11 +53,7 @@ def validate_jobs(files: dict[str, bytes]) -> int:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_job_case(case):
     outputs = run_case(case)
-    after = case / "after"
-    expected = {p.relative_to(after).as_posix(): p.read_bytes() for p in after.rglob("*") if p.is_file()}
-    assert sorted(outputs) == sorted(expected)
-    for path in outputs:
-        assert outputs[path].decode() == expected[path].decode(), path
+    assert_same_files(outputs, case / "after")
     assert validate_jobs(outputs) == sum(1 for p in outputs if p.endswith(".job.yml"))
     # Deterministic, and the YAML is the emitter's fixed point (parse + dump gives the same bytes).
     assert run_case(case) == outputs

@@ -22,8 +22,8 @@ from glue2lakehouse.estate import yamlout
 from glue2lakehouse.estate.cases import run_case
 from glue2lakehouse.transform import transform_file
 
-from .helpers import assert_same_files
 from .conftest import FIXTURES
+from .helpers import assert_same_files
 
 CASES = sorted(p for p in (FIXTURES / "estate" / "jobs").iterdir() if p.is_dir())
 RISK = FIXTURES / "estate" / "risk_engine"

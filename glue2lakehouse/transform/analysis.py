@@ -61,10 +61,6 @@ class Roles:
     assignments: list = field(default_factory=list)       # (name, value) of every single-name assignment
     imported: set[str] = field(default_factory=set)       # names bound by import statements anywhere
 
-    def any_glue(self) -> bool:
-        return bool(self.glue or self.glue_params or self.spark_context or self.jobs or self.frames
-                    or self.collections)
-
     def names(self) -> set[str]:
         """Every name the analysis gave a role."""
         return {name for name in (self.glue | self.glue_params | self.spark_context | self.jobs | self.spark_names

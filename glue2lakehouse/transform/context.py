@@ -112,14 +112,6 @@ def literal_or(node: cst.BaseExpression | None, default=None):
         return default
 
 
-def is_literal(node: cst.BaseExpression | None) -> bool:
-    try:
-        literal(node)
-        return True
-    except ValueError:
-        return False
-
-
 def py(value) -> str:
     """Python source for a literal value (strings in double quotes)."""
     if isinstance(value, str):

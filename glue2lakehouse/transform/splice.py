@@ -102,7 +102,7 @@ def first_import_block(parts: list[Group]) -> tuple[int, list[int]]:
         index += 1
     top = index
     while index < len(parts) and not _is_import(parts[index]):
-        if index - top >= 0 and not _may_precede_imports(parts[index]):
+        if not _may_precede_imports(parts[index]):
             return top, []
         index += 1
     block = []
@@ -129,9 +129,6 @@ class Assembly:
         self.tail = tail
         self.outputs = outputs
         self.removed = removed  # groups whose statements all went (their comments stay)
-
-    def kept_imports(self, block: list[int]) -> list[int]:
-        return [i for i in block if i not in self.removed]
 
     def add_imports(self, names: list[str], after_imports: list[str], definitions: list[str] = ()) -> None:
         """Insert the imports for ``names`` into the first import block, ``after_imports`` lines below it,

@@ -93,3 +93,13 @@ def test_appends_never_overwrite(spark, glue):
                                                  connection_options={"path": "s3://b/out/"}, format="json")
     assert spark.read.json(str(Path(env.write_path("s3://b/out/")))).count() == 2
     assert set(env.outputs) == {"table:db.t", "path:s3://b/out"}
+
+
+def test_transforms_not_emulated_stop_with_a_clear_error(glue):
+    """A job that uses a transform the emulator does not have stops naming it (not with an ImportError)."""
+    import awsglue.transforms as transforms
+
+    for name in transforms.NOT_EMULATED:
+        assert name in transforms.__all__  # what a Studio script's "from awsglue.transforms import *" brings
+        with pytest.raises(NotImplementedError, match=name):
+            getattr(transforms, name).apply(frame=None, f=len, transformation_ctx="x")

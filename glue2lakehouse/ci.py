@@ -57,6 +57,8 @@ def package_source(spec: str) -> str:
             return kind
     if re.fullmatch(INDEX_REQUIREMENT, spec):
         return "index"
+    if not spec:
+        raise G2LError("--package is empty", f"give {SOURCE_FORMS}, or leave it out to use the G2L_PACKAGE variable")
     if not re.fullmatch(r"[-A-Za-z0-9._~:/?=&%+@,;!*#<>\[\]]+", spec):
         raise G2LError(f"--package {spec!r} has characters no package source has (spaces, quotes, '$', braces)",
                        f"give {SOURCE_FORMS}")
@@ -78,7 +80,12 @@ def running_copy_source(direct_url: str | None) -> str | None:
     checkout), an index install, or a source the job would not accept."""
     if not direct_url:
         return None
-    info = json.loads(direct_url)
+    try:
+        info = json.loads(direct_url)
+    except ValueError:
+        return None
+    if not isinstance(info, dict):
+        return None
     url = info.get("url", "")
     if "vcs_info" in info:
         vcs = info["vcs_info"]
@@ -103,7 +110,7 @@ def running_copy_source(direct_url: str | None) -> str | None:
 
 
 def installed_source() -> str | None:
-    """``running_copy_source`` of the glue2lakehouse this Python imports (pip's record of its install)."""
+    """``running_copy_source`` of the glue2lakehouse installed for this Python (pip's record of how)."""
     try:
         dist = metadata.distribution("glue2lakehouse")
     except metadata.PackageNotFoundError:

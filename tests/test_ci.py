@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from datetime import datetime, timezone
@@ -64,8 +65,8 @@ def _bare(path: Path) -> Path:
 
 def _bash(script: str, cwd: Path, env: dict) -> subprocess.CompletedProcess:
     """A step's shell as the runners start it (GitHub: bash -e -o pipefail; GitLab: one bash script)."""
-    return subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=cwd, env=env,
-                          capture_output=True, text=True)
+    return subprocess.run([shutil.which("bash"), "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=cwd,
+                          env=env, capture_output=True, text=True)
 
 
 def _written(tmp_path, kind: str, *args: str) -> dict:
@@ -104,6 +105,12 @@ def test_generated_file_validates(tmp_path, kind, path, schema):
     assert check.returncode == 0, check.stdout + check.stderr
     again = g2l(repo, "ci", kind)
     assert again.returncode == 2 and "already exists" in again.stderr and "--force" in again.stderr
+    # Written with a package source too (then a literal value where the variable was).
+    pinned = g2l(repo, "ci", kind, "--package", PACKAGE_CASES[0][0], "-o", str(tmp_path / "pinned.yml"))
+    assert pinned.returncode == 0, pinned.stderr
+    check = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(tmp_path / "pinned.yml")],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
     # The checker does fail on a broken workflow (so the pass above means something).
     (repo / path).write_text((repo / path).read_text().replace("runs-on:", "runs_on:").replace("script:", "scripts:"))
     broken = subprocess.run([str(BIN / "check-jsonschema"), "--builtin-schema", schema, str(repo / path)],
@@ -163,6 +170,11 @@ def test_package_source(spec, kind, refusal):
             package_source(spec)
 
 
+def test_an_empty_package_is_refused():
+    with pytest.raises(G2LError, match="--package is empty"):
+        package_source("")
+
+
 @pytest.fixture(scope="module")
 def install_steps(tmp_path_factory):
     """The install step of both templates written without --package (G2L_PACKAGE set by the team)."""
@@ -180,11 +192,15 @@ def install_steps(tmp_path_factory):
 @pytest.mark.parametrize("kind", ["github", "gitlab"])
 def test_the_job_checks_the_package_source_as_g2l_ci_does(tmp_path, install_steps, kind):
     """Every case, through the job's own shell: what g2l ci refuses the job refuses at run time (one line,
-    exit 2, before pip), what it accepts the job hands to pip (here a PATH without python shows it got there)."""
+    exit 2, before pip), what it accepts the job hands to pip (a PATH with grep and no python shows it got
+    there)."""
     script, step_env = install_steps[kind]
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    (tools / "grep").symlink_to(shutil.which("grep"))
     for spec, accepted, refusal in PACKAGE_CASES:
         env = _clean_env(step_env, G2L_PACKAGE=spec, G2L_INDEX_URL="https://pypi.acme.internal/simple",
-                         PATH="/usr/bin:/bin")
+                         PATH=str(tools))
         result = _bash(script, tmp_path, env)
         if accepted:
             assert result.returncode == 127 and "python: command not found" in result.stderr, (spec, result.stderr)
@@ -192,12 +208,12 @@ def test_the_job_checks_the_package_source_as_g2l_ci_does(tmp_path, install_step
             assert result.returncode == 2, (spec, result.stderr)
             assert result.stderr.count("\n") == 1 and result.stderr.startswith("g2l: G2L_PACKAGE ("), spec
     # A name and version without the private index is refused at run time too.
-    env = _clean_env(step_env, G2L_PACKAGE="glue2lakehouse==0.1.0", PATH="/usr/bin:/bin")
+    env = _clean_env(step_env, G2L_PACKAGE="glue2lakehouse==0.1.0", PATH=str(tools))
     result = _bash(script, tmp_path, env)
     assert result.returncode == 2 and result.stderr.count("\n") == 1
     assert "G2L_INDEX_URL is not set" in result.stderr
     multi = _bash(script, tmp_path, _clean_env(step_env, G2L_PACKAGE=f"{PACKAGE_CASES[0][0]}\nevil==1.0",
-                                               PATH="/usr/bin:/bin"))
+                                               PATH=str(tools)))
     assert multi.returncode == 2 and "more than one line" in multi.stderr
 
 
@@ -346,9 +362,12 @@ def test_g2l_ci_offers_the_exact_source_of_the_running_copy(tmp_path, ci_python,
     ({"url": "file:///work/glue2lakehouse", "dir_info": {"editable": True}}, None),
     ({"url": "https://hg.acme.internal/g2l", "vcs_info": {"vcs": "hg", "commit_id": SHA}}, None),
     (None, None),
-], ids=["git", "subdirectory", "wheel", "wheel-without-hash", "editable-folder", "mercurial", "from-an-index"])
+    ("{not json", None),
+], ids=["git", "subdirectory", "wheel", "wheel-without-hash", "editable-folder", "mercurial", "from-an-index",
+        "unreadable"])
 def test_running_copy_source(direct_url, expected):
-    assert running_copy_source(json.dumps(direct_url) if direct_url else None) == expected
+    text = direct_url if isinstance(direct_url, str) else json.dumps(direct_url) if direct_url else None
+    assert running_copy_source(text) == expected
 
 
 def _expand(value: str, workspace: Path, outputs: dict, settings: dict | None = None) -> str:

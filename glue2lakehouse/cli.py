@@ -330,13 +330,13 @@ def ci(
     kind: str = typer.Argument(..., help="github (a GitHub Actions workflow) or gitlab (a GitLab CI job)."),
     base: str = typer.Option("main", "--base", help="The branch pull requests go to."),
     cron: str = typer.Option("0 6 * * 1", "--cron", help="GitHub: the schedule (GitLab: set a pipeline schedule)."),
-    package: Optional[str] = typer.Option(None, "--package", help="What pip installs (default: this version of glue2lakehouse)."),
+    package: Optional[str] = typer.Option(None, "--package", help="Where the job installs glue2lakehouse from: a git URL at a full commit, an https wheel URL with #sha256=, or NAME==VERSION on a private index (default: the G2L_PACKAGE variable)."),
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Where to write it (default: the CI's usual place)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     repo: Path = typer.Option(Path("."), "--repo"),
 ):
     """Write the weekly sync as a scheduled pull request: a GitHub workflow or a GitLab CI job."""
-    from glue2lakehouse.ci import workflow
+    from glue2lakehouse.ci import advice, installed_source, workflow
 
     if kind not in ("github", "gitlab"):
         raise G2LError(f"unknown CI '{kind}'", "use 'g2l ci github' or 'g2l ci gitlab'")
@@ -347,6 +347,8 @@ def ci(
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {target}: review it, set the variables its header names, and commit it")
+    for line in advice(kind, package, installed_source() if package is None else None):
+        typer.echo(line)
 
 
 @app.command()

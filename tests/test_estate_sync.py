@@ -159,6 +159,9 @@ def test_settings_tables_apply_at_the_next_sync_and_bad_definitions_only_give_fi
     ('[ddl]\ntables = "iceberg"\n', "[ddl] tables = 'iceberg' is not known"),
     ('[jobs.node_types]\n"G.1X" = 4\n', "[jobs.node_types] must map strings to strings"),
     ('[jobs]\nbundle = "x"\n', "unknown key 'bundle' in [jobs]"),
+    ('[jobs]\nspark_version = "12.2.x-scala2.12"\n', "[jobs] spark_version: '12.2.x-scala2.12' is not a supported LTS"),
+    ('[jobs.runtimes]\n"4.0" = "13.3.x-scala2.12"\n', "[jobs.runtimes] '4.0': '13.3.x-scala2.12' is not a supported"),
+    ('[jobs]\nspark_version = "latest"\n', "'latest' is not a Databricks runtime version"),
 ])
 def test_bad_estate_settings_are_one_line_errors(table, message):
     from glue2lakehouse.config import parse_config
@@ -173,7 +176,7 @@ def test_estate_settings_round_trip():
     from glue2lakehouse.config import Config, EstateSettings, parse_config, render_config
 
     config = Config(glue_source="../glue", estate=EstateSettings(compute="serverless", node_types={"G.1X": "i3.xlarge"},
-                                                                 runtimes={"4.0": "13.3.x-scala2.12"},
+                                                                 runtimes={"4.0": "17.3.x-scala2.13"}, spark_version="15.4.x-scala2.12",
                                                                  tables="external"))
     assert parse_config(render_config(config)) == config
     assert "[jobs]" not in render_config(Config(glue_source="../glue"))

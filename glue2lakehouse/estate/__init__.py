@@ -51,7 +51,7 @@ def _decode(path: str, data: bytes, estate: Estate) -> str | None:
 def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate, dict[str, str]]:
     """The estate model of a tree, and path -> kind of every definition or DDL file found."""
     from glue2lakehouse.estate.discover import candidate, kind_of, modules
-    from glue2lakehouse.estate.readers import api_json, cloudformation, terraform
+    from glue2lakehouse.estate.readers import api_json, cloudformation, terraform, workflow_doc
 
     estate = Estate()
     kinds: dict[str, str] = {}
@@ -76,7 +76,7 @@ def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate,
         if kind == "terraform":
             terraform_files.append((path, text))
             continue
-        reader = api_json.read if kind == "api" else cloudformation.read
+        reader = {"api": api_json.read, "workflow": workflow_doc.read}.get(kind, cloudformation.read)
         _guarded(estate, path, lambda: reader(text, path, estate))
     texts = dict(terraform_files)
     for folder, members in sorted(modules([p for p, _ in terraform_files]).items()):

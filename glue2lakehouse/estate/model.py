@@ -87,6 +87,7 @@ class GlueCrawler:
     database: str | None = None
     targets: list[str] = field(default_factory=list)
     schedule: str | None = None
+    workflow: str | None = None                 # the workflow document it was a step of (dropped from its graph)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import json
 
 from glue2lakehouse.estate.model import (Condition, Estate, GlueCrawler, GlueJob, GlueTrigger, GlueWorkflow, Issue,
                                          as_float, as_int)
+from glue2lakehouse.estate.readers.keys import pascal
 
 # API fields that carry no behaviour to map (metadata of the Glue service).
 METADATA = {"CreatedOn", "LastModifiedOn", "JobMode", "JobRunQueuingEnabled", "SourceControlDetails", "CodeGenConfigurationNodes",
@@ -178,8 +179,17 @@ def _workflow(data: dict, estate: Estate, path: str, text: str) -> None:
 
 
 def looks_like(data) -> bool:
+    """Whether a JSON value is Glue API JSON (field names in PascalCase or camelCase)."""
+    return _looks_like(pascal(data))
+
+
+def _looks_like(data) -> bool:
+    from glue2lakehouse.estate.readers.workflow_doc import is_workflow_document
+
+    if is_workflow_document(data):
+        return False
     if isinstance(data, list):
-        return any(looks_like(item) for item in data)
+        return any(_looks_like(item) for item in data)
     if not isinstance(data, dict):
         return False
     if any(key in data for key in ("Job", "Jobs", "Trigger", "Triggers", "Workflow", "Crawler", "Crawlers")):
@@ -194,7 +204,7 @@ def read(text: str, path: str, estate: Estate) -> None:
         estate.issues.append(Issue(path, 1, "estate-parse", f"not valid JSON ({error}); the definitions in it are not "
                                                            "converted"))
         return
-    _read(data, path, estate, text)
+    _read(pascal(data), path, estate, text)
 
 
 def _read(data, path: str, estate: Estate, text: str) -> None:

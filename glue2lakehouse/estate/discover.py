@@ -22,7 +22,7 @@ _DDL = re.compile(rb"\b(CREATE|ALTER|MSCK)\b", re.IGNORECASE)
 
 
 def kind_of(path: str, data: bytes) -> str | None:
-    """'api', 'workflow', 'cloudformation', 'terraform', 'ddl' or None."""
+    """'api', 'workflow', 'jobconfig', 'cloudformation', 'terraform', 'ddl' or None."""
     lower = path.lower()
     if len(data) > MAX_BYTES or lower.endswith((".py", ".pyc")):
         return None
@@ -34,6 +34,14 @@ def kind_of(path: str, data: bytes) -> str | None:
         return "terraform" if b"aws_glue_" in data else None
     if b"AWS::Glue::" in data:
         return "cloudformation"
+    if lower.endswith((".yaml", ".yml")) and b"environments:" in data:
+        from glue2lakehouse.estate.readers.job_config import looks_like as job_config
+
+        try:
+            if job_config(data.decode("utf-8-sig")):
+                return "jobconfig"
+        except UnicodeDecodeError:
+            pass
     lowered = data.lower()
     if b'"jobs"' in lowered and (b'"script"' in lowered or b'"scriptlocation"' in lowered):
         try:

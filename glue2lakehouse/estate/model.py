@@ -107,6 +107,7 @@ class Estate:
     issues: list[Issue] = field(default_factory=list)
     definition_files: list[str] = field(default_factory=list)
     catalog: list[tuple] = field(default_factory=list)   # (kind, properties, path, line): declared databases/tables
+    targets: dict[str, dict] = field(default_factory=dict)   # environment -> {variables, workers, jobs} (job config)
 
     def add_job(self, job: GlueJob) -> None:
         if job.name in self.jobs and self.jobs[job.name].path != job.path:

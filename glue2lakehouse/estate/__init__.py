@@ -184,6 +184,11 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             result.files[path] = text.encode("utf-8")
         result.issues.extend(bundle.issues)
     ddl_paths = [p for p, k in sorted(kinds.items()) if k == "ddl"]
+    if estate.crawlers:
+        from glue2lakehouse.estate.crawlers import crawler_issues, ddl_tables
+
+        texts = {p: t for p in ddl_paths if (t := _decode(p, read(p), Estate())) is not None}
+        result.issues.extend(crawler_issues(estate, ddl_tables(texts)))
     if ddl_paths or estate.catalog:
         from glue2lakehouse.estate.ddl import convert_ddl_file, declared_tables
 

@@ -517,11 +517,7 @@ def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform
         used_keys.add(key)
         job = builder.job(key, names, workflow)
         output.files[f"{RESOURCES}/{key}.job.yml"] = HEADER + yamlout.dump({"resources": {"jobs": {key: job}}})
-    for crawler in sorted(estate.crawlers.values(), key=lambda c: c.name):
-        output.issues.append(Issue(crawler.path, crawler.line, "estate-crawler",
-                                   f"crawler {crawler.name!r} ({', '.join(crawler.targets) or 'no targets'}) is not "
-                                   "converted: declare its tables (the converted DDL) or let Auto Loader infer the "
-                                   "schema (cloudFiles.schemaLocation)"))
+    # Crawlers: one finding each, with what replaces them (estate/crawlers.py, called by convert_estate).
     if estate.variables:
         variables = {}
         for name in sorted(estate.variables):

@@ -178,6 +178,13 @@ def _workflow(data: dict, estate: Estate, path: str, text: str) -> None:
                 estate.crawlers[_str(crawler.get("Name"))] = crawler_from_api(crawler, path, 1)
 
 
+# Top-level keys of the API's documents -> fields one of their records has (so that any JSON with a "jobs" key
+# is not taken for Glue's).
+SHAPES = {"Job": {"Command"}, "Jobs": {"Command"}, "Trigger": {"Actions", "Type"}, "Triggers": {"Actions", "Type"},
+          "Crawler": {"Targets", "DatabaseName"}, "Crawlers": {"Targets", "DatabaseName"},
+          "Workflow": {"Name", "Graph"}}
+
+
 def looks_like(data) -> bool:
     """Whether a JSON value is Glue API JSON (field names in PascalCase or camelCase)."""
     return _looks_like(pascal(data))
@@ -192,8 +199,11 @@ def _looks_like(data) -> bool:
         return any(_looks_like(item) for item in data)
     if not isinstance(data, dict):
         return False
-    if any(key in data for key in ("Job", "Jobs", "Trigger", "Triggers", "Workflow", "Crawler", "Crawlers")):
-        return True
+    for key, marks in SHAPES.items():   # a list or one record, with a field only that record has
+        value = data.get(key)
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, dict) and marks & set(item) for item in items):
+            return True
     return "Name" in data and ("Command" in data or ("Type" in data and "Actions" in data))
 
 

@@ -72,7 +72,11 @@ def _evaluate(ctx: Context, updated: cst.Call, rows: bool):
     if unsupported:
         ctx.note("data-quality", f"DQDL rules with no Spark equivalent here, kept as failing 'not evaluated': "
                                  f"{'; '.join(unsupported)}; convert them by hand")
-    items = [ctx.code(args.get("frame")), _checks_code(checks), py(_context(args))]
+    checks_code = _checks_code(checks)
+    ruleset = args.get("ruleset")
+    if isinstance(ruleset, cst.Name):     # say where the checks come from: a Glue edit of the ruleset changes both
+        checks_code = f"# the rules of {ruleset.value}, converted\n    " + checks_code
+    items = [ctx.code(args.get("frame")), checks_code, py(_context(args))]
     if rows:
         ctx.helper("glue_data_quality_rows")
         items.append("row_level=True")

@@ -95,6 +95,26 @@ def _bound_on_line(text: str, line: int) -> set[str]:
     return names
 
 
+def _unbound(text: str) -> set[str]:
+    """Names the code reads that it never binds (nor imports, defines or takes as a parameter)."""
+    import builtins
+
+    tree = ast.parse(text)
+    bound, read = set(dir(builtins)), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return read - bound
+
+
 def _statements_naming(text: str, names: set[str]) -> list[tuple[int, int]]:
     """(first, last) 0-based line ranges of the simple statements whose text names one of ``names``."""
     lines = text.splitlines()
@@ -140,12 +160,14 @@ def test_a_local_edit_changes_only_the_matching_lines(data):
         ast.parse(edited)
     except SyntaxError:
         return  # e.g. a digit that started a name: not an edit a Glue developer could commit
+    if _unbound(edited) - _unbound(text):
+        return  # a name renamed where it is bound but not where it is used: the job would stop with a NameError
     before = transform_file(text.encode(), path.name, SETTINGS).data.decode()
     after = transform_file(edited.encode(), path.name, SETTINGS).data.decode()
     hunks = _changed_hunks(before, after)
     # An options dict or a DQDL ruleset bound on the edited line is resolved where it is passed: those statements
     # change too.
-    bound = _bound_on_line(edited, index + 1)
+    bound = _bound_on_line(edited, index + 1) | _bound_on_line(text, index + 1)   # its name before and after
     after_lines = after.splitlines()
     if bound and len(hunks) > 1:
         naming = _statements_naming(after, bound)

@@ -494,6 +494,10 @@ class _Builder:
             if dependencies:
                 spec["dependencies"] = sorted(set(dependencies))
             out["environments"] = [{"environment_key": "default", "spec": spec}]
+            self.issue(jobs[0], "estate-compute", f"job {out['name']!r} runs on serverless compute, a Spark 4 runtime "
+                                                  "with ANSI mode on: casts Glue turns into null raise there; call "
+                                                  "spark.conf.set(\"spark.sql.ansi.enabled\", \"false\") at the "
+                                                  "start of its scripts, or use job clusters")
         if parameters:
             out["parameters"] = [parameters[k] for k in sorted(parameters)]
         out["tasks"] = tasks

@@ -36,6 +36,9 @@ GROUPED = [
      "pass these job parameters when you run the jobs (Glue got them per run)"),
     ("estate-compute", r"job '(?P<item>[^']*)' sets no capacity",
      "check the cluster size of these jobs (Glue's default of 10 workers is assumed)"),
+    ("estate-compute", r"job '(?P<item>[^']*)' runs on serverless compute, a Spark 4 runtime with ANSI mode on",
+     'turn ANSI mode off in the scripts of these serverless jobs (spark.conf.set("spark.sql.ansi.enabled", "false")): '
+     "casts Glue turns into null raise under ANSI"),
     ("ddl-schema", r"database (?P<item>\S+): LOCATION dropped",
      "set MANAGED LOCATION on these schemas if their tables need storage of their own"),
 ]

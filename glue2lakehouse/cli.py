@@ -265,23 +265,31 @@ def status(
 def conflicts(
     repo: Path = typer.Option(Path("."), "--repo"),
     as_json: bool = typer.Option(False, "--json"),
+    show_all: bool = typer.Option(False, "--all", help="Every finding in detail, also those that need no action."),
 ):
-    """Files in conflict now (from the index) with their reasons, and the last sync's findings."""
+    """Files in conflict now (from the index) with their reasons, and the actions the last sync's findings ask for."""
     from glue2lakehouse import workspace
+    from glue2lakehouse.review.actions import group
 
     git = _repo(repo)
     now = workspace.conflicts_now(git)
     findings = workspace.last_findings(git)
+    actions = group(findings)
     if as_json:
-        typer.echo(json.dumps({"conflicts": now, "findings": findings}, indent=2))
+        typer.echo(json.dumps({"conflicts": now, "actions": [a.as_dict() for a in actions], "findings": findings},
+                              indent=2))
     else:
         lines = [f"{len(now)} file(s) in conflict" if now else "no conflicts"]
         for item in now:
             where = f" (lines {', '.join(map(str, item['lines']))})" if item.get("lines") else ""
             lines.append(f"  {item['file']}{where}: {item['reason']}")
-        if findings:
-            lines.append(f"{len(findings)} transform finding(s) in the last snapshot:")
+        if show_all and findings:
+            lines.append(f"{len(findings)} finding(s) in the last snapshot:")
             lines += [f"  {f['file']}:{f['line']} [{f['rule']}] {f['message']}" for f in findings]
+        elif actions:
+            lines.append(f"{len(actions)} action(s) from the last snapshot's {len(findings)} finding(s) "
+                         "(--all for each finding):")
+            lines += [f"  {a.text()}" for a in actions]
         typer.echo("\n".join(lines))
     if now:
         raise typer.Exit(EXIT_CONFLICTS)

@@ -89,6 +89,7 @@ class EstateSettings:
     node_types: dict = field(default_factory=dict)  # Glue WorkerType -> node_type_id (over the built-in table)
     runtimes: dict = field(default_factory=dict)    # GlueVersion -> spark_version (over the built-in table)
     tables: str = "managed"                         # or "external": tables stay at their (mapped) location
+    spark_version: str | None = None                # one supported LTS runtime for every job (estate/runtimes.py)
 
 
 @dataclass(frozen=True)
@@ -121,7 +122,7 @@ def parse_config(text: str) -> Config:
     except tomllib.TOMLDecodeError as error:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
     known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
-             "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes"},
+             "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes", "spark_version"},
              "ddl": {"tables"}}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
@@ -162,7 +163,15 @@ def estate_settings(jobs: dict, ddl: dict) -> EstateSettings:
             raise G2LError(f"{CONFIG_FILE}: [jobs.{key}] must map strings to strings",
                            f'write entries like "G.1X" = "m5.xlarge" under [jobs.{key}]')
         tables_of[key] = dict(sorted(value.items()))
-    return EstateSettings(compute=compute, tables=tables, **tables_of)
+    from glue2lakehouse.estate.runtimes import unsupported
+
+    spark_version = _string(jobs, "spark_version", "jobs") if "spark_version" in jobs else None
+    for where, value in ([("[jobs] spark_version", spark_version)] if spark_version else []) + \
+            [(f"[jobs.runtimes] {k!r}", v) for k, v in tables_of["runtimes"].items()]:
+        why = unsupported(value)
+        if why:
+            raise G2LError(f"{CONFIG_FILE}: {where}: {why}", 'choose a supported LTS, e.g. "16.4.x-scala2.12"')
+    return EstateSettings(compute=compute, tables=tables, spark_version=spark_version, **tables_of)
 
 
 def _string_table(table: dict, key: str) -> dict:
@@ -220,5 +229,6 @@ def _render_estate(estate: EstateSettings) -> str:
     if estate == EstateSettings():
         return ""
     return ("\n[jobs]\n" f"compute = {_quote(estate.compute)}\n"
+            + (f"spark_version = {_quote(estate.spark_version)}\n" if estate.spark_version else "")
             + _render_table("jobs.node_types", estate.node_types) + _render_table("jobs.runtimes", estate.runtimes)
             + "\n[ddl]\n" f"tables = {_quote(estate.tables)}\n")

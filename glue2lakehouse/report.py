@@ -100,7 +100,10 @@ class SyncResult:
             if not self.dry_run and self.status != "conflicts-committed":
                 lines.append("  Resolve the markers, then 'git add' the files and 'git commit' (or 'git merge --abort').")
         if self.findings:
-            lines.append(f"  Transform findings: {len(self.findings)} (see 'g2l conflicts')")
+            from glue2lakehouse.review.actions import group
+
+            lines.append(f"  Findings: {len(group(self.findings))} action(s) from {len(self.findings)} finding(s) "
+                         "(see 'g2l conflicts')")
         if self.merge_commit:
             lines.append(f"  Commit: {self.merge_commit[:12]}")
         for error in self.errors:

@@ -71,8 +71,11 @@ def test_init_writes_the_bundle_and_its_root(estate):
     ddl = (dbx / "ddl/risk_db.sql").read_text()
     assert "CREATE TABLE IF NOT EXISTS prod.risk_db.customers (" in ddl and "USING DELTA" in ddl
     listed = g2l(dbx, "conflicts")
-    assert "estate-crawler" in listed.stdout and "estate-argument-dropped" in listed.stdout
-    assert "ddl-partitions" in listed.stdout
+    assert "estate-crawler" in listed.stdout
+    # what needs no action is no finding in the default view, and kept in the detail
+    assert "estate-argument-dropped" not in listed.stdout and "ddl-partitions" not in listed.stdout
+    detail = g2l(dbx, "conflicts", "--all")
+    assert "estate-argument-dropped" in detail.stdout and "ddl-partitions" in detail.stdout
 
 
 def test_databricks_edits_and_glue_changes_both_land(estate):
@@ -159,6 +162,9 @@ def test_settings_tables_apply_at_the_next_sync_and_bad_definitions_only_give_fi
     ('[ddl]\ntables = "iceberg"\n', "[ddl] tables = 'iceberg' is not known"),
     ('[jobs.node_types]\n"G.1X" = 4\n', "[jobs.node_types] must map strings to strings"),
     ('[jobs]\nbundle = "x"\n', "unknown key 'bundle' in [jobs]"),
+    ('[jobs]\nspark_version = "12.2.x-scala2.12"\n', "[jobs] spark_version: '12.2.x-scala2.12' is not a supported LTS"),
+    ('[jobs.runtimes]\n"4.0" = "13.3.x-scala2.12"\n', "[jobs.runtimes] '4.0': '13.3.x-scala2.12' is not a supported"),
+    ('[jobs]\nspark_version = "latest"\n', "'latest' is not a Databricks runtime version"),
 ])
 def test_bad_estate_settings_are_one_line_errors(table, message):
     from glue2lakehouse.config import parse_config
@@ -173,7 +179,7 @@ def test_estate_settings_round_trip():
     from glue2lakehouse.config import Config, EstateSettings, parse_config, render_config
 
     config = Config(glue_source="../glue", estate=EstateSettings(compute="serverless", node_types={"G.1X": "i3.xlarge"},
-                                                                 runtimes={"4.0": "13.3.x-scala2.12"},
+                                                                 runtimes={"4.0": "17.3.x-scala2.13"}, spark_version="15.4.x-scala2.12",
                                                                  tables="external"))
     assert parse_config(render_config(config)) == config
     assert "[jobs]" not in render_config(Config(glue_source="../glue"))

@@ -82,16 +82,49 @@ def _by_statement(text: str, hunks: list[tuple[int, int]]) -> list[tuple[int, in
 
 
 def _bound_on_line(text: str, line: int) -> set[str]:
-    """Names of dicts assigned (or item-assigned) by the statement on ``line``."""
+    """Names of dicts (or DQDL rulesets) assigned (or item-assigned) by the statement on ``line``."""
     names = set()
     for node in ast.walk(ast.parse(text)):
         if isinstance(node, ast.Assign) and node.lineno <= line <= node.end_lineno and len(node.targets) == 1:
             target = node.targets[0]
-            if isinstance(target, ast.Name) and isinstance(node.value, ast.Dict):
+            ruleset = isinstance(node.value, ast.Constant) and "Rules" in str(node.value.value)
+            if isinstance(target, ast.Name) and (isinstance(node.value, ast.Dict) or ruleset):
                 names.add(target.id)
             elif isinstance(target, ast.Subscript) and isinstance(target.value, ast.Name):
                 names.add(target.value.id)
     return names
+
+
+def _unbound(text: str) -> set[str]:
+    """Names the code reads that it never binds (nor imports, defines or takes as a parameter)."""
+    import builtins
+
+    tree = ast.parse(text)
+    bound, read = set(dir(builtins)), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (read if isinstance(node.ctx, ast.Load) else bound).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.alias):
+            bound.add((node.asname or node.name).split(".")[0])
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bound.add(node.name)
+    return read - bound
+
+
+def _statements_naming(text: str, names: set[str]) -> list[tuple[int, int]]:
+    """(first, last) 0-based line ranges of the simple statements whose text names one of ``names``."""
+    lines = text.splitlines()
+    spans = []
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.Expr, ast.Assign, ast.AnnAssign)):
+            segment = "\n".join(lines[node.lineno - 1:node.end_lineno])
+            if any(re.search(rf"\b{re.escape(n)}\b", segment) for n in names):
+                spans.append((node.lineno - 1, node.end_lineno))
+    return spans
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -127,17 +160,22 @@ def test_a_local_edit_changes_only_the_matching_lines(data):
         ast.parse(edited)
     except SyntaxError:
         return  # e.g. a digit that started a name: not an edit a Glue developer could commit
+    if _unbound(edited) - _unbound(text):
+        return  # a name renamed where it is bound but not where it is used: the job would stop with a NameError
     before = transform_file(text.encode(), path.name, SETTINGS).data.decode()
     after = transform_file(edited.encode(), path.name, SETTINGS).data.decode()
     hunks = _changed_hunks(before, after)
-    # An options dict bound on the edited line is resolved where it is passed: those statements change too.
-    bound = _bound_on_line(edited, index + 1)
+    # An options dict or a DQDL ruleset bound on the edited line is resolved where it is passed: those statements
+    # change too.
+    bound = _bound_on_line(edited, index + 1) | _bound_on_line(text, index + 1)   # its name before and after
     after_lines = after.splitlines()
     if bound and len(hunks) > 1:
+        naming = _statements_naming(after, bound)
         hunks = hunks[:1] + [h for h in hunks[1:]
                              if not any(re.search(rf"\b{re.escape(n)}\b", "\n".join(after_lines[h[0]:h[1]]))
                                         or re.search(rf"\b{re.escape(n)}\b", "\n".join(before.splitlines()[h[0]:h[1]]))
-                                        for n in bound)]
+                                        for n in bound)
+                             and not any(start <= h[0] and h[1] <= end for start, end in naming)]
     assert len(hunks) <= 1, (path.name, index + 1, hunks)
     for start, end in hunks:
         assert end - start <= 16, (path.name, index + 1, hunks)

@@ -51,7 +51,7 @@ def _decode(path: str, data: bytes, estate: Estate) -> str | None:
 def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate, dict[str, str]]:
     """The estate model of a tree, and path -> kind of every definition or DDL file found."""
     from glue2lakehouse.estate.discover import candidate, kind_of, modules
-    from glue2lakehouse.estate.readers import api_json, cloudformation, terraform
+    from glue2lakehouse.estate.readers import api_json, cloudformation, job_config, terraform, workflow_doc
 
     estate = Estate()
     kinds: dict[str, str] = {}
@@ -65,7 +65,7 @@ def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate,
     for path in paths:
         if path.endswith(".tf") and (path.rsplit("/", 1)[0] if "/" in path else "") in folders:
             kinds.setdefault(path, "terraform")
-    terraform_files = []
+    terraform_files, configs = [], []
     for path, kind in sorted(kinds.items()):
         if kind == "ddl":
             continue
@@ -76,11 +76,16 @@ def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate,
         if kind == "terraform":
             terraform_files.append((path, text))
             continue
-        reader = api_json.read if kind == "api" else cloudformation.read
+        if kind == "jobconfig":             # completes the jobs the other files define: read last
+            configs.append((path, text))
+            continue
+        reader = {"api": api_json.read, "workflow": workflow_doc.read}.get(kind, cloudformation.read)
         _guarded(estate, path, lambda: reader(text, path, estate))
     texts = dict(terraform_files)
     for folder, members in sorted(modules([p for p, _ in terraform_files]).items()):
         _guarded(estate, members[0], lambda: terraform.read_module([(p, texts[p]) for p in members], estate))
+    for path, text in configs:
+        _guarded(estate, path, lambda: job_config.read(text, path, estate))
     return estate, kinds
 
 
@@ -165,6 +170,11 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             from glue2lakehouse.estate.bundle import BundleOutput
 
             bundle = BundleOutput()
+        from glue2lakehouse.estate.targets import TARGETS_FILE, build_targets
+
+        targets = build_targets(estate, bundle.files)
+        if targets:
+            bundle.files[TARGETS_FILE] = targets
         taken = set(paths)
         for path, text in sorted(bundle.files.items()):
             if path in taken:
@@ -174,6 +184,11 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             result.files[path] = text.encode("utf-8")
         result.issues.extend(bundle.issues)
     ddl_paths = [p for p, k in sorted(kinds.items()) if k == "ddl"]
+    if estate.crawlers:
+        from glue2lakehouse.estate.crawlers import crawler_issues, ddl_tables
+
+        texts = {p: t for p in ddl_paths if (t := _decode(p, read(p), Estate())) is not None}
+        result.issues.extend(crawler_issues(estate, ddl_tables(texts)))
     if ddl_paths or estate.catalog:
         from glue2lakehouse.estate.ddl import convert_ddl_file, declared_tables
 

@@ -15,6 +15,7 @@ from glue2lakehouse.config import EstateSettings, TransformSettings
 from glue2lakehouse.estate import yamlout
 from glue2lakehouse.estate.cron import CronError, to_quartz
 from glue2lakehouse.estate.model import Estate, GlueJob, GlueTrigger, Issue, identifier
+from glue2lakehouse.estate.runtimes import ANSI_CONF, DEFAULT_RUNTIME, RUNTIMES, runtime_for, spark4  # noqa: F401
 
 RESOURCES = "resources"
 VARIABLES_FILE = f"{RESOURCES}/glue_variables.yml"
@@ -26,15 +27,7 @@ NODE_TYPES = {
     "G.4X": "m5.4xlarge", "G.8X": "m5.8xlarge", "G.12X": "m5.12xlarge", "G.16X": "m5.16xlarge",
     "R.1X": "r5.xlarge", "R.2X": "r5.2xlarge", "R.4X": "r5.4xlarge", "R.8X": "r5.8xlarge", "Z.2X": "r5.2xlarge",
 }
-# GlueVersion (Spark version) -> Databricks runtime with that Spark line or the nearest supported LTS above it.
-# Overridden per entry by [jobs.runtimes].
-RUNTIMES = {
-    "0.9": "12.2.x-scala2.12", "1.0": "12.2.x-scala2.12", "2.0": "12.2.x-scala2.12",   # Spark 2.2-2.4: reported
-    "3.0": "12.2.x-scala2.12",   # Spark 3.1
-    "4.0": "12.2.x-scala2.12",   # Spark 3.3 = DBR 12.2 LTS
-    "5.0": "15.4.x-scala2.12",   # Spark 3.5 = DBR 15.4 LTS
-}
-DEFAULT_RUNTIME = "15.4.x-scala2.12"
+# GlueVersion -> runtime: estate/runtimes.py (supported LTS only; [jobs] spark_version, [jobs.runtimes]).
 DEFAULT_WORKERS = 10          # Glue's default capacity for a Spark job (10 DPU / G.1X workers)
 
 # Glue-internal job arguments: (action, what replaces it). "drop": nothing needed on Databricks;
@@ -316,19 +309,19 @@ class _Builder:
             node = NODE_TYPES["G.1X"]
             self.issue(job, "estate-compute", f"job {job.name!r}: worker type {worker!r} is not in the node type "
                                               f"table: {node} used; add it under [jobs.node_types]")
-        runtimes = {**RUNTIMES, **self.settings.runtimes}
         version = job.glue_version or "0.9"
-        runtime = runtimes.get(version)
-        if runtime is None:
-            runtime = DEFAULT_RUNTIME
+        runtime, known = runtime_for(job.glue_version, self.settings.runtimes, self.settings.spark_version)
+        if not known:
             self.issue(job, "estate-compute", f"job {job.name!r}: Glue version {version!r} is not in the runtime "
                                               f"table: {runtime} used; add it under [jobs.runtimes]")
         if version in ("0.9", "1.0", "2.0") and version not in self.settings.runtimes:
             self.issue(job, "estate-compute", f"job {job.name!r}: Glue {version} runs Spark 2; the job runs on Spark 3 "
-                                              f"({runtime}): check the results")
+                                              f"or later ({runtime}): check the results")
         cluster: dict = {"spark_version": runtime, "node_type_id": node}
         executors = workers - 1        # Glue counts the driver among the workers
         conf = self.spark_conf(arguments)
+        if spark4(runtime):
+            conf = {**ANSI_CONF, **conf}       # Glue's casts give null where Spark 4's ANSI mode raises
         if arguments.get("--enable-auto-scaling") == "true" and executors > 1:
             cluster["autoscale"] = {"min_workers": 1, "max_workers": executors}
         elif executors <= 0:
@@ -501,6 +494,10 @@ class _Builder:
             if dependencies:
                 spec["dependencies"] = sorted(set(dependencies))
             out["environments"] = [{"environment_key": "default", "spec": spec}]
+            self.issue(jobs[0], "estate-compute", f"job {out['name']!r} runs on serverless compute, a Spark 4 runtime "
+                                                  "with ANSI mode on: casts Glue turns into null raise there; call "
+                                                  "spark.conf.set(\"spark.sql.ansi.enabled\", \"false\") at the "
+                                                  "start of its scripts, or use job clusters")
         if parameters:
             out["parameters"] = [parameters[k] for k in sorted(parameters)]
         out["tasks"] = tasks
@@ -524,11 +521,7 @@ def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform
         used_keys.add(key)
         job = builder.job(key, names, workflow)
         output.files[f"{RESOURCES}/{key}.job.yml"] = HEADER + yamlout.dump({"resources": {"jobs": {key: job}}})
-    for crawler in sorted(estate.crawlers.values(), key=lambda c: c.name):
-        output.issues.append(Issue(crawler.path, crawler.line, "estate-crawler",
-                                   f"crawler {crawler.name!r} ({', '.join(crawler.targets) or 'no targets'}) is not "
-                                   "converted: declare its tables (the converted DDL) or let Auto Loader infer the "
-                                   "schema (cloudFiles.schemaLocation)"))
+    # Crawlers: one finding each, with what replaces them (estate/crawlers.py, called by convert_estate).
     if estate.variables:
         variables = {}
         for name in sorted(estate.variables):

@@ -22,7 +22,7 @@ _DDL = re.compile(rb"\b(CREATE|ALTER|MSCK)\b", re.IGNORECASE)
 
 
 def kind_of(path: str, data: bytes) -> str | None:
-    """'api', 'cloudformation', 'terraform', 'ddl' or None."""
+    """'api', 'workflow', 'jobconfig', 'cloudformation', 'terraform', 'ddl' or None."""
     lower = path.lower()
     if len(data) > MAX_BYTES or lower.endswith((".py", ".pyc")):
         return None
@@ -34,8 +34,25 @@ def kind_of(path: str, data: bytes) -> str | None:
         return "terraform" if b"aws_glue_" in data else None
     if b"AWS::Glue::" in data:
         return "cloudformation"
-    if b'"Command"' in data or b'"Trigger' in data or b'"Workflow"' in data or b'"Crawler' in data or \
-            b'"Jobs"' in data or b'"Job"' in data or b'"Actions"' in data:
+    if lower.endswith((".yaml", ".yml")) and b"environments:" in data:
+        from glue2lakehouse.estate.readers.job_config import looks_like as job_config
+
+        try:
+            if job_config(data.decode("utf-8-sig")):
+                return "jobconfig"
+        except UnicodeDecodeError:
+            pass
+    lowered = data.lower()
+    if b'"jobs"' in lowered and (b'"script"' in lowered or b'"scriptlocation"' in lowered):
+        try:
+            from glue2lakehouse.estate.readers.workflow_doc import looks_like as workflow_document
+
+            if workflow_document(json.loads(data.decode("utf-8-sig"))):
+                return "workflow"
+        except (ValueError, UnicodeDecodeError):
+            pass
+    if b'"command"' in lowered or b'"trigger' in lowered or b'"workflow"' in lowered or b'"crawler' in lowered or \
+            b'"jobs"' in lowered or b'"job"' in lowered or b'"actions"' in lowered:
         try:
             from glue2lakehouse.estate.readers.api_json import looks_like
 

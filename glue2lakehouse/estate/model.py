@@ -87,6 +87,7 @@ class GlueCrawler:
     database: str | None = None
     targets: list[str] = field(default_factory=list)
     schedule: str | None = None
+    workflow: str | None = None                 # the workflow document it was a step of (dropped from its graph)
 
 
 @dataclass
@@ -106,6 +107,7 @@ class Estate:
     issues: list[Issue] = field(default_factory=list)
     definition_files: list[str] = field(default_factory=list)
     catalog: list[tuple] = field(default_factory=list)   # (kind, properties, path, line): declared databases/tables
+    targets: dict[str, dict] = field(default_factory=dict)   # environment -> {variables, workers, jobs} (job config)
 
     def add_job(self, job: GlueJob) -> None:
         if job.name in self.jobs and self.jobs[job.name].path != job.path:

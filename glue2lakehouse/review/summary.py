@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from glue2lakehouse.review.actions import group
 from glue2lakehouse.review.semantics import Facts, changed_facts
 
 _OVERWRITING = {"overwrite", "purge"}
@@ -80,6 +81,8 @@ class Summary:
         return {"glue_commit": self.glue_commit, "glue_previous": self.glue_previous,
                 "files": [f.as_dict() for f in self.files],
                 "findings": {"new": self.new_findings, "resolved": self.resolved_findings},
+                "actions": {"new": [a.as_dict() for a in group(self.new_findings)],
+                            "resolved": [a.as_dict() for a in group(self.resolved_findings)]},
                 "conflicts": self.conflicts, "preserved": self.preserved,
                 "risks": [{"file": p, **i.as_dict()} for p, i in self.risks]}
 
@@ -116,14 +119,14 @@ class Summary:
         out += ["## Transform findings", ""]
         if not self.new_findings and not self.resolved_findings:
             out += ["No finding is new in this sync, and none was resolved.", ""]
-        if self.new_findings:
-            out += [f"New in this sync ({len(self.new_findings)}):", ""]
-            out += [f"- `{f['file']}:{f['line']}` [{f['rule']}] {f['message']}" for f in self.new_findings]
-            out.append("")
-        if self.resolved_findings:
-            out += [f"Resolved by this sync ({len(self.resolved_findings)}):", ""]
-            out += [f"- `{f['file']}` [{f['rule']}] {f['message']}" for f in self.resolved_findings]
-            out.append("")
+        for title, findings in (("New in this sync", self.new_findings),
+                                ("Resolved by this sync", self.resolved_findings)):
+            if findings:
+                actions = group(findings)
+                out += [f"{title} ({len(actions)} action(s) from {len(findings)} finding(s); every finding: "
+                        "`g2l report --json`, `g2l conflicts --all`):", ""]
+                out += [f"- {_action_md(a)}" for a in actions] or ["- none needs an action"]
+                out.append("")
         if self.preserved:
             out += ["## Preserved", ""]
             out += [f"- `{p['path']}`: {p['why']}" for p in self.preserved]
@@ -145,6 +148,13 @@ class Summary:
             lines += [f"    new: {f['file']}:{f['line']} [{f['rule']}]" for f in self.new_findings]
             lines += [f"    resolved: {f['file']} [{f['rule']}]" for f in self.resolved_findings]
         return ["Glue changed in meaning:"] + lines if lines else []
+
+
+def _action_md(action) -> str:
+    if not action.grouped:
+        return f"{', '.join(f'`{i}`' for i in action.items)} [{action.rule}] {action.action}"
+    items = ", ".join(f"`{i}`" for i in action.items)
+    return f"[{action.rule}] {action.action} ({len(action.items)}): {items}"
 
 
 def _conflict_md(conflict: dict) -> str:

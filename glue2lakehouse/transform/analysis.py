@@ -30,7 +30,7 @@ COLLECTION_TRANSFORMS = {"Relationalize", "SplitFields", "SplitRows", "ErrorsAsD
 FRAME_TRANSFORMS = {
     "ApplyMapping", "ResolveChoice", "DropNullFields", "SelectFields", "DropFields", "RenameField", "Join",
     "Filter", "Map", "Spigot", "Unbox", "UnnestFrame", "FillMissingValues", "FlatMap", "Union", "Coalesce",
-    "Repartition", "SelectFromCollection", "DropDuplicates",
+    "Repartition", "SelectFromCollection", "DropDuplicates", "EvaluateDataQuality",
 }
 GLUE_TRANSFORMS = COLLECTION_TRANSFORMS | FRAME_TRANSFORMS | {"GlueTransform"}
 FRAME_METHODS = {
@@ -134,6 +134,9 @@ class Roles:
             attribute = attribute_of(func)
             if attribute is not None and attribute[1] in COLLECTION_METHODS:
                 return self.is_frame(attribute[0])
+            if attribute is not None and attribute[1] == "process_rows" and \
+                    (call_name(attribute[0]) or "").rsplit(".", 1)[-1] == "EvaluateDataQuality":
+                return True     # awsgluedq: a collection of ruleOutcomes and rowLevelOutcomes
         return False
 
 

@@ -22,12 +22,20 @@ NEEDS = {
 }
 
 
+# Glue Studio's data-quality step (runtime_dq.py).
+NEEDS.update({"glue_evaluate_data_quality": ("F", "logging"), "glue_data_quality_rows": ("F",)})
+RUNTIME_FILES = ("runtime.py", "runtime_dq.py")
+
+
 @lru_cache(maxsize=None)
 def _definitions() -> dict[str, str]:
-    text = (Path(__file__).parent / "runtime.py").read_text(encoding="utf-8")
-    lines = text.splitlines(keepends=True)
-    return {node.name: "".join(lines[node.lineno - 1:node.end_lineno])
-            for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)}
+    out = {}
+    for name in RUNTIME_FILES:
+        text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+        lines = text.splitlines(keepends=True)
+        out.update({node.name: "".join(lines[node.lineno - 1:node.end_lineno])
+                    for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)})
+    return out
 
 
 def source(name: str) -> str:

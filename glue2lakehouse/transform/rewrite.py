@@ -28,7 +28,8 @@ from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.code import Code, code_statement
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
-from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal
+from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal, py
+from glue2lakehouse.transform.rules.data_quality import OUTCOME_KEYS
 from glue2lakehouse.transform.edits import collapse_removed, has_placeholder, placeholder
 from glue2lakehouse.transform.helpers import NEEDS as HELPER_NEEDS
 from glue2lakehouse.transform.helpers import source as helper_source
@@ -54,6 +55,8 @@ from glue2lakehouse.transform.walk import (
 # A file none of these appear in has nothing for the rules to do.
 TRIGGERS = ("awsglue", "GlueContext", "DynamicFrame", "getResolvedOptions", ".sql(", "create_dynamic_frame",
             "write_dynamic_frame", "SparkContext", "get_logger", "Job(", "saveAsTable", "insertInto", ".table(")
+# EvaluateDataQuality's collection keys (transform/rules/data_quality.py).
+DQ_KEYS = {f"EvaluateDataQuality.{name}": key for name, key in OUTCOME_KEYS.items()}
 # Method names that only a DynamicFrame has.
 FRAME_ONLY = {"apply_mapping", "drop_fields", "select_fields", "rename_field", "resolveChoice", "spigot", "unbox",
               "relationalize", "split_fields", "split_rows", "drop_null_fields", "unnest"}
@@ -93,6 +96,9 @@ def call_shape(roles: Roles, node: cst.Call) -> str | None:
             return f"{cls}.apply"
     if name in ("DynamicFrame.fromDF", "awsglue.dynamicframe.DynamicFrame.fromDF"):
         return "DynamicFrame.fromDF"
+    if attr == "process_rows" and isinstance(receiver, cst.Call) and \
+            (dotted(receiver.func) or "").rsplit(".", 1)[-1] == "EvaluateDataQuality":
+        return "EvaluateDataQuality.process_rows"
     if roles.is_glue(receiver):
         if attr in METHOD_FORMS:
             return METHOD_FORMS[attr]
@@ -299,6 +305,8 @@ class GlueRewriter(FastTransformer):
         if original.attr.value == "spark_session" and self.ctx.roles.is_glue(original.value):
             self.ctx.imports.add("SparkSession")
             return self.ctx.parse("SparkSession.builder.getOrCreate()")
+        if dotted(original) in DQ_KEYS:                        # awsgluedq's collection keys
+            return self.ctx.parse(py(DQ_KEYS[dotted(original)]))
         return updated
 
     def leave_Annotation(self, original: cst.Annotation, updated: cst.Annotation) -> cst.Annotation:

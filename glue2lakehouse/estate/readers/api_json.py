@@ -11,6 +11,7 @@ import json
 
 from glue2lakehouse.estate.model import (Condition, Estate, GlueCrawler, GlueJob, GlueTrigger, GlueWorkflow, Issue,
                                          as_float, as_int)
+from glue2lakehouse.estate.readers.keys import pascal
 
 # API fields that carry no behaviour to map (metadata of the Glue service).
 METADATA = {"CreatedOn", "LastModifiedOn", "JobMode", "JobRunQueuingEnabled", "SourceControlDetails", "CodeGenConfigurationNodes",
@@ -177,13 +178,32 @@ def _workflow(data: dict, estate: Estate, path: str, text: str) -> None:
                 estate.crawlers[_str(crawler.get("Name"))] = crawler_from_api(crawler, path, 1)
 
 
+# Top-level keys of the API's documents -> fields one of their records has (so that any JSON with a "jobs" key
+# is not taken for Glue's).
+SHAPES = {"Job": {"Command"}, "Jobs": {"Command"}, "Trigger": {"Actions", "Type"}, "Triggers": {"Actions", "Type"},
+          "Crawler": {"Targets", "DatabaseName"}, "Crawlers": {"Targets", "DatabaseName"},
+          "Workflow": {"Name", "Graph"}}
+
+
 def looks_like(data) -> bool:
+    """Whether a JSON value is Glue API JSON (field names in PascalCase or camelCase)."""
+    return _looks_like(pascal(data))
+
+
+def _looks_like(data) -> bool:
+    from glue2lakehouse.estate.readers.workflow_doc import is_workflow_document
+
+    if is_workflow_document(data):
+        return False
     if isinstance(data, list):
-        return any(looks_like(item) for item in data)
+        return any(_looks_like(item) for item in data)
     if not isinstance(data, dict):
         return False
-    if any(key in data for key in ("Job", "Jobs", "Trigger", "Triggers", "Workflow", "Crawler", "Crawlers")):
-        return True
+    for key, marks in SHAPES.items():   # a list or one record, with a field only that record has
+        value = data.get(key)
+        items = value if isinstance(value, list) else [value]
+        if any(isinstance(item, dict) and marks & set(item) for item in items):
+            return True
     return "Name" in data and ("Command" in data or ("Type" in data and "Actions" in data))
 
 
@@ -194,7 +214,7 @@ def read(text: str, path: str, estate: Estate) -> None:
         estate.issues.append(Issue(path, 1, "estate-parse", f"not valid JSON ({error}); the definitions in it are not "
                                                            "converted"))
         return
-    _read(data, path, estate, text)
+    _read(pascal(data), path, estate, text)
 
 
 def _read(data, path: str, estate: Estate, text: str) -> None:

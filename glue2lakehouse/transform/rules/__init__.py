@@ -8,8 +8,8 @@ when it is a Glue construct). ``REGISTRY`` maps a call shape (see
 
 from __future__ import annotations
 
-from glue2lakehouse.transform.rules import collections, frames, misc, readers, transforms, writers
+from glue2lakehouse.transform.rules import collections, data_quality, frames, misc, readers, transforms, writers
 
 REGISTRY = {}
-for _module in (readers, writers, frames, transforms, misc, collections):
+for _module in (readers, writers, frames, transforms, misc, collections, data_quality):
     REGISTRY.update(_module.HANDLERS)

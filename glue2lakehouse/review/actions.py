@@ -1,0 +1,124 @@
+"""Findings as actions: what a person has to do, once per action, with the items it applies to.
+
+The converters report in detail (one finding per table, per job, per variable, per line). A
+reviewer needs the other view: "load the data of these 12 tables once" is one thing to do,
+not 12; "Glue table properties dropped: classification" is nothing to do at all. ``group``
+turns the detailed findings into that view; the detail stays where it was (the snapshot's
+note, ``g2l conflicts --all``, the JSON report).
+
+Rules are data: ``GROUPED`` maps a finding (rule + a pattern over its message, naming the
+item) to the action it asks for; ``NO_ACTION`` lists findings that record what was done and
+ask nothing. Any other finding is an action of its own; findings with the same rule and the
+same message (the same construct flagged on many lines) are one action listing where.
+Pure: dicts in (file, line, rule, message), dicts out.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# (rule, message pattern with an ``item`` group, the action it asks for)
+GROUPED = [
+    ("ddl-table", r"table (?P<item>\S+): a managed Delta table now; the data at (?P<where>\S+) is not moved",
+     'load the existing data of these tables once into their managed Delta tables (COPY INTO or CTAS), '
+     'or set [ddl] tables = "external" to keep it where it is'),
+    ("estate-field", r"job '(?P<item>[^']*)': Role is not converted",
+     "grant the job owner or run_as of these jobs the Unity Catalog privileges their Glue IAM role had"),
+    ("estate-connection", r"Glue connection '(?P<item>[^']*)' becomes secrets",
+     "create the secrets <connection>-url, -user and -password in scope 'glue-connections' for these Glue "
+     "connections (the converted code reads them)"),
+    ("estate-variable", r"kept as bundle variable var\.(?P<item>\w+); set it",
+     "set these bundle variables (values only a deployment knew) in databricks.yml, per target"),
+    ("estate-trigger", r"trigger '(?P<trigger>[^']*)' passes (?P<args>.*) to '(?P<item>[^']*)': used as the task's",
+     "check these trigger arguments: they are the tasks' fixed parameters now, also for runs started by hand"),
+    ("estate-argument", r"job '(?P<item>[^']*)': the script requires (?P<arg>--\S+), which has no default",
+     "pass these job parameters when you run the jobs (Glue got them per run)"),
+    ("estate-compute", r"job '(?P<item>[^']*)' sets no capacity",
+     "check the cluster size of these jobs (Glue's default of 10 workers is assumed)"),
+    ("estate-compute", r"job '(?P<item>[^']*)' runs on serverless compute, a Spark 4 runtime with ANSI mode on",
+     'turn ANSI mode off in the scripts of these serverless jobs (spark.conf.set("spark.sql.ansi.enabled", "false")): '
+     "casts Glue turns into null raise under ANSI"),
+    ("ddl-schema", r"database (?P<item>\S+): LOCATION dropped",
+     "set MANAGED LOCATION on these schemas if their tables need storage of their own"),
+]
+# (rule, message pattern): findings that record what was done and ask nothing.
+NO_ACTION = [
+    ("ddl-properties", r"Glue table properties dropped"),
+    ("estate-argument-dropped", r""),
+    ("ddl-partitions", r"dropped: a Delta table tracks its own partitions"),
+    ("estate-bookmark", r"runs with job-bookmark-\w+: its reads with a transformation_ctx are flagged in the script"),
+    ("estate-variable", r"kept as bundle variable var\.\w+ \(default "),
+    ("estate-variable", r"its default .* is used"),
+]
+_GROUPED = [(rule, re.compile(pattern), action) for rule, pattern, action in GROUPED]
+_NO_ACTION = [(rule, re.compile(pattern)) for rule, pattern in NO_ACTION]
+
+
+@dataclass
+class Action:
+    rule: str
+    action: str
+    items: list[str] = field(default_factory=list)      # what it applies to, in order, each once
+    findings: list[dict] = field(default_factory=list)  # the detailed findings it stands for
+
+    def as_dict(self) -> dict:
+        return {"rule": self.rule, "action": self.action, "items": self.items,
+                "where": sorted({f"{f['file']}:{f['line']}" for f in self.findings}, key=_where_key)}
+
+    @property
+    def grouped(self) -> bool:
+        """An action of the GROUPED table (items are names), not a finding standing for itself (items are places)."""
+        return self.action != self.findings[0].get("message")
+
+    def text(self) -> str:
+        if not self.grouped:
+            return f"{', '.join(self.items)} [{self.rule}] {self.action}"
+        return f"[{self.rule}] {self.action} ({len(self.items)}): {', '.join(self.items)}"
+
+
+def _where_key(where: str):
+    path, _, line = where.rpartition(":")
+    return path, int(line) if line.isdigit() else 0
+
+
+def needs_action(finding: dict) -> bool:
+    """False for findings that only record what was converted or dropped (nothing for a person to do)."""
+    message = finding.get("message", "")
+    return not any(finding.get("rule") == rule and pattern.search(message) for rule, pattern in _NO_ACTION)
+
+
+def group(findings: list[dict]) -> list[Action]:
+    """The actions the findings ask for: one per distinct action, listing its items; no-action findings left out."""
+    actions: dict[tuple, Action] = {}
+    for finding in findings:
+        if not needs_action(finding):
+            continue
+        rule, message = finding.get("rule", ""), finding.get("message", "")
+        for grouped_rule, pattern, text in _GROUPED:
+            match = pattern.search(message) if rule == grouped_rule else None
+            if match:
+                key = (rule, text)
+                item = match.group("item")
+                extra = [v for k, v in match.groupdict().items() if k != "item" and v]
+                if extra:
+                    item = f"{item} ({', '.join(extra)})"
+                break
+        else:
+            key = (rule, message)
+            text, item = message, f"{finding.get('file')}:{finding.get('line')}"
+        action = actions.get(key)
+        if action is None:
+            action = actions[key] = Action(rule, text)
+        if item not in action.items:
+            action.items.append(item)
+        action.findings.append(finding)
+    return list(actions.values())
+
+
+def breakdown(actions: list[Action]) -> dict[str, int]:
+    """Rule -> number of actions (for a closing count)."""
+    out: dict[str, int] = {}
+    for action in actions:
+        out[action.rule] = out.get(action.rule, 0) + 1
+    return dict(sorted(out.items()))

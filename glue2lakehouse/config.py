@@ -144,7 +144,7 @@ def parse_config(text: str) -> Config:
     return Config(
         glue_source=_string(glue, "source", "glue"),
         glue_ref=_string(glue, "ref", "glue", "HEAD"),
-        transform=_with_bookmark_table(transform_settings(transform), data.get("bookmarks", {})),
+        transform=with_bookmark_table(transform_settings(transform), data.get("bookmarks", {})),
         branch=_string(sync, "branch", "sync", DEFAULT_BRANCH),
         protected_overlap=overlap,
         estate=estate_settings(data.get("jobs", {}), data.get("ddl", {})),
@@ -190,7 +190,7 @@ def transform_settings(table: dict) -> TransformSettings:
                              paths=_string_table(table, "paths"), args_style=args_style, s3_writes=s3_writes)
 
 
-def _with_bookmark_table(settings: TransformSettings, bookmarks: dict) -> TransformSettings:
+def with_bookmark_table(settings: TransformSettings, bookmarks: dict) -> TransformSettings:
     """[bookmarks] table: where converted jobs keep their bookmark state (one table per estate)."""
     if "table" not in bookmarks:
         return settings

@@ -8,6 +8,7 @@ import shutil
 from pyspark.sql import SparkSession
 
 from awsglue.dynamicframe import DynamicFrame
+from awsglue.job import glue_context_job, list_files
 from glue2lakehouse.verify.environment import current
 
 JDBC = {"mysql", "postgresql", "oracle", "sqlserver", "redshift"}
@@ -41,6 +42,16 @@ class DynamicFrameReader:
                      push_down_predicate="", additional_options=None, catalog_id=None, name_space=None, **kwargs):
         database = database or name_space
         df = _session().table(f"{database}.{table_name}")
+        job = glue_context_job(self.glue_context)
+        if job is not None and transformation_ctx and job.option != "job-bookmark-disable":
+            # A catalog table on S3 is bookmarked by the files of its location.
+            from pyspark.sql import functions as F
+
+            located = {}
+            for uri in df.inputFiles():
+                located[uri] = list_files(uri[len("file:"):] if uri.startswith("file:") else uri, False)[0][1]
+            chosen = job.files(transformation_ctx, f"table:{database}.{table_name}", sorted(located.items()))
+            df = df.where(F.col("_metadata.file_path").isin(chosen))
         if push_down_predicate:
             df = df.where(push_down_predicate)
         return self._wrap(df, table_name)
@@ -67,6 +78,12 @@ class DynamicFrameReader:
                 raise NotImplementedError(f"format option {key!r} is not emulated")
         paths = options["paths"]
         paths = [paths] if isinstance(paths, str) else list(paths)
+        job = glue_context_job(self.glue_context)
+        if job is not None and transformation_ctx and job.option != "job-bookmark-disable":
+            listing = [item for path in paths for item in list_files(current().read_path(path),
+                                                                     bool(options.get("recurse")))]
+            chosen = job.files(transformation_ctx, f"s3:{sorted(paths)}", listing)
+            return self._wrap(reader.load(chosen) if chosen else reader.load(paths).limit(0))
         return self._wrap(reader.load(paths))
 
     def from_rdd(self, data, name, schema=None, sample_ratio=None, transformation_ctx="", **kwargs):

@@ -1,0 +1,121 @@
+"""Job bookmarks kept on Databricks: an estate with bookmarked jobs converted by `g2l convert`, then each converted
+job run on local PySpark, run after run, with the parameters its bundle task passes, while its inputs change."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+
+from glue2lakehouse.verify.runs import RunStep, run_sequence
+
+from .conftest import FIXTURES, ROOT
+
+ESTATE = FIXTURES / "bookmarks" / "estate"
+
+
+def events(*rows) -> str:
+    """A landing file as card systems write it: one JSON event per line."""
+    return "".join(json.dumps({"event_id": e, "card_id": c, "amount": a, "currency": "EUR"}) + "\n"
+                   for e, c, a in rows)
+
+
+LANDING = "s3/bank-card-landing/events"
+DAY1 = events(("e1", "c1", 10.5), ("e2", "c2", 3.0))
+DAY2 = events(("e3", "c1", 7.25))
+DAY3 = events(("e4", "c3", 1.0))
+DAY4 = events(("e5", "c2", 2.0), ("e6", "c4", 9.99))
+DAY1_CORRECTED = events(("e1", "c1", 10.5), ("e2", "c2", 30.0))
+# run 1 reads every file; run 2 a new file; run 3 nothing new; run 4 a file read in run 1, rewritten; run 5 a new
+# file, and fails while writing; run 6 reads again what run 5 had read.
+STEPS = [
+    RunStep(put={f"{LANDING}/2026/11/01/events-0001.json": DAY1, f"{LANDING}/2026/11/02/events-0001.json": DAY2}),
+    RunStep(put={f"{LANDING}/2026/11/03/events-0001.json": DAY3}),
+    RunStep(),
+    RunStep(put={f"{LANDING}/2026/11/01/events-0001.json": DAY1_CORRECTED}),
+    RunStep(put={f"{LANDING}/2026/11/04/events-0001.json": DAY4}, fail=True),
+    RunStep(),
+]
+# What Glue's table holds after each run (event ids, with repeats): worked out from Glue's bookmark rules.
+BOOKMARKED = [
+    ["e1", "e2", "e3"],
+    ["e1", "e2", "e3", "e4"],
+    ["e1", "e2", "e3", "e4"],
+    ["e1", "e2", "e3", "e4", "e1", "e2"],
+    ["e1", "e2", "e3", "e4", "e1", "e2"],
+    ["e1", "e2", "e3", "e4", "e1", "e2", "e5", "e6"],
+]
+# Without the option Glue reads every file on every run (a failed run adds nothing).
+EVERYTHING = [3, 3 + 4, 3 + 4 + 4, 3 + 4 + 4 + 4, 3 + 4 + 4 + 4, 3 + 4 + 4 + 4 + 6]
+
+
+@pytest.fixture(scope="module")
+def converted(tmp_path_factory):
+    """The estate as `g2l convert` writes it: converted scripts plus one bundle job per Glue job."""
+    out = tmp_path_factory.mktemp("converted")
+    proc = subprocess.run([sys.executable, "-m", "glue2lakehouse", "convert", str(ESTATE), "-o", str(out)],
+                          capture_output=True, text=True, cwd=tmp_path_factory.mktemp("cwd"),
+                          env={**__import__("os").environ, "PYTHONPATH": str(ROOT)})
+    assert proc.returncode in (0, 1), proc.stderr
+    return out, proc.stderr
+
+
+def task_parameters(out: Path, job: str) -> list[str]:
+    document = YAML(typ="safe", pure=True).load((out / "resources" / f"{job}.job.yml").read_text())
+    (task,) = document["resources"]["jobs"][job]["tasks"]
+    return task["spark_python_task"]["parameters"]
+
+
+def with_run_ids(steps: list[RunStep], parameters: list[str]) -> list[RunStep]:
+    """Databricks fills {{job.run_id}} per run; so does this."""
+    if "{{job.run_id}}" not in parameters:
+        return steps
+    return [RunStep(s.put, s.delete, s.fail, [*s.args, "--JOB_RUN_ID", f"run-{n}"]) for n, s in enumerate(steps, 1)]
+
+
+def table_rows(result, table: str) -> list[dict]:
+    output = result.outputs.get(f"table:{table}")
+    return output["rows"] if output else []
+
+
+def test_no_bookmark_review_is_left_on_the_converted_jobs(converted):
+    out, findings = converted
+    for job in ("ingest_card_events", "audit_card_events", "load_ledger_entries"):
+        code = (out / "jobs" / f"{job}.py").read_text()
+        assert "G2L-REVIEW" not in code
+        assert "job.commit()" in code
+    assert "bookmark" not in findings.replace("--job-bookmark-option", "")
+    assert task_parameters(out, "ingest_card_events")[2:6] == ["--JOB_RUN_ID", "{{job.run_id}}",
+                                                               "--job-bookmark-option", "job-bookmark-enable"]
+    assert "--job-bookmark-option" not in task_parameters(out, "audit_card_events")
+
+
+def test_a_bookmarked_s3_job_reads_what_glue_reads_run_after_run(spark, converted, tmp_path):
+    out, _ = converted
+    parameters = task_parameters(out, "ingest_card_events")
+    (tmp_path / "data" / "cards").mkdir(parents=True)
+    results = run_sequence(spark, out / "jobs" / "ingest_card_events.py", tmp_path / "data",
+                           with_run_ids(STEPS, parameters), parameters, glue=False, extra_paths=[str(out)])
+    for number, (result, expected) in enumerate(zip(results, BOOKMARKED), 1):
+        if number == 5:
+            assert "fails while writing" in result.error
+        else:
+            assert result.error is None, result.error
+        rows = table_rows(result, "cards.card_events")
+        assert Counter(r["event_id"] for r in rows) == Counter(expected), f"after run {number}"
+    corrected = [r for r in table_rows(results[3], "cards.card_events") if r["event_id"] == "e2"]
+    assert sorted(r["amount"] for r in corrected) == [3.0, 30.0]   # the rewritten file's rows, read again
+
+
+def test_a_job_without_the_option_reads_everything_every_run(spark, converted, tmp_path):
+    out, _ = converted
+    parameters = task_parameters(out, "audit_card_events")
+    (tmp_path / "data" / "cards").mkdir(parents=True)
+    results = run_sequence(spark, out / "jobs" / "audit_card_events.py", tmp_path / "data", STEPS, parameters,
+                           glue=False, extra_paths=[str(out)])
+    assert [len(table_rows(r, "cards.card_events_audit")) for r in results] == EVERYTHING

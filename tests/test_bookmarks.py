@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -75,7 +76,7 @@ def with_run_ids(steps: list[RunStep], parameters: list[str]) -> list[RunStep]:
     """Databricks fills {{job.run_id}} per run; so does this."""
     if "{{job.run_id}}" not in parameters:
         return steps
-    return [RunStep(s.put, s.delete, s.fail, [*s.args, "--JOB_RUN_ID", f"run-{n}"]) for n, s in enumerate(steps, 1)]
+    return [replace(s, args=["--JOB_RUN_ID", f"run-{n}", *s.args]) for n, s in enumerate(steps, 1)]
 
 
 def table_rows(result, table: str) -> list[dict]:
@@ -119,3 +120,62 @@ def test_a_job_without_the_option_reads_everything_every_run(spark, converted, t
     results = run_sequence(spark, out / "jobs" / "audit_card_events.py", tmp_path / "data", STEPS, parameters,
                            glue=False, extra_paths=[str(out)])
     assert [len(table_rows(r, "cards.card_events_audit")) for r in results] == EVERYTHING
+
+
+class Ledger:
+    """An in-memory Derby database in Spark's own JVM (Derby ships in PySpark's jars), standing in for the ledger's
+    PostgreSQL: the converted job reads it through Spark's JDBC source like the real one."""
+
+    URL = "jdbc:derby:memory:ledger"
+
+    def __init__(self, spark):
+        jvm = spark.sparkContext._jvm
+        jvm.java.lang.Class.forName("org.apache.derby.iapi.jdbc.AutoloadedDriver")
+        self.connection = jvm.java.sql.DriverManager.getConnection(self.URL + ";create=true")
+        self.execute("CREATE SCHEMA LEDGER")
+        self.execute("CREATE TABLE LEDGER.ENTRIES (ENTRY_ID INT PRIMARY KEY, ACCOUNT VARCHAR(20), AMOUNT DECIMAL(12,2))")
+
+    def execute(self, sql: str) -> None:
+        statement = self.connection.createStatement()
+        statement.execute(sql)
+        statement.close()
+
+    def add(self, *ids):
+        def insert():
+            for entry in ids:
+                self.execute(f"INSERT INTO LEDGER.ENTRIES VALUES ({entry}, 'ACC-{entry % 3}', {entry}.50)")
+        return insert
+
+    def close(self):
+        self.execute("DROP TABLE LEDGER.ENTRIES")
+        self.execute("DROP SCHEMA LEDGER RESTRICT")
+        self.connection.close()
+
+
+@pytest.fixture
+def ledger(spark):
+    database = Ledger(spark)
+    yield database
+    database.close()
+
+
+def test_a_bookmarked_jdbc_job_reads_the_rows_after_its_bookmark_keys(spark, converted, tmp_path, ledger):
+    out, _ = converted
+    parameters = task_parameters(out, "load_ledger_entries") + ["--ledger_url", Ledger.URL]
+    (tmp_path / "data" / "ledger").mkdir(parents=True)
+    steps = [
+        RunStep(call=ledger.add(1, 2, 3)),            # every row
+        RunStep(call=ledger.add(4, 5)),               # the new rows only
+        RunStep(),                                    # nothing new
+        RunStep(call=ledger.add(6), fail=True),       # fails while writing: commits nothing
+        RunStep(),                                    # reads row 6 again
+        RunStep(call=ledger.add(7), args=["--job-bookmark-option", "job-bookmark-pause"]),   # reads 7, saves nothing
+        RunStep(call=ledger.add(8)),                  # reads 7 and 8
+    ]
+    results = run_sequence(spark, out / "jobs" / "load_ledger_entries.py", tmp_path / "data",
+                           with_run_ids(steps, parameters), parameters, glue=False, extra_paths=[str(out)])
+    expected = [[1, 2, 3], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6],
+                [1, 2, 3, 4, 5, 6, 7], [1, 2, 3, 4, 5, 6, 7, 7, 8]]
+    for number, (result, ids) in enumerate(zip(results, expected), 1):
+        assert (result.error is None) == (number != 4), result.error
+        assert sorted(r["entry_id"] for r in table_rows(result, "ledger.entries")) == ids, f"after run {number}"

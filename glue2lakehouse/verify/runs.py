@@ -41,6 +41,7 @@ class RunStep:
     delete: list = field(default_factory=list)   # data-folder paths removed before the run
     fail: bool = False                           # the run fails at its first write
     args: list = field(default_factory=list)     # job arguments of this run only, after the common ones
+    call: object = None                          # Python API: a function called before the run (a database change)
 
 
 class InjectedFailure(RuntimeError):
@@ -69,6 +70,8 @@ def failing_writes():
 
 
 def _apply(step: RunStep, data: Path) -> None:
+    if step.call is not None:
+        step.call()
     for relative in step.delete:
         target = data / relative
         if target.is_dir():

@@ -179,3 +179,32 @@ def test_a_bookmarked_jdbc_job_reads_the_rows_after_its_bookmark_keys(spark, con
     for number, (result, ids) in enumerate(zip(results, expected), 1):
         assert (result.error is None) == (number != 4), result.error
         assert sorted(r["entry_id"] for r in table_rows(result, "ledger.entries")) == ids, f"after run {number}"
+
+
+def test_verify_over_runs_catches_a_conversion_that_ignores_rewritten_files(spark, converted, tmp_path):
+    from glue2lakehouse.verify.runs import verify_runs
+
+    out, _ = converted
+    parameters = task_parameters(out, "ingest_card_events")
+    steps = with_run_ids(STEPS, parameters)
+    (tmp_path / "data" / "cards").mkdir(parents=True)
+    glue_job = ESTATE / "jobs" / "ingest_card_events.py"
+    report = verify_runs(glue_job, out / "jobs" / "ingest_card_events.py", tmp_path / "data", steps, parameters,
+                         spark=spark, dbx_paths=[str(out)])
+    assert report.exit_code == 0, report.render_text()
+    assert [run["outputs"][0]["glue_rows"] for run in report.runs] == [len(ids) for ids in BOOKMARKED]
+    assert [run["fail"] for run in report.runs] == [False, False, False, False, True, False]
+
+    # Loading each path once, as Auto Loader does, misses Glue's second read of a rewritten file.
+    code = (out / "jobs" / "ingest_card_events.py").read_text()
+    once = code.replace("low is None or modified > low", "low is None").replace(
+        '(path, modified) not in since["files"]', 'path not in {p for p, _ in since["files"]}')
+    assert once.count("path not in {p for p") == 1
+    (tmp_path / "once.py").write_text(once)
+    single = verify_runs(glue_job, tmp_path / "once.py", tmp_path / "data", steps[:1], parameters, spark=spark)
+    assert single.exit_code == 0, single.render_text()     # one run shows nothing wrong
+    sequence = verify_runs(glue_job, tmp_path / "once.py", tmp_path / "data", steps[:4], parameters, spark=spark)
+    assert sequence.exit_code == 1 and sequence.first_difference() == 4, sequence.render_text()
+    (differing,) = sequence.runs[3]["outputs"]
+    assert differing["missing"] == 2 and differing["extra"] == 0
+    assert "Run 4" in sequence.render_text() and "outputs differ from run 4 on" in sequence.render_text()

@@ -208,3 +208,53 @@ def test_verify_over_runs_catches_a_conversion_that_ignores_rewritten_files(spar
     (differing,) = sequence.runs[3]["outputs"]
     assert differing["missing"] == 2 and differing["extra"] == 0
     assert "Run 4" in sequence.render_text() and "outputs differ from run 4 on" in sequence.render_text()
+
+
+def test_reset_rewind_and_pause_as_glue_has_them(spark, converted, tmp_path):
+    from glue2lakehouse.bookmarks import command
+
+    out, _ = converted
+    parameters = task_parameters(out, "ingest_card_events")
+    local_table = "spark_catalog.default.g2l_job_bookmarks"   # main.default.g2l_job_bookmarks, run locally
+    job_name = parameters[1]
+
+    def put(day, event):
+        return {f"{LANDING}/2026/11/{day:02d}/events-0001.json": events((event, "c1", 1.0))}
+
+    def run(number, **changes):
+        return RunStep(**{"args": ["--JOB_RUN_ID", f"run-{number}"], **changes})
+
+    shown = []
+    pause = ["--job-bookmark-option", "job-bookmark-pause"]
+    steps = [
+        run(1, put=put(1, "e1")),
+        run(2, put=put(2, "e2")),
+        run(3, put=put(3, "e3")),
+        run(4, call=lambda: shown.append(command("reset", job_name, table=local_table, spark=spark))),
+        run(5, call=lambda: shown.append(command("rewind", job_name, to="run-2", table=local_table, spark=spark))),
+        run(6, args=[*pause, "--job-bookmark-from", "run-1", "--job-bookmark-to", "run-2", "--JOB_RUN_ID", "run-6"]),
+        run(7, put=put(4, "e4"), args=[*pause, "--JOB_RUN_ID", "run-7"]),
+        run(8, call=lambda: shown.append(command("show", job_name, table=local_table, spark=spark))),
+    ]
+    (tmp_path / "data" / "cards").mkdir(parents=True)
+    results = run_sequence(spark, out / "jobs" / "ingest_card_events.py", tmp_path / "data", steps, parameters,
+                           glue=False, extra_paths=[str(out)])
+    added = [["e1"], ["e2"], ["e3"],
+             ["e1", "e2", "e3"],   # after a reset: everything
+             ["e3"],               # rewound to run 2: what came after it
+             ["e2"],               # paused, from run 1 (excluded) to run 2 (included)
+             ["e4"],               # paused: since the last commit, saving nothing
+             ["e4"]]               # so the next run reads it again
+    before: Counter = Counter()
+    for number, (result, new) in enumerate(zip(results, added), 1):
+        assert result.error is None, result.error
+        now = Counter(r["event_id"] for r in table_rows(result, "cards.card_events"))
+        assert now - before == Counter(new), f"run {number}"
+        before = now
+    assert shown[0] == "job 'ingest-card-events': bookmarks reset: the next run reads everything"
+    assert shown[1] == "job 'ingest-card-events': rewound to run run-2"
+    history = shown[2].splitlines()
+    assert history[0] == f"job 'ingest-card-events' in {local_table}:"
+    assert [line.split(":")[0].strip() for line in history[1:]][:3] == ["run-1", "run-2", "run-3"]
+    assert "run-6" not in shown[2] and "run-7" not in shown[2]   # paused runs commit nothing
+    assert "datasource0: files up to" in history[1]

@@ -223,3 +223,37 @@ def load_steps(path: Path) -> list[RunStep]:
         args = [item for name, value in (run.get("args") or {}).items() for item in (f"--{name}", str(value))]
         steps.append(RunStep(put, list(run.get("delete") or []), bool(run.get("fail", False)), args))
     return steps
+
+
+def verify_runs_of(job: Path, data: Path, args: list[str], runs_file: Path, *, against: Path | None = None,
+                   settings=None, root: Path | None = None, master: str | None = None) -> RunsReport:
+    """``g2l verify JOB --data DIR --runs FILE``: the sides as ``g2l verify`` finds them, in one local session."""
+    from glue2lakehouse.verify.runner import new_session
+    from glue2lakehouse.verify.verify import Side, _in_dual_track_repo, check_requirements, converted_side, \
+        repository_sides
+
+    steps = load_steps(runs_file)
+    check_requirements()
+    job = job.resolve() if job.exists() else job
+    with tempfile.TemporaryDirectory(prefix="g2l-verify-runs-") as tmp:
+        if against is not None or not _in_dual_track_repo(job):
+            if not job.is_file():
+                raise G2LError(f"{job} does not exist", "pass the Glue job's path")
+            glue = Side(job, [str(root.resolve())] if root else [])
+            if against is not None:
+                if not against.is_file():
+                    raise G2LError(f"{against} does not exist", "pass the Databricks job's path with --against")
+                dbx = Side(against.resolve())
+            else:
+                from glue2lakehouse.config import TransformSettings
+
+                dbx = converted_side(job, root.resolve() if root else job.parent, Path(tmp),
+                                     settings or TransformSettings())
+        else:
+            glue, dbx = repository_sides(job, Path(tmp))
+        spark = new_session(master)
+        try:
+            return verify_runs(glue.job, dbx.job, data.resolve(), steps, args, spark=spark, glue_paths=glue.extra_paths,
+                               dbx_paths=dbx.extra_paths, path_aliases=dbx.path_aliases)
+        finally:
+            spark.stop()

@@ -258,3 +258,78 @@ def test_reset_rewind_and_pause_as_glue_has_them(spark, converted, tmp_path):
     assert [line.split(":")[0].strip() for line in history[1:]][:3] == ["run-1", "run-2", "run-3"]
     assert "run-6" not in shown[2] and "run-7" not in shown[2]   # paused runs commit nothing
     assert "datasource0: files up to" in history[1]
+
+
+@pytest.mark.parametrize("text, table", [
+    ('[glue]\nsource = "g"\n[transform]\ncatalog = "prod"\n', "prod.default.g2l_job_bookmarks"),
+    ('[glue]\nsource = "g"\n[bookmarks]\ntable = "ops.etl.glue_bookmarks"\n', "ops.etl.glue_bookmarks"),
+])
+def test_the_state_table_is_a_setting_with_a_default_in_the_jobs_catalog(text, table):
+    from glue2lakehouse.config import TransformSettings, parse_config, render_config
+    from glue2lakehouse.transform.bookmarks import state_table
+
+    config = parse_config(text)
+    assert state_table(config.transform) == table
+    assert parse_config(render_config(config)) == config
+    default = TransformSettings()
+    assert TransformSettings(bookmark_table="").fingerprint() == default.fingerprint()   # no resync for the default
+    assert TransformSettings(bookmark_table="ops.etl.t").fingerprint() != default.fingerprint()
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[glue]\nsource = "g"\n[bookmarks]\ntable = "glue_bookmarks"\n', "is not a three-part name"),
+    ('[glue]\nsource = "g"\n[bookmarks]\nname = "x"\n', "unknown key 'name' in \\[bookmarks\\]"),
+])
+def test_a_bad_state_table_setting_is_one_line_saying_how_to_fix_it(text, message):
+    from glue2lakehouse.config import parse_config
+    from glue2lakehouse.errors import G2LError
+
+    with pytest.raises(G2LError, match=message):
+        parse_config(text)
+
+
+@pytest.mark.parametrize("document, message", [
+    ("not json", "cannot read the run sequence"),
+    ('{"runs": []}', 'no "runs" list'),
+    ('{"runs": [{"put": {"s3/b/k.json": "missing.json"}}]}', "puts 'missing.json', which does not exist"),
+    ('{"runs": [{"wait": 3}]}', "run 1 is not an object of put / delete / fail / args"),
+])
+def test_a_bad_run_sequence_is_one_line_saying_how_to_fix_it(tmp_path, document, message):
+    from glue2lakehouse.errors import G2LError
+    from glue2lakehouse.verify.runs import load_steps
+
+    (tmp_path / "runs.json").write_text(document)
+    with pytest.raises(G2LError, match=message):
+        load_steps(tmp_path / "runs.json")
+
+
+def test_a_run_sequence_file_names_its_files_beside_it(tmp_path):
+    from glue2lakehouse.verify.runs import load_steps
+
+    (tmp_path / "day2.json").write_text(DAY2)
+    (tmp_path / "runs.json").write_text(json.dumps({"runs": [
+        {}, {"put": {f"{LANDING}/2026/11/02/events-0001.json": "day2.json"}},
+        {"delete": [f"{LANDING}/2026/11/02"], "fail": True, "args": {"job-bookmark-option": "job-bookmark-pause"}}]}))
+    first, second, third = load_steps(tmp_path / "runs.json")
+    assert first == RunStep()
+    assert second.put == {f"{LANDING}/2026/11/02/events-0001.json": tmp_path / "day2.json"}
+    assert third.delete == [f"{LANDING}/2026/11/02"] and third.fail
+    assert third.args == ["--job-bookmark-option", "job-bookmark-pause"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["bookmarks", "rewind", "ingest"], "rewind needs --to RUN_ID"),
+    (["bookmarks", "reset", "ingest", "--to", "run-1"], "rewind needs --to RUN_ID"),
+    (["bookmarks", "forget", "ingest"], "unknown action 'forget'"),
+    (["bookmarks", "reset", "ingest", "--table", "bookmarks"], "is not a three-part name"),
+    (["verify", "job.py", "--data", ".", "--runs", "runs.json", "--remote", "sc://h:15002"], "--remote is not supported"),
+])
+def test_bookmark_commands_refuse_bad_input_with_exit_2(tmp_path, monkeypatch, argv, message):
+    from typer.testing import CliRunner
+
+    from glue2lakehouse.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, argv)
+    assert result.exit_code == 2
+    assert message in result.output

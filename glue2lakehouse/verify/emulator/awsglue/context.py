@@ -44,13 +44,14 @@ class DynamicFrameReader:
         df = _session().table(f"{database}.{table_name}")
         job = glue_context_job(self.glue_context)
         if job is not None and transformation_ctx and job.option != "job-bookmark-disable":
-            # A catalog table on S3 is bookmarked by the files of its location.
+            # A catalog table on S3 is bookmarked by the files of its location (their times as the file system has them).
+            from urllib.parse import urlparse
+
             from pyspark.sql import functions as F
 
-            located = {}
-            for uri in df.inputFiles():
-                located[uri] = list_files(uri[len("file:"):] if uri.startswith("file:") else uri, False)[0][1]
-            chosen = job.files(transformation_ctx, f"table:{database}.{table_name}", sorted(located.items()))
+            files = [row[0] for row in df.select("_metadata.file_path").distinct().collect()]
+            listing = sorted((uri, list_files(urlparse(uri).path, False)[0][1]) for uri in files)
+            chosen = job.files(transformation_ctx, f"table:{database}.{table_name}", listing)
             df = df.where(F.col("_metadata.file_path").isin(chosen))
         if push_down_predicate:
             df = df.where(push_down_predicate)

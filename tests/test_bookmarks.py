@@ -355,3 +355,27 @@ def test_a_bookmarked_catalog_read_takes_the_rows_of_new_files_as_glue_does(spar
                          dbx_paths=[str(out)])
     assert report.exit_code == 0, report.render_text()
     assert [run["outputs"][0]["glue_rows"] for run in report.runs] == [2, 4, 4, 5]
+
+
+def test_g2l_verify_runs_a_sequence_file_from_the_command_line(converted, tmp_path):
+    """The command as a user runs it (its own Spark session): two runs, the second after a file is rewritten."""
+    from .helpers import g2l
+
+    out, _ = converted
+    data = tmp_path / "data"
+    (data / "cards").mkdir(parents=True)
+    (data / LANDING / "2026/11/01").mkdir(parents=True)
+    (data / LANDING / "2026/11/01/events-0001.json").write_text(DAY1)
+    (tmp_path / "day1-corrected.json").write_text(DAY1_CORRECTED)
+    (tmp_path / "runs.json").write_text(json.dumps({"runs": [
+        {"args": {"JOB_RUN_ID": "run-1"}},
+        {"put": {f"{LANDING}/2026/11/01/events-0001.json": "day1-corrected.json"}, "args": {"JOB_RUN_ID": "run-2"}},
+    ]}))
+    result = g2l(tmp_path, "verify", str(ESTATE / "jobs" / "ingest_card_events.py"), "--data", str(data),
+                 "--against", str(out / "jobs" / "ingest_card_events.py"), "--runs", str(tmp_path / "runs.json"),
+                 "--arg", "JOB_NAME=ingest-card-events", "--arg", "job-bookmark-option=job-bookmark-enable",
+                 "--master", "local[1]", "--json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    assert [run["outputs"][0]["glue_rows"] for run in report["runs"]] == [2, 4]
+    assert all(run["outputs"][0]["status"] == "match" for run in report["runs"])

@@ -476,6 +476,8 @@ def verify(
     catalog: str = typer.Option("main", "--catalog", help="Catalog for the fresh conversion."),
     root: Optional[Path] = typer.Option(None, "--root", help="The folder the job imports its modules from (default: its folder)."),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    runs: Optional[Path] = typer.Option(None, "--runs", help="A run sequence (JSON): run both jobs once per run, "
+                                                             "inputs changing between runs; compare every run."),
 ):
     """Run the Glue job (emulated) and its Databricks version on the same inputs; compare every output."""
     from glue2lakehouse.config import transform_settings
@@ -484,10 +486,34 @@ def verify(
 
     if master and remote:
         raise G2LError("--master and --remote both given", "use one of them")
-    report = run_verify(job, data, job_arguments(arg or []), against=against, master=master, remote=remote,
-                        settings=transform_settings({"catalog": catalog}), root=root)
+    if runs is not None:   # incremental jobs (bookmarks): verify/runs.py
+        from glue2lakehouse.verify.runs import verify_runs_of
+
+        if remote:
+            raise G2LError("--runs runs both jobs on local Spark; --remote is not supported with it", "drop --remote")
+        report = verify_runs_of(job, data, job_arguments(arg or []), runs, against=against, root=root, master=master,
+                                settings=transform_settings({"catalog": catalog}))
+    else:
+        report = run_verify(job, data, job_arguments(arg or []), against=against, master=master, remote=remote,
+                            settings=transform_settings({"catalog": catalog}), root=root)
     _emit(report.to_dict(), as_json, report.render_text())
     raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@handled
+def bookmarks(
+    action: str = typer.Argument(..., help="show, reset or rewind."),
+    job: str = typer.Argument(..., help="The job's name (the JOB_NAME its task passes)."),
+    to: Optional[str] = typer.Option(None, "--to", help="rewind: the committed run whose state the job goes back to."),
+    table: Optional[str] = typer.Option(None, "--table", help="The state table (default: [bookmarks] table, else "
+                                                              "<catalog>.default.g2l_job_bookmarks)."),
+    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint (Databricks Connect)."),
+):
+    """Show, reset or rewind a converted job's bookmarks (Glue's reset-job-bookmark)."""
+    from glue2lakehouse.bookmarks import command
+
+    typer.echo(command(action, job, to=to, table=table, remote=remote))
 
 
 @app.command()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from glue2lakehouse.errors import G2LError
@@ -55,6 +55,7 @@ class TransformSettings:
     args_style: str = "argparse"                    # or "widgets" (dbutils.widgets)
     s3_writes: str = "keep"                         # or "delta": S3 writes become Delta
     bookmarks: dict = field(default_factory=dict)   # script path -> its job's --job-bookmark-option (from definitions)
+    bookmark_table: str = ""                        # [bookmarks] table; "" = <catalog>.default.g2l_job_bookmarks
 
     def schema(self, database: str) -> str:
         return self.schemas.get(database, database)
@@ -73,6 +74,8 @@ class TransformSettings:
         document = {"transform_version": TRANSFORM_VERSION, **asdict(self)}
         if not self.bookmarks:
             del document["bookmarks"]   # no job definitions known: the same fingerprint as before they existed
+        if not self.bookmark_table:
+            del document["bookmark_table"]   # the default table: the same fingerprint as before the setting existed
         digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
         return digest[:16]
 
@@ -123,7 +126,7 @@ def parse_config(text: str) -> Config:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
     known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
              "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes", "spark_version"},
-             "ddl": {"tables"}}
+             "ddl": {"tables"}, "bookmarks": {"table"}}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise G2LError(f"{CONFIG_FILE}: unknown table [{table}]",
@@ -142,7 +145,7 @@ def parse_config(text: str) -> Config:
     return Config(
         glue_source=_string(glue, "source", "glue"),
         glue_ref=_string(glue, "ref", "glue", "HEAD"),
-        transform=transform_settings(transform),
+        transform=with_bookmark_table(transform_settings(transform), data.get("bookmarks", {})),
         branch=_string(sync, "branch", "sync", DEFAULT_BRANCH),
         protected_overlap=overlap,
         estate=estate_settings(data.get("jobs", {}), data.get("ddl", {})),
@@ -196,6 +199,17 @@ def transform_settings(table: dict) -> TransformSettings:
                              paths=_string_table(table, "paths"), args_style=args_style, s3_writes=s3_writes)
 
 
+def with_bookmark_table(settings: TransformSettings, bookmarks: dict) -> TransformSettings:
+    """[bookmarks] table: where converted jobs keep their bookmark state (one table per estate)."""
+    if "table" not in bookmarks:
+        return settings
+    table = _string(bookmarks, "table", "bookmarks")
+    if len(table.split(".")) != 3 or not all(part.strip() for part in table.split(".")):
+        raise G2LError(f"{CONFIG_FILE}: [bookmarks] table = {table!r} is not a three-part name",
+                       'write table = "<catalog>.<schema>.<table>"')
+    return replace(settings, bookmark_table=table)
+
+
 def _quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
@@ -219,6 +233,7 @@ def render_config(config: Config) -> str:
         + _render_table("transform.schemas", config.transform.schemas)
         + _render_table("transform.paths", config.transform.paths)
         + _render_estate(config.estate)
+        + (f"\n[bookmarks]\ntable = {_quote(config.transform.bookmark_table)}\n" if config.transform.bookmark_table else "")
         + "\n[sync]\n"
         f"branch = {_quote(config.branch)}\n"
         f"protected_overlap = {_quote(config.protected_overlap)}\n"

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from glue2lakehouse.config import (CONFIG_FILE, EstateSettings, TransformSettings, estate_settings, load_toml_text,
-                                   transform_settings)
+                                   transform_settings, with_bookmark_table)
 from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, G2LError
 from glue2lakehouse.transform import transform_file
 
@@ -63,12 +63,14 @@ class ConvertReport:
 def settings_from(config: Path | None, overrides: dict) -> TransformSettings:
     """[transform] of a .g2l.toml (the given one, else ./.g2l.toml if present), then the command-line flags."""
     table: dict = {}
+    bookmarks: dict = {}
     path = config if config is not None else (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
     if path is not None:
         if not path.is_file():
             raise G2LError(f"{path} does not exist", "pass an existing .g2l.toml with --config")
         try:
-            table = dict(load_toml_text(path.read_text(encoding="utf-8")).get("transform", {}))
+            document = load_toml_text(path.read_text(encoding="utf-8"))
+            table, bookmarks = dict(document.get("transform", {})), dict(document.get("bookmarks", {}))
         except (ValueError, UnicodeDecodeError) as error:
             raise G2LError(f"{path} is not valid TOML ({error})", "fix its syntax") from None
     for key, value in overrides.items():
@@ -78,7 +80,7 @@ def settings_from(config: Path | None, overrides: dict) -> TransformSettings:
             table[key] = {**table.get(key, {}), **value}
         else:
             table[key] = value
-    return transform_settings(table)
+    return with_bookmark_table(transform_settings(table), bookmarks)
 
 
 def estate_settings_from(config: Path | None) -> EstateSettings:

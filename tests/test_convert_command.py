@@ -11,10 +11,10 @@ JOBS = FIXTURES / "glue_jobs"
 
 
 def test_file_to_stdout_with_findings_on_stderr(tmp_path):
-    result = g2l(tmp_path, "convert", str(JOBS / "studio_s3_csv_to_parquet.py"), "--catalog", "prod")
-    assert result.returncode == 1  # a bookmark finding
-    assert result.stdout == (FIXTURES / "glue_jobs_expected" / "studio_s3_csv_to_parquet.py").read_text()
-    assert "bookmark" in result.stderr and "Glue call site" in result.stderr
+    result = g2l(tmp_path, "convert", str(JOBS / "spigot_debug_job.py"), "--catalog", "prod")
+    assert result.returncode == 1  # a spigot finding
+    assert result.stdout == (FIXTURES / "glue_jobs_expected" / "spigot_debug_job.py").read_text()
+    assert "spigot" in result.stderr and "Glue call site" in result.stderr
 
 
 def test_clean_file_exits_zero_and_writes_the_output_file(tmp_path):
@@ -33,7 +33,7 @@ def test_folder_to_folder_carries_every_file(tmp_path):
     written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert written == sources and report["files"] == len(sources)
     assert report["converted_without_review"] <= report["glue_call_sites"]
-    assert {f["rule"] for f in report["findings"]} >= {"bookmark", "syntax-error", "map-python"}
+    assert {f["rule"] for f in report["findings"]} >= {"spigot", "syntax-error", "map-python"}
     for rel in sources:
         assert (out / rel).read_bytes() == (FIXTURES / "glue_jobs_expected" / rel).read_bytes(), rel
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".g2l-")]  # no staging left behind

@@ -131,8 +131,11 @@ def test_risk_engine_tasks_run_the_converted_scripts_with_their_parameters(tmp_p
         values = task["spark_python_task"]["parameters"]
         args = vars(parser.parse_known_args(values)[0])     # raises SystemExit if a required one is missing
         assert args["JOB_NAME"] in ("daily-risk-job", "risk-data-quality")
-    assert job["tasks"][0]["spark_python_task"]["parameters"] == ["--JOB_NAME", "daily-risk-job",
-                                                                  "--run_date", "latest"]
+    assert job["tasks"][0]["spark_python_task"]["parameters"] == [
+        "--JOB_NAME", "daily-risk-job", "--job-bookmark-option", "job-bookmark-disable", "--run_date", "latest"]
+    assert job["tasks"][1]["spark_python_task"]["parameters"][:6] == [
+        "--JOB_NAME", "risk-data-quality", "--JOB_RUN_ID", "{{job.run_id}}", "--job-bookmark-option",
+        "job-bookmark-enable"]
     assert job["parameters"] == [{"name": "run_date", "default": ""}]
     rules = sorted({i.rule for i in result.issues})
     assert {"estate-argument", "estate-argument-dropped", "estate-connection", "estate-crawler"} <= set(rules)
@@ -211,9 +214,9 @@ job.commit()
 
 
 @pytest.mark.parametrize("option, per_job, per_helper", [
-    ("job-bookmark-enable", 2, 1),       # every read with a transformation_ctx, in the job and its helper
+    ("job-bookmark-enable", 0, 1),       # the job's reads go through its GlueJob; the helper's has no Job in reach
     ("job-bookmark-disable", 0, 0),      # Glue reads everything too: nothing to flag
-    (None, 1, 0),                        # no definition: one finding for the job file
+    (None, 0, 0),                        # no definition: the GlueJob follows the option the run is given
 ])
 def test_bookmark_findings_follow_the_job_definition(tmp_path, option, per_job, per_helper):
     from glue2lakehouse.convert import convert
@@ -233,6 +236,9 @@ def test_bookmark_findings_follow_the_job_definition(tmp_path, option, per_job, 
     assert bookmark.count("lib/helpers.py") == per_helper
     job = (tmp_path / "out" / "jobs" / "orders.py").read_text()
     assert job.count("# G2L-REVIEW: job bookmarks") == per_job
+    assert 'first = job.bookmarked_table("a", "main.sales.a")' in job and "job.commit()" in job
+    helper = (tmp_path / "out" / "lib" / "helpers.py").read_text()
+    assert helper.count("# G2L-REVIEW: job bookmarks") == per_helper
 
 
 def test_review_lines_say_what_changed_in_words(tmp_path):

@@ -65,9 +65,10 @@ def test_init_writes_the_bundle_and_its_root(estate):
     assert "include:\n  - \"resources/*.yml\"" in root and "prod:" in root and "dev:" in root
     assert "databricks.yml" not in git(dbx, "ls-tree", "-r", "--name-only", "glue-upstream")
     assert JOB_FILE in git(dbx, "ls-tree", "-r", "--name-only", "glue-upstream")
-    # The bookmark rule knows the jobs: data_quality enables bookmarks (each read flagged), the daily job does not.
-    assert (dbx / "jobs/data_quality.py").read_text().count("# G2L-REVIEW: job bookmarks") == 2
-    assert "G2L-REVIEW: job bookmarks" not in (dbx / "jobs/daily_risk_job.py").read_text()
+    # data_quality's bookmarked reads go through its GlueJob, which the bundle task tells to enable bookmarks.
+    quality = (dbx / "jobs/data_quality.py").read_text()
+    assert quality.count("job.bookmarked_table(") == 2 and "G2L-REVIEW: job bookmarks" not in quality
+    assert "job-bookmark-enable" in (dbx / "resources/risk_engine_daily.job.yml").read_text()
     ddl = (dbx / "ddl/risk_db.sql").read_text()
     assert "CREATE TABLE IF NOT EXISTS prod.risk_db.customers (" in ddl and "USING DELTA" in ddl
     listed = g2l(dbx, "conflicts")
@@ -101,7 +102,8 @@ def test_databricks_edits_and_glue_changes_both_land(estate):
     assert clusters["daily_risk_job_cluster"]["node_type_id"] == "r5.4xlarge"
     assert [t["task_key"] for t in job["tasks"]] == ["daily_risk_job", "risk_data_quality", "process_d"]
     assert job["tasks"][0]["spark_python_task"]["parameters"] == [
-        "--JOB_NAME", "daily-risk-job", "--risk_threshold", "0.7", "--run_date", "latest"]
+        "--JOB_NAME", "daily-risk-job", "--job-bookmark-option", "job-bookmark-disable", "--risk_threshold", "0.7",
+        "--run_date", "latest"]
     assert (dbx / "resources/process_d_backfill.job.yml").read_text() == PROCESS_D_JOB
     message = git(dbx, "log", "-1", "--format=%B")
     assert "Glue job changes (bundle resources):" in message

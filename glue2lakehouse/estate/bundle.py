@@ -31,10 +31,12 @@ NODE_TYPES = {
 DEFAULT_WORKERS = 10          # Glue's default capacity for a Spark job (10 DPU / G.1X workers)
 
 # Glue-internal job arguments: (action, what replaces it). "drop": nothing needed on Databricks;
-# "map": converted as the note says; "report": dropped, with a finding saying what to do.
+# "map": converted as the note says; "pass": a task parameter as it is (the converted job reads it); "report":
+# dropped, with a finding saying what to do.
 GLUE_ARGUMENTS = {
-    "--job-bookmark-option": ("drop", "bookmarks do not exist on Databricks; bookmark-dependent reads are flagged "
-                                      "in the script (Auto Loader or a watermark table)"),
+    "--job-bookmark-option": ("pass", "a task parameter: the converted job's GlueJob reads it (README: job bookmarks)"),
+    "--job-bookmark-from": ("pass", "a task parameter (with job-bookmark-pause)"),
+    "--job-bookmark-to": ("pass", "a task parameter (with job-bookmark-pause)"),
     "--TempDir": ("drop", "Databricks manages temporary storage"),
     "--enable-metrics": ("drop", "cluster metrics are built in"),
     "--enable-observability-metrics": ("drop", "cluster metrics are built in"),
@@ -236,10 +238,6 @@ class _Builder:
         if dropped:
             self.issue(job, "estate-argument-dropped", f"job {job.name!r}: Glue-internal arguments dropped: "
                                                        f"{', '.join(dropped)} (README: job arguments)")
-        bookmark = arguments.get("--job-bookmark-option")
-        if bookmark in ("job-bookmark-enable", "job-bookmark-pause"):
-            self.issue(job, "estate-bookmark", f"job {job.name!r} runs with {bookmark}: its reads with a "
-                                               "transformation_ctx are flagged in the script")
         formats = arguments.get("--datalake-formats", "")
         if formats and set(f.strip() for f in formats.split(",")) - {"delta"}:
             self.issue(job, "estate-argument", f"job {job.name!r}: --datalake-formats {formats!r}: Iceberg / Hudi "
@@ -247,11 +245,14 @@ class _Builder:
         job_parameters: list[dict] = []
         values = ["--JOB_NAME", job.name]
         user = {k: v for k, v in arguments.items() if k not in GLUE_ARGUMENTS and k != "--JOB_NAME"}
-        for key in sorted(user):
-            values += [key, user[key]]
+        passed = {k: v for k, v in arguments.items() if GLUE_ARGUMENTS.get(k, ("",))[0] == "pass"}
+        if passed.get("--job-bookmark-option", "job-bookmark-disable") != "job-bookmark-disable":
+            passed.setdefault("--JOB_RUN_ID", RESERVED_PARAMETERS["JOB_RUN_ID"])   # the run a bookmark commit names
+        for key in sorted({**user, **passed}):
+            values += [key, {**user, **passed}[key]]
         needed = self.scripts.get(self.script_path(job) or "", None) or []
         for name in needed:
-            if name == "JOB_NAME" or f"--{name}" in user:
+            if name == "JOB_NAME" or f"--{name}" in user or f"--{name}" in passed:
                 continue
             if name in RESERVED_PARAMETERS:
                 values += [f"--{name}", RESERVED_PARAMETERS[name]]

@@ -147,6 +147,7 @@ class Context:
         self.notes = 0                                   # findings that are notes (converted, worth knowing)
         self.sites: list[tuple[str, bool]] = []          # Glue call sites: (shape, converted without a flag)
         self.helpers: dict[str, None] = {}               # run-time helpers the converted code calls, in order
+        self.bookmark_job: str | None = None             # the Job bookmarked reads go through (transform/bookmarks.py)
 
     # ---- code generation
     def code(self, node: cst.CSTNode) -> str:

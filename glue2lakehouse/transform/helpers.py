@@ -19,6 +19,7 @@ NEEDS = {
     "glue_unbox": ("F",),
     "glue_unnest": ("F",),
     "glue_match_catalog": ("F",),
+    "GlueJob": ("argparse", "F"),
 }
 
 
@@ -34,7 +35,7 @@ def _definitions() -> dict[str, str]:
         text = (Path(__file__).parent / name).read_text(encoding="utf-8")
         lines = text.splitlines(keepends=True)
         out.update({node.name: "".join(lines[node.lineno - 1:node.end_lineno])
-                    for node in ast.parse(text).body if isinstance(node, ast.FunctionDef)})
+                    for node in ast.parse(text).body if isinstance(node, (ast.FunctionDef, ast.ClassDef))})
     return out
 
 

@@ -28,6 +28,7 @@ from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.code import Code, code_statement
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
+from glue2lakehouse.transform.bookmarks import bookmark_job, state_table
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal, py
 from glue2lakehouse.transform.rules.data_quality import OUTCOME_KEYS
 from glue2lakehouse.transform.edits import collapse_removed, has_placeholder, placeholder
@@ -451,12 +452,16 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     ctx = Context(roles, settings, path)
     ctx.literals = _module_literals(tree)
     ctx.tree = tree
+    ctx.bookmark_job = bookmark_job(tree, roles)
     ctx.text = text
     newline, indent = newline_of(text), _indent(text)
     modules = _parse_groups(parts, chosen, path, newline, indent)
     originals = dict(modules)
     rewriter = GlueRewriter(ctx, _sinks(ctx, parts, modules))
-    jobs, job_step = job_lines(roles), session_lines(roles, None)
+    kept_job = None
+    if ctx.bookmark_job is not None:
+        kept_job = (ctx.bookmark_job, f"{ctx.helper('GlueJob')}({ctx.session()}, {py(state_table(settings))})")
+    jobs, job_step = job_lines(roles, kept_job), session_lines(roles, None)
     findings: list[Finding] = []
     for i in chosen:
         module = ctx.module = modules[i]
@@ -476,7 +481,7 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     codes = {i: parts[i].text if modules[i] is originals[i] else _code(modules[i]) for i in chosen}
     counts = NameCounts(parts, codes, _counted_names(roles), path)
     plan = plan_session(roles, counts, ctx.used_spark)
-    session, session_step = session_rewriter(roles, plan), session_lines(roles, plan)
+    session, session_step = session_rewriter(roles, plan, kept_job), session_lines(roles, plan)
     for i in chosen:
         if session_step.search(codes[i]):
             modules[i] = visit(session, modules[i])
@@ -496,7 +501,7 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     for i, part in enumerate(parts):
         if any(isinstance(node, (ast.Import, ast.ImportFrom)) for node in part.nodes):
             bound |= bound_names(modules[i]) if i in modules else _bound(part.nodes)
-    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    defined = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
     helpers = [name for name in ctx.helpers if name not in defined]  # a file that defines one keeps its own
     needs = {need for name in helpers for need in HELPER_NEEDS[name]}
     missing = [name for name in NEEDED if name not in bound and (name in needs or counts.used(name))]

@@ -1,7 +1,8 @@
 """Rule: GlueContext / SparkContext / Job boilerplate -> ``SparkSession.builder.getOrCreate()``.
 
 - ``job.init(...)`` / ``job.commit()`` and ``job = Job(glueContext)`` go, for names
-  that hold a Job only (``conn.commit()`` stays);
+  that hold a Job only (``conn.commit()`` stays); when the file's reads are bookmarked
+  (``bookmarks.py``) the Job stays as a ``GlueJob`` and its init and commit stay;
 - ``glueContext = GlueContext(sc)`` goes once nothing uses it; where the code
   needs ``spark`` and nothing defines it, that line becomes the SparkSession line
   (and, in a file with no GlueContext, one is added after the imports);
@@ -39,8 +40,10 @@ def _is_job_method(node: cst.BaseSmallStatement, jobs: set[str]) -> bool:
 
 
 class _Rewrite(KeepsLeadingLines):
-    def __init__(self, roles: Roles, remove: set[str] | None, spark_at: str | None, spark_mode: str):
+    def __init__(self, roles: Roles, remove: set[str] | None, spark_at: str | None, spark_mode: str,
+                 kept_job: tuple[str, str] | None = None):
         super().__init__()
+        self.kept_job = kept_job      # (Job name, the code of its GlueJob) when bookmarked reads go through it
         self.jobs_only = remove is None  # first phase: only the Job lines go
         remove = remove or set()
         self.roles = roles
@@ -55,6 +58,8 @@ class _Rewrite(KeepsLeadingLines):
         if name is None:
             return updated
         if is_job_call(value) and name in self.roles.jobs:
+            if self.kept_job is not None and name == self.kept_job[0]:
+                return updated.with_changes(value=cst.parse_expression(self.kept_job[1]))
             return cst.RemoveFromParent()
         if self.jobs_only:
             return updated
@@ -68,7 +73,7 @@ class _Rewrite(KeepsLeadingLines):
         return updated
 
     def leave_Expr(self, original: cst.Expr, updated: cst.Expr):
-        if _is_job_method(original, self.roles.jobs):
+        if _is_job_method(original, self.roles.jobs - {self.kept_job[0] if self.kept_job else None}):
             return cst.RemoveFromParent()
         return updated
 
@@ -105,9 +110,10 @@ def _definitions(roles: Roles) -> tuple[Counter[str], dict[str, Counter[str]], s
     return defs, value_uses, assigned
 
 
-def job_lines(roles: Roles) -> cst.CSTTransformer:
-    """The first step: ``job = Job(...)``, ``job.init(...)`` and ``job.commit()`` go."""
-    return _Rewrite(roles, None, None, "none")
+def job_lines(roles: Roles, kept_job: tuple[str, str] | None = None) -> cst.CSTTransformer:
+    """The first step: ``job = Job(...)``, ``job.init(...)`` and ``job.commit()`` go (``kept_job``: that Job becomes
+    the given GlueJob code and its calls stay)."""
+    return _Rewrite(roles, None, None, "none", kept_job)
 
 
 def plan_session(roles: Roles, counts: Counter[str], needs_spark: bool) -> SessionPlan:
@@ -133,9 +139,9 @@ def plan_session(roles: Roles, counts: Counter[str], needs_spark: bool) -> Sessi
     return SessionPlan(remove, spark_at, mode, needs_spark and not spark_defined and not roles.glue)
 
 
-def session_rewriter(roles: Roles, plan: SessionPlan) -> cst.CSTTransformer:
+def session_rewriter(roles: Roles, plan: SessionPlan, kept_job: tuple[str, str] | None = None) -> cst.CSTTransformer:
     """The second step, one transformer for every statement group of a file (the spark line is written once)."""
-    return _Rewrite(roles, plan.remove, plan.spark_at, plan.mode)
+    return _Rewrite(roles, plan.remove, plan.spark_at, plan.mode, kept_job)
 
 
 def session_lines(roles: Roles, plan: SessionPlan | None) -> re.Pattern | None:

@@ -36,6 +36,7 @@ class Environment:
     scratch: Path
     path_aliases: dict = field(default_factory=dict)   # e.g. "/Volumes/main/risk/raw/" -> "s3://bank-risk-raw/"
     outputs: dict = field(default_factory=dict)        # key -> Output, in write order
+    bookmarks: dict = field(default_factory=dict)      # job name -> its committed bookmark states (the emulator's)
 
     def canonical(self, path: str) -> str:
         for prefix, original in sorted(self.path_aliases.items(), key=lambda item: -len(item[0])):

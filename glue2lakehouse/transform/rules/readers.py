@@ -5,6 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from glue2lakehouse.transform.context import Args, Context, bind, literal, literal_or, py
+from glue2lakehouse.transform.layout import fluent
 
 CATALOG_PARAMS = ("database", "table_name", "redshift_tmp_dir", "transformation_ctx", "push_down_predicate",
                   "additional_options", "catalog_id")
@@ -20,14 +21,15 @@ FORMAT_OPTIONS = {
     "json": {"multiline": "multiLine", "jsonPath": None},
 }
 BENIGN_S3_OPTIONS = {"paths", "recurse", "groupFiles", "groupSize", "useS3ListImplementation"}
-BOOKMARK = ("job bookmarks: with bookmarks enabled Glue reads only data not seen by earlier runs, this reads "
-            "everything; use Auto Loader (cloudFiles, trigger availableNow) or a watermark table")
-
-
-BOOKMARK_UNKNOWN = ("job bookmarks: if this job's definition enables bookmarks, Glue reads only data not seen by "
-                    "earlier runs at each read with a transformation_ctx, and these read everything; use Auto Loader "
-                    "(cloudFiles, trigger availableNow) or a watermark table")
 BOOKMARKED = ("job-bookmark-enable", "job-bookmark-pause")
+BOOKMARK_KEYS = ("jobBookmarkKeys", "jobBookmarkKeysSortOrder")
+NO_JOB = ("job bookmarks: Glue reads only data not seen by earlier committed runs here, but no Job with init and "
+          "commit is in reach of this read (a module the job imports, or several Job objects), so it reads "
+          "everything: hand the job's GlueJob to this code and read through job.bookmarked_files / "
+          "bookmarked_table / bookmarked_rows")
+NO_KEYS = ("job bookmarks: a JDBC read without jobBookmarkKeys is bookmarked by the table's primary key on Glue, "
+           "which the conversion cannot know, so it reads everything: add \"jobBookmarkKeys\": [\"<key>\"] to the "
+           "Glue read's options")
 
 
 def glue_receiver(call: cst.Call) -> cst.BaseExpression:
@@ -38,24 +40,40 @@ def glue_receiver(call: cst.Call) -> cst.BaseExpression:
     return receiver
 
 
-def _bookmark(ctx: Context, args: Args) -> None:
-    """Flag a bookmark-dependent read: per read when the job's definition enables bookmarks (Glue's default is
-    off), once per file when no definition is known."""
-    if "transformation_ctx" not in args:
-        return
+def _bookmark(ctx: Context, args: Args, why: str | None = None) -> str | None:
+    """The Job a read Glue bookmarks goes through (``transform/bookmarks.py``), or None. A read with a
+    ``transformation_ctx`` that cannot go through one, because of ``why`` or for want of a Job, is flagged when its
+    job's definition enables bookmarks, or, with no definition known, when the file calls job.init and job.commit."""
+    context = args.get("transformation_ctx")
+    if context is None or literal_or(context, 0) in ("", None):
+        return None
+    if ctx.bookmark_job is not None and why is None:
+        return ctx.bookmark_job
     option = ctx.settings.bookmarks.get(ctx.path)
-    if option is not None:
-        if option in BOOKMARKED:
-            ctx.flag("bookmark", BOOKMARK)
-    elif ctx.roles.uses_bookmarks:
-        _bookmark_once(ctx)
+    if option in BOOKMARKED or (option is None and ctx.roles.uses_bookmarks):
+        ctx.flag("bookmark", why or NO_JOB)
+    return None
 
 
-def _bookmark_once(ctx: Context) -> None:
-    """No job definition known: one finding for the file, about the job's configuration rather than this read
-    (the read is exact for Glue's default, bookmarks off), so it does not make this call site a reviewed one."""
-    if not any(rule == "bookmark" for _, rule, _ in ctx.findings):
-        ctx.note("bookmark", BOOKMARK_UNKNOWN)
+def _job_call(ctx: Context, job: str, method: str, arguments: list[str]) -> str:
+    """``job.method(a, b)``, or Black's layout (one argument per line) when that would make a long line."""
+    one = f"{job}.{method}({', '.join(arguments)})"
+    if "\n" not in one and ctx.indent + len(one) <= 76:   # room for the name it is assigned to
+        return one
+    lines = []
+    for argument in arguments:
+        chain = fluent(argument, ctx.indent + 4)
+        lines.append((chain or argument).replace("\n", "\n    "))
+    return f"{job}.{method}(\n" + "".join(f"    {line},\n" for line in lines) + ")"
+
+
+def _bookmark_keys(ctx: Context, items) -> tuple[str, str] | None:
+    """The code of (jobBookmarkKeys, jobBookmarkKeysSortOrder) among option items, or None."""
+    values = dict(items or [])
+    if "jobBookmarkKeys" not in values:
+        return None
+    order = values.get("jobBookmarkKeysSortOrder")
+    return ctx.code(values["jobBookmarkKeys"]), ctx.code(order) if order is not None else py("asc")
 
 
 def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: bool = True):
@@ -67,16 +85,28 @@ def from_catalog(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
         ctx.flag("catalog-read", f"from_catalog with {what}: convert by hand to spark.table(\"<catalog>.<schema>.<table>\")")
         return None
     options = args.get("additional_options")
+    keys = None
     if options is not None:
-        if literal_or(options) != {}:
+        items = options.elements if isinstance(options, cst.Dict) else None
+        entries = [(literal_or(e.key), e.value) for e in items or [] if isinstance(e, cst.DictElement)]
+        if items is not None and len(entries) == len(items) and {k for k, _ in entries} <= set(BOOKMARK_KEYS):
+            keys = _bookmark_keys(ctx, entries)
+        elif literal_or(options) != {}:
             ctx.flag("catalog-read", "additional_options of from_catalog are not carried over: check what they did "
-                                     "(e.g. a pushdown or a bookmark key) and apply it to spark.table(...)")
+                                     "(e.g. a pushdown) and apply it to spark.table(...)")
     if "redshift_tmp_dir" in args:
         ctx.flag("catalog-read", "redshift_tmp_dir dropped: a Redshift-backed catalog table needs the Redshift "
                                  "connector (spark.read.format(\"redshift\")) on Databricks")
-    _bookmark(ctx, args)
+    job = _bookmark(ctx, args) if frame else None
     session = ctx.session(glue_receiver(original))
-    code = f"{session}.table({ctx.table_name_code(args.get('database'), args.get('table_name'))})"
+    table = ctx.table_name_code(args.get('database'), args.get('table_name'))
+    context = ctx.code(args.get("transformation_ctx")) if job else ""
+    if job and keys:
+        code = _job_call(ctx, job, "bookmarked_rows", [context, f"{session}.table({table})", keys[0], keys[1]])
+    elif job:
+        code = _job_call(ctx, job, "bookmarked_table", [context, table])
+    else:
+        code = f"{session}.table({table})"
     if "push_down_predicate" in args:
         code += f".where({ctx.code(args.get('push_down_predicate'))})"
     return ctx.parse(code)
@@ -149,10 +179,8 @@ def jdbc_option_calls(ctx: Context, items) -> str:
             ctx.flag("jdbc-redshift", "redshiftTmpDir: Redshift unloads through S3; consider the Databricks Redshift "
                                       "connector (format(\"redshift\")) with a tempdir")
             continue
-        if key in ("jobBookmarkKeys", "jobBookmarkKeysSortOrder"):
-            if ctx.path not in ctx.settings.bookmarks:   # known definitions: the read itself is flagged or not
-                _bookmark_once(ctx)
-            continue
+        if key in BOOKMARK_KEYS:
+            continue  # the read goes through job.bookmarked_rows (from_options)
         out += f".option({py(key)}, {ctx.code(value)})"
     return out
 
@@ -168,13 +196,17 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
     session = ctx.session(glue_receiver(original))
     fmt = literal_or(args.get("format"))
     if connection_type == "s3" and fmt in FILE_FORMATS and _at_run_time(ctx, args):
-        return _s3_read_at_run_time(ctx, args, session, fmt)
+        return _s3_read_at_run_time(ctx, args, session, fmt, frame)
     options = _dict_items(ctx, args.get("connection_options"), "connection_options")
     if options is None:
         return None
     if connection_type in JDBC_TYPES:
-        _bookmark(ctx, args)
-        return ctx.parse(f"{session}.read.format(\"jdbc\"){jdbc_option_calls(ctx, options)}.load()")
+        keys = _bookmark_keys(ctx, options)
+        job = _bookmark(ctx, args, None if keys else NO_KEYS) if frame else None
+        code = f"{session}.read.format(\"jdbc\"){jdbc_option_calls(ctx, options)}.load()"
+        if job:
+            code = _job_call(ctx, job, "bookmarked_rows", [ctx.code(args.get("transformation_ctx")), code, *keys])
+        return ctx.parse(code)
     if connection_type != "s3":
         ctx.flag("options-read", f"connection_type {connection_type!r} is not converted: read it with the matching "
                                  "Databricks connector")
@@ -200,8 +232,12 @@ def from_options(ctx: Context, original: cst.Call, updated: cst.Call, frame: boo
             else:
                 code += f".option({py(key)}, {ctx.code(value)})"
     code += format_option_calls(ctx, fmt, format_items)
+    job = _bookmark(ctx, args) if frame else None
+    if job:
+        recurse = [f"recurse={ctx.code(values['recurse'])}"] if "recurse" in values else []
+        return ctx.parse(_job_call(ctx, job, "bookmarked_files", [ctx.code(args.get("transformation_ctx")), code,
+                                                                  _path_code(ctx, values["paths"]), *recurse]))
     code += f".load({_path_code(ctx, values['paths'])})"
-    _bookmark(ctx, args)
     return ctx.parse(code)
 
 
@@ -220,13 +256,17 @@ def _at_run_time(ctx: Context, args: Args) -> bool:
     return variable
 
 
-def _s3_read_at_run_time(ctx: Context, args: Args, session: str, fmt: str):
+def _s3_read_at_run_time(ctx: Context, args: Args, session: str, fmt: str, frame: bool = True):
     connection = ctx.code(args.get("connection_options"))
     format_options = f", {ctx.code(args.get('format_options'))}" if "format_options" in args else ""
-    _bookmark(ctx, args)
-    return ctx.parse(f"{session}.read.format({py(FILE_FORMATS[fmt])})"
-                     f".options(**{ctx.helper('glue_s3_options')}({connection}, {py(fmt)}{format_options}))"
-                     f".load({connection}[\"paths\"])")
+    job = _bookmark(ctx, args) if frame else None
+    reader = (f"{session}.read.format({py(FILE_FORMATS[fmt])})"
+              f".options(**{ctx.helper('glue_s3_options')}({connection}, {py(fmt)}{format_options}))")
+    if job:
+        return ctx.parse(_job_call(ctx, job, "bookmarked_files", [
+            ctx.code(args.get("transformation_ctx")), reader, f"{connection}[\"paths\"]",
+            f"recurse={connection}.get(\"recurse\", False)"]))
+    return ctx.parse(f"{reader}.load({connection}[\"paths\"])")
 
 
 def from_rdd(ctx: Context, original: cst.Call, updated: cst.Call):

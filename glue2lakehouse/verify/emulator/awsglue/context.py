@@ -8,6 +8,7 @@ import shutil
 from pyspark.sql import SparkSession
 
 from awsglue.dynamicframe import DynamicFrame
+from awsglue.job import glue_context_job, list_files
 from glue2lakehouse.verify.environment import current
 
 JDBC = {"mysql", "postgresql", "oracle", "sqlserver", "redshift"}
@@ -41,6 +42,17 @@ class DynamicFrameReader:
                      push_down_predicate="", additional_options=None, catalog_id=None, name_space=None, **kwargs):
         database = database or name_space
         df = _session().table(f"{database}.{table_name}")
+        job = glue_context_job(self.glue_context)
+        if job is not None and transformation_ctx and job.option != "job-bookmark-disable":
+            # A catalog table on S3 is bookmarked by the files of its location (their times as the file system has them).
+            from urllib.parse import urlparse
+
+            from pyspark.sql import functions as F
+
+            files = [row[0] for row in df.select("_metadata.file_path").distinct().collect()]
+            listing = sorted((uri, list_files(urlparse(uri).path, False)[0][1]) for uri in files)
+            chosen = job.files(transformation_ctx, f"table:{database}.{table_name}", listing)
+            df = df.where(F.col("_metadata.file_path").isin(chosen))
         if push_down_predicate:
             df = df.where(push_down_predicate)
         return self._wrap(df, table_name)
@@ -67,6 +79,12 @@ class DynamicFrameReader:
                 raise NotImplementedError(f"format option {key!r} is not emulated")
         paths = options["paths"]
         paths = [paths] if isinstance(paths, str) else list(paths)
+        job = glue_context_job(self.glue_context)
+        if job is not None and transformation_ctx and job.option != "job-bookmark-disable":
+            listing = [item for path in paths for item in list_files(current().read_path(path),
+                                                                     bool(options.get("recurse")))]
+            chosen = job.files(transformation_ctx, f"s3:{sorted(paths)}", listing)
+            return self._wrap(reader.load(chosen) if chosen else reader.load(paths).limit(0))
         return self._wrap(reader.load(paths))
 
     def from_rdd(self, data, name, schema=None, sample_ratio=None, transformation_ctx="", **kwargs):

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from glue2lakehouse.errors import G2LError
+from glue2lakehouse.reconcile.settings import RECONCILE_KEYS, ReconcileSettings, reconcile_settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -89,6 +90,7 @@ class EstateSettings:
     node_types: dict = field(default_factory=dict)  # Glue WorkerType -> node_type_id (over the built-in table)
     runtimes: dict = field(default_factory=dict)    # GlueVersion -> spark_version (over the built-in table)
     tables: str = "managed"                         # or "external": tables stay at their (mapped) location
+    reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)   # [reconcile]: tasks in bundle jobs
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,7 @@ def parse_config(text: str) -> Config:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
     known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
              "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes"},
-             "ddl": {"tables"}}
+             "ddl": {"tables"}, "reconcile": RECONCILE_KEYS}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise G2LError(f"{CONFIG_FILE}: unknown table [{table}]",
@@ -144,11 +146,11 @@ def parse_config(text: str) -> Config:
         transform=transform_settings(transform),
         branch=_string(sync, "branch", "sync", DEFAULT_BRANCH),
         protected_overlap=overlap,
-        estate=estate_settings(data.get("jobs", {}), data.get("ddl", {})),
+        estate=estate_settings(data.get("jobs", {}), data.get("ddl", {}), data.get("reconcile")),
     )
 
 
-def estate_settings(jobs: dict, ddl: dict) -> EstateSettings:
+def estate_settings(jobs: dict, ddl: dict, reconcile: dict | None = None) -> EstateSettings:
     compute = _string(jobs, "compute", "jobs", "cluster")
     if compute not in COMPUTE_MODES:
         raise G2LError(f"{CONFIG_FILE}: [jobs] compute = {compute!r} is not known", 'use "cluster" or "serverless"')
@@ -162,7 +164,7 @@ def estate_settings(jobs: dict, ddl: dict) -> EstateSettings:
             raise G2LError(f"{CONFIG_FILE}: [jobs.{key}] must map strings to strings",
                            f'write entries like "G.1X" = "m5.xlarge" under [jobs.{key}]')
         tables_of[key] = dict(sorted(value.items()))
-    return EstateSettings(compute=compute, tables=tables, **tables_of)
+    return EstateSettings(compute=compute, tables=tables, reconcile=reconcile_settings(reconcile or {}), **tables_of)
 
 
 def _string_table(table: dict, key: str) -> dict:

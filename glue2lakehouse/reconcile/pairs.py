@@ -151,6 +151,11 @@ def pairs_for(outputs: list[Output], transform: TransformSettings, settings: Rec
             dbx_format = "delta" if transform.s3_writes == "delta" else output.fmt
             pair = Pair(settings.map_glue_path(output.target), transform.map_path(output.target), keys, None,
                         thresholds, output.fmt, dbx_format)
+        if pair.glue == pair.databricks:
+            notes.append(f"{job}: the conversion writes {output.target} to the same place as Glue ({pair.glue}), so "
+                         "there is nothing to compare: map it elsewhere ([transform.paths] or [transform.schemas]), "
+                         "or set [reconcile] glue_paths / glue_catalog to where Glue's copy is")
+            continue
         suggestion = suggested_scope(output, arguments)
         if where is None and suggestion is not None:
             where = suggestion

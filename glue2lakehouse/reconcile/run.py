@@ -63,6 +63,8 @@ class ReconcileReport:
             differing = {c: n for c, n in table["mismatched_columns"].items() if n}
             if differing:
                 lines.append("  columns that differ: " + ", ".join(f"{c} ({n})" for c, n in differing.items()))
+            if not table["rows_glue"] and not table["rows_databricks"]:
+                lines.append("  no rows on either side: check the scope (--where) selects the run")
             for sample in table["samples"]:
                 lines.append(f"    {_sample_text(sample)}")
         lines += [f"note: {n}" for n in self.notes]

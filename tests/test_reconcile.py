@@ -101,3 +101,17 @@ def test_compare_frames_is_a_function_on_two_frames(spark):
     assert compare_frames(glue, dbx, keys=["id"])["mismatched_columns"] == {"amount": 1}
     with pytest.raises(ReconcileError):
         compare_frames(glue, dbx, keys=["id"], thresholds=["amount"])
+
+
+def test_a_path_is_delta_when_it_holds_a_delta_log_else_parquet(tmp_path):
+    from glue2lakehouse.reconcile.sources import is_path, path_format
+
+    (tmp_path / "delta_table" / "_delta_log").mkdir(parents=True)
+    (tmp_path / "parquet_table").mkdir()
+    assert path_format(None, str(tmp_path / "delta_table")) == "delta"
+    assert path_format(None, f"file:{tmp_path / 'delta_table'}") == "delta"
+    assert path_format(None, str(tmp_path / "parquet_table")) == "parquet"
+    assert path_format(None, str(tmp_path / "parquet_table"), "glueparquet") == "parquet"
+    assert path_format(None, str(tmp_path / "parquet_table"), "CSV") == "csv"
+    assert [is_path(n) for n in ("prod.risk.exposures", "risk.exposures", "s3://b/p/", "/Volumes/prod/r/o/",
+                                 "out/daily")] == [False, False, True, True, True]

@@ -278,7 +278,9 @@ def _keyed(F, result, glue_df, dbx_df, common, glue_keys, dbx_keys, thresholds, 
     result["mismatched_columns"] = {c[0]: totals[f"c{i}"] or 0 for i, c in enumerate(values)}
     if not (result["missing_in_databricks"] or result["missing_in_glue"] or result["mismatched_rows"]):
         return
-    # Samples: a second, short pass, only when something differs (each query stops at sample_size rows).
+    # Samples: a second pass, only when something differs. The differing rows are tagged with their kinds
+    # (missing on one side, or the columns that differ) and numbered within each kind by key: the first
+    # sample_size of each kind come back.
     kinds = []
     if result["missing_in_databricks"]:
         kinds.append(("missing_in_databricks", missing_dbx, None))
@@ -287,9 +289,15 @@ def _keyed(F, result, glue_df, dbx_df, common, glue_keys, dbx_keys, thresholds, 
     for i, c in enumerate(values):
         if result["mismatched_columns"][c[0]]:
             kinds.append(("mismatch", differs[i], i))
-    parts = [joined.where(condition).limit(sample_size).withColumn("_kind", F.lit(n))
-             for n, (_, condition, _) in enumerate(kinds)]
-    rows = reduce(lambda a, b: a.unionByName(b), parts).collect()
+    from pyspark.sql import Window
+
+    tags = F.array(*[F.when(condition, F.lit(n)) for n, (_, condition, _) in enumerate(kinds)])
+    order = [F.coalesce(*pair) for pair in zip([F.col(f"gk{i}") for i in range(len(glue_keys))],
+                                               [F.col(f"dk{i}") for i in range(len(glue_keys))])]
+    tagged = (joined.where(reduce(lambda a, b: a | b, [c for _, c, _ in kinds]))
+              .withColumn("_kind", F.explode(F.filter(tags, lambda t: t.isNotNull())))
+              .withColumn("_n", F.row_number().over(Window.partitionBy("_kind").orderBy(*order))))
+    rows = tagged.where(F.col("_n") <= sample_size).orderBy("_kind", "_n").collect()
     for row in rows:
         name, _, column = kinds[row["_kind"]]
         if name == "missing_in_glue":
@@ -330,15 +338,28 @@ def _hashed(F, result, glue_df, dbx_df, common, sample_size) -> None:
                         F.sum(F.greatest(F.col("dn") - F.col("gn"), F.lit(0))).alias("missing_glue")).collect()[0]
     result.update(rows_glue=totals["rows_glue"] or 0, rows_databricks=totals["rows_dbx"] or 0,
                   missing_in_databricks=totals["missing_dbx"] or 0, missing_in_glue=totals["missing_glue"] or 0)
-    for name, side, frame, cols, names, more in (
-            ("missing_in_databricks", "glue", glue_df, glue_cols, [c[0] for c in common], F.col("gn") > F.col("dn")),
-            ("missing_in_glue", "databricks", dbx_df, dbx_cols, [c[1] for c in common], F.col("dn") > F.col("gn"))):
-        if not result[name]:
+    if not (result["missing_in_databricks"] or result["missing_in_glue"]):
+        return
+    # Samples, only when something differs: the first hashes each side lacks (one pass over the aggregates),
+    # then the rows with those hashes (one filtered pass over each side that has extra rows).
+    from pyspark.sql import Window
+
+    lacking = (joined.where(F.col("gn") != F.col("dn"))
+               .withColumn("_side", F.when(F.col("gn") > F.col("dn"), 0).otherwise(1))
+               .withColumn("_n", F.row_number().over(Window.partitionBy("_side").orderBy("h1", "h2")))
+               .where(F.col("_n") <= sample_size).collect())
+    for number, (name, side, frame, cols, names) in enumerate((
+            ("missing_in_databricks", "glue", glue_df, glue_cols, [c[0] for c in common]),
+            ("missing_in_glue", "databricks", dbx_df, dbx_cols, [c[1] for c in common]))):
+        copies = {(r["h1"], r["h2"]): abs(r["gn"] - r["dn"]) for r in lacking if r["_side"] == number}
+        if not copies:
             continue
-        wanted = joined.where(more).limit(sample_size).select(
-            "h1", "h2", F.abs(F.col("gn") - F.col("dn")).alias("copies"))
         hashed = frame.select(*_row_hash(F, cols), *[c.alias(f"v{i}") for i, c in enumerate(cols)])
-        rows = hashed.join(F.broadcast(wanted), ["h1", "h2"]).dropDuplicates(["h1", "h2"]).limit(sample_size).collect()
-        for row in rows:
-            result["samples"].append({"kind": name, "copies": row["copies"],
-                                      side: {n: _json_value(row[f"v{i}"]) for i, n in enumerate(names)}})
+        rows = hashed.where(F.col("h1").isin([h1 for h1, _ in copies])).collect()
+        seen = set()
+        for row in sorted(rows, key=lambda r: (r["h1"], r["h2"])):
+            found = (row["h1"], row["h2"])
+            if found in copies and found not in seen:
+                seen.add(found)
+                result["samples"].append({"kind": name, "copies": copies[found],
+                                          side: {n: _json_value(row[f"v{i}"]) for i, n in enumerate(names)}})

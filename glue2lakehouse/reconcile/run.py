@@ -109,9 +109,12 @@ def session(master: str | None = None, remote: str | None = None):
     active = SparkSession.getActiveSession()
     if active is not None and not master:
         return active
-    builder = SparkSession.builder.appName("g2l-reconcile")
+    builder = SparkSession.builder
     if master:
-        builder = builder.master(master)
-    spark = builder.config("spark.ui.showConsoleProgress", "false").getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
+        builder = builder.master(master).appName("g2l-reconcile").config("spark.ui.showConsoleProgress", "false")
+    spark = builder.getOrCreate()
+    try:
+        spark.sparkContext.setLogLevel("ERROR")
+    except Exception:  # shared and serverless compute give no SparkContext; their logs stay as they are
+        pass
     return spark

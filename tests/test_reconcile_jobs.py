@@ -110,7 +110,8 @@ def test_serverless_jobs_get_the_package_in_their_environment(tmp_path):
     config = parse_config('[glue]\nsource = "../glue"\n[transform]\ncatalog = "prod"\n[transform.paths]\n'
                           '"s3://risk-out/" = "/Volumes/prod/risk/out/"\n[jobs]\ncompute = "serverless"\n'
                           '[reconcile]\nglue_catalog = "glue"\npackage = "glue2lakehouse==0.1.0"\n'
-                          '[reconcile.jobs."jobs/exposure_snapshot.py"]\nkeys = ["exposure_id"]\n')
+                          '[reconcile.jobs."jobs/exposure_snapshot.py"]\nkeys = ["exposure_id"]\n'
+                          '[reconcile.jobs.exposure_snapshot]\n')
     result = convert_estate(sorted(files), files.__getitem__, config.transform, config.estate)
     path = "resources/exposure_snapshot.job.yml"
     write(tmp_path, path, result.files[path])
@@ -128,6 +129,7 @@ def test_serverless_jobs_get_the_package_in_their_environment(tmp_path):
     messages = [i.message for i in result.issues if i.rule == "estate-reconcile"]
     assert any("no report_table" in m for m in messages)
     assert any("risk_db.exposures is appended to by every run" in m for m in messages)
+    assert "[reconcile.jobs.exposure_snapshot] names no Glue job of this repository" in messages[-1]
 
 
 def test_reconcile_job_on_local_spark_pairs_outputs_as_the_conversion_maps_them(spark, tmp_path):

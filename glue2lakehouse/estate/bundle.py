@@ -531,6 +531,10 @@ def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform
             builder.issues += add_reconcile_tasks(job, [estate.jobs[n] for n in names], builder.script_path, read,
                                                   transform, settings)
         output.files[f"{RESOURCES}/{key}.job.yml"] = HEADER + yamlout.dump({"resources": {"jobs": {key: job}}})
+    if settings.reconcile.jobs:
+        from glue2lakehouse.reconcile.bundle import unknown_jobs
+
+        builder.issues += unknown_jobs(estate, builder.script_path, settings)
     for crawler in sorted(estate.crawlers.values(), key=lambda c: c.name):
         output.issues.append(Issue(crawler.path, crawler.line, "estate-crawler",
                                    f"crawler {crawler.name!r} ({', '.join(crawler.targets) or 'no targets'}) is not "

@@ -107,3 +107,11 @@ def add_reconcile_tasks(job: dict, glue_jobs: list[GlueJob], script_path: Callab
             reconcile["libraries"] = [{"pypi": {"package": package}}]
         job["tasks"].insert(index + 1, reconcile)
     return issues
+
+
+def unknown_jobs(estate, script_path: Callable[[GlueJob], str | None], settings) -> list[Issue]:
+    """A [reconcile.jobs.<name>] that names no Glue job (nor the script of one) here: a finding, not silence."""
+    known = set(estate.jobs) | {script_path(job) for job in estate.jobs.values()}
+    return [Issue(".g2l.toml", 1, RULE, f"[reconcile.jobs.{name}] names no Glue job of this repository (nor the "
+                                       "script of one): no reconcile task for it; use the job's Name")
+            for name in sorted(settings.reconcile.jobs) if name not in known]

@@ -170,7 +170,6 @@ def compare_frames(glue_df, databricks_df, keys=None, thresholds=None, where: st
     if where:
         glue_df, databricks_df = _scoped(glue_df, where, "Glue"), _scoped(databricks_df, where, "Databricks")
     glue_schema, dbx_schema = _schema(glue_df), _schema(databricks_df)
-    glue_types = dict(glue_schema)
     dbx_lookup = {n.lower(): (n, t) for n, t in dbx_schema}
     common = [(n, dbx_lookup[n.lower()][0], t, dbx_lookup[n.lower()][1]) for n, t in glue_schema
               if n.lower() in dbx_lookup]

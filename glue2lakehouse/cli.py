@@ -492,7 +492,7 @@ def reconcile(
     fmt: Optional[str] = typer.Option(None, "--format", help="Format of a path on both sides (default: Delta if it has a _delta_log, else Parquet)."),
     arg: Optional[List[str]] = typer.Option(None, "--arg", help="With JOB: a job argument NAME=VALUE for the scope (repeatable)."),
     report: bool = typer.Option(False, "--report", help="Summarise the report table: per job, days equal in a row, last difference."),
-    report_table: Optional[str] = typer.Option(None, "--report-table", help="The report table (default: [reconcile] report_table)."),
+    report_table: Optional[str] = typer.Option(None, "--report-table", help="The report table (default: report_table in .g2l.toml)."),
     master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default: the active session, else local)."),
     remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port."),
     repo: Path = typer.Option(Path("."), "--repo", help="With JOB or --report: the Databricks repository."),

@@ -210,7 +210,13 @@ def compare_frames(glue_df, databricks_df, keys=None, thresholds=None, where: st
 @contextmanager
 def quiet_analysis_errors():
     """PySpark logs every analysis error with its query context on stderr; here the error becomes one line."""
-    logger = logging.getLogger("SQLQueryContextLogger")
+    try:   # PySpark's own logger class: a plain logging.Logger of that name would break PySpark's calls to it
+        from pyspark.logger import PySparkLogger
+
+        logger = PySparkLogger.getLogger("SQLQueryContextLogger")
+    except ImportError:  # PySpark before 4.0 has no such logger
+        yield
+        return
     level = logger.level
     logger.setLevel(logging.CRITICAL)
     try:
@@ -223,7 +229,7 @@ def _scoped(df, where: str, side: str):
     try:
         with quiet_analysis_errors():
             scoped = df.where(where)
-            scoped.schema   # analysed now: a bad filter is an error here, not in the middle of the comparison
+            scoped.limit(0).collect()   # analysed now (Spark Connect caches a filter's schema, so .schema would not)
         return scoped
     except Exception as error:  # AnalysisException / ParseException (classic and Connect have their own classes)
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -8,12 +8,12 @@ whole table: one aggregate row comes back, plus a few sample rows when something
 - With keys: a full outer join on the keys (null-safe: a null key matches a null key), then one
   aggregation counts the rows missing on either side and, per column, the rows whose values
   differ beyond the column's threshold.
-- Without keys: each side is reduced to (row hash, count) by a hash aggregate, the two are
-  joined on the hash, and the counts say how many copies of each row one side lacks (rows as
-  multisets; no pairing, so no per-column figures and no thresholds).
+- Without keys: both sides go through one hash aggregate (row hash -> copies on each side), and
+  the counts say how many copies of each row one side lacks (rows as multisets; no pairing, so
+  no per-column figures and no thresholds).
 
-Nulls are equal to nulls everywhere. Row counts come from ``count()`` of each side (for Delta
-and Parquet without a filter Spark answers them from metadata).
+Nulls are equal to nulls everywhere. Keyed row counts come from ``count()`` of each side (for
+Delta and Parquet without a filter Spark answers them from metadata).
 """
 
 from __future__ import annotations
@@ -334,10 +334,10 @@ def _row_hash(F, columns):
 def _hashed(F, result, glue_df, dbx_df, common, sample_size) -> None:
     glue_cols = [_comparable(F, F.col(f"`{g}`"), gt, dt, gt) for g, _, gt, dt in common]
     dbx_cols = [_comparable(F, F.col(f"`{d}`"), gt, dt, dt) for _, d, gt, dt in common]
-    g = glue_df.select(*_row_hash(F, glue_cols)).groupBy("h1", "h2").agg(F.count(F.lit(1)).alias("gn"))
-    d = dbx_df.select(*_row_hash(F, dbx_cols)).groupBy("h1", "h2").agg(F.count(F.lit(1)).alias("dn"))
-    joined = g.join(d, ["h1", "h2"], "full_outer").select(
-        "h1", "h2", F.coalesce("gn", F.lit(0)).alias("gn"), F.coalesce("dn", F.lit(0)).alias("dn"))
+    # Both sides in one hash aggregate (one shuffle, partial counts before it): per row hash, the copies on each side.
+    g = glue_df.select(*_row_hash(F, glue_cols), F.lit(1).alias("g"), F.lit(0).alias("d"))
+    d = dbx_df.select(*_row_hash(F, dbx_cols), F.lit(0).alias("g"), F.lit(1).alias("d"))
+    joined = g.unionByName(d).groupBy("h1", "h2").agg(F.sum("g").alias("gn"), F.sum("d").alias("dn"))
     totals = joined.agg(F.sum("gn").alias("rows_glue"), F.sum("dn").alias("rows_dbx"),
                         F.sum(F.greatest(F.col("gn") - F.col("dn"), F.lit(0))).alias("missing_dbx"),
                         F.sum(F.greatest(F.col("dn") - F.col("gn"), F.lit(0))).alias("missing_glue")).collect()[0]

@@ -141,7 +141,6 @@ def test_reconcile_job_on_local_spark_pairs_outputs_as_the_conversion_maps_them(
     assert initialize(dbx, glue, catalog="spark_catalog").status == "merged"
     glue_out, dbx_out = tmp_path / "glue-out", tmp_path / "dbx-out"
     config = (dbx / ".g2l.toml").read_text()
-    config = config.replace("[transform]\n", "[transform]\n" + "", 1)
     write(dbx, ".g2l.toml", config + f"""
 [transform.schemas]
 risk_db = "risk_dbx"

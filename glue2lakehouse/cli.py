@@ -518,6 +518,36 @@ def bookmarks(
 
 @app.command()
 @handled
+def reconcile(
+    job: Optional[str] = typer.Argument(None, help="A converted job (its Glue script path or job name): every output it writes."),
+    glue: Optional[str] = typer.Option(None, "--glue", help="The Glue output: a table name or a path."),
+    databricks: Optional[str] = typer.Option(None, "--databricks", help="The Databricks output: a table name or a path."),
+    key: Optional[List[str]] = typer.Option(None, "--key", help="A column that identifies a row (repeatable; none: whole-row hash)."),
+    where: Optional[str] = typer.Option(None, "--where", help="Compare only this slice (a Spark SQL condition), e.g. one run's date."),
+    threshold: Optional[List[str]] = typer.Option(None, "--threshold", help="COL=ABS or COL=PCT% tolerance (repeatable)."),
+    fmt: Optional[str] = typer.Option(None, "--format", help="Format of a path on both sides (default: Delta if it has a _delta_log, else Parquet)."),
+    arg: Optional[List[str]] = typer.Option(None, "--arg", help="With JOB: a job argument NAME=VALUE for the scope (repeatable)."),
+    report: bool = typer.Option(False, "--report", help="Summarise the report table: per job, days equal in a row, last difference."),
+    report_table: Optional[str] = typer.Option(None, "--report-table", help="The report table (default: report_table in .g2l.toml)."),
+    master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default: the active session, else local)."),
+    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port."),
+    repo: Path = typer.Option(Path("."), "--repo", help="With JOB or --report: the Databricks repository."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+):
+    """Compare what Glue wrote with what Databricks wrote. Exit 0 equal within thresholds, 1 differs, 2 errors."""
+    from glue2lakehouse.reconcile import command
+
+    if master and remote:
+        raise G2LError("--master and --remote both given", "use one of them")
+    data, text, code = command.run(job=job, glue=glue, databricks=databricks, keys=key or [], where=where,
+                                   thresholds=threshold or [], fmt=fmt, args=_pairs(arg, "--arg") or {},
+                                   report=report, report_table=report_table, master=master, remote=remote, repo=repo)
+    _emit(data, as_json, text)
+    raise typer.Exit(code)
+
+
+@app.command()
+@handled
 def demo(directory: Optional[Path] = typer.Argument(None, help="Where to build the demo (default: a new temporary folder).")):
     """Play the dual-track guide's real-world example week by week on real git repositories."""
     from glue2lakehouse.demo import run_demo

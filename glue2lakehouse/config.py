@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from glue2lakehouse.errors import G2LError
+from glue2lakehouse.reconcile.settings import RECONCILE_KEYS, ReconcileSettings, reconcile_settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,6 +94,7 @@ class EstateSettings:
     runtimes: dict = field(default_factory=dict)    # GlueVersion -> spark_version (over the built-in table)
     tables: str = "managed"                         # or "external": tables stay at their (mapped) location
     spark_version: str | None = None                # one supported LTS runtime for every job (estate/runtimes.py)
+    reconcile: ReconcileSettings = field(default_factory=ReconcileSettings)   # [reconcile]: tasks in bundle jobs
 
 
 @dataclass(frozen=True)
@@ -126,7 +128,7 @@ def parse_config(text: str) -> Config:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
     known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
              "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes", "spark_version"},
-             "ddl": {"tables"}, "bookmarks": {"table"}}
+             "ddl": {"tables"}, "bookmarks": {"table"}, "reconcile": RECONCILE_KEYS}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise G2LError(f"{CONFIG_FILE}: unknown table [{table}]",
@@ -148,11 +150,11 @@ def parse_config(text: str) -> Config:
         transform=with_bookmark_table(transform_settings(transform), data.get("bookmarks", {})),
         branch=_string(sync, "branch", "sync", DEFAULT_BRANCH),
         protected_overlap=overlap,
-        estate=estate_settings(data.get("jobs", {}), data.get("ddl", {})),
+        estate=estate_settings(data.get("jobs", {}), data.get("ddl", {}), data.get("reconcile")),
     )
 
 
-def estate_settings(jobs: dict, ddl: dict) -> EstateSettings:
+def estate_settings(jobs: dict, ddl: dict, reconcile: dict | None = None) -> EstateSettings:
     compute = _string(jobs, "compute", "jobs", "cluster")
     if compute not in COMPUTE_MODES:
         raise G2LError(f"{CONFIG_FILE}: [jobs] compute = {compute!r} is not known", 'use "cluster" or "serverless"')
@@ -174,7 +176,8 @@ def estate_settings(jobs: dict, ddl: dict) -> EstateSettings:
         why = unsupported(value)
         if why:
             raise G2LError(f"{CONFIG_FILE}: {where}: {why}", 'choose a supported LTS, e.g. "16.4.x-scala2.12"')
-    return EstateSettings(compute=compute, tables=tables, spark_version=spark_version, **tables_of)
+    return EstateSettings(compute=compute, tables=tables, spark_version=spark_version,
+                         reconcile=reconcile_settings(reconcile or {}), **tables_of)
 
 
 def _string_table(table: dict, key: str) -> dict:

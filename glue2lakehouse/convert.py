@@ -84,7 +84,7 @@ def settings_from(config: Path | None, overrides: dict) -> TransformSettings:
 
 
 def estate_settings_from(config: Path | None) -> EstateSettings:
-    """[jobs] and [ddl] of the .g2l.toml that settings_from reads (defaults when there is none)."""
+    """[jobs], [ddl] and [reconcile] of the .g2l.toml that settings_from reads (defaults when there is none)."""
     path = config if config is not None else (Path(CONFIG_FILE) if Path(CONFIG_FILE).is_file() else None)
     if path is None or not path.is_file():
         return EstateSettings()
@@ -92,7 +92,7 @@ def estate_settings_from(config: Path | None) -> EstateSettings:
         data = load_toml_text(path.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise G2LError(f"{path} is not valid TOML ({error})", "fix its syntax") from None
-    return estate_settings(data.get("jobs", {}), data.get("ddl", {}))
+    return estate_settings(data.get("jobs", {}), data.get("ddl", {}), data.get("reconcile"))
 
 
 def _estate(report: ConvertReport, paths: list[str], read, settings: TransformSettings,

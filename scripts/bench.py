@@ -14,7 +14,9 @@ Figures (ratios against floors measured in the same process or on the same machi
 4. the same sync on a repository 4x larger;
    (the Databricks side carries native files and protected regions in 1% of its files each)
 5. one merge-driver invocation vs `python -c "import merge3"`;
-6. peak memory of the initial migration.
+6. peak memory of the initial migration;
+7. g2l reconcile throughput (rows per second per core, keyed and whole-row hash) on local Spark vs a bare
+   Spark full outer join of the same two Parquet tables (100,000 rows with --quick, else 2,000,000).
 
 The synthetic Glue repository is generated from a seed: jobs and helper modules in the
 proportions of fixtures/glue_jobs/, 100 to 600 lines each, Glue calls in the first part of
@@ -267,6 +269,63 @@ def driver_figures(runs: int = 10) -> dict:
     return {"driver_ms": driver * 1000, "import_merge3_ms": floor * 1000, "ratio": driver / floor, "target": "<= 1.5"}
 
 
+def reconcile_figures(rows: int, work: Path) -> dict:
+    """g2l reconcile (keyed, and whole-row hash) over two Parquet tables of ``rows`` rows, vs the floor: a bare
+    Spark full outer join of the same two tables on the key, every column materialised (noop sink)."""
+    from pyspark.sql import SparkSession
+    from pyspark.sql import functions as F
+
+    from glue2lakehouse.reconcile import compare_frames
+
+    cores = os.cpu_count() or 1
+    spark = (SparkSession.builder.master(f"local[{cores}]").appName("g2l-bench-reconcile")
+             .config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.sql.shuffle.partitions", str(4 * cores)).getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    try:
+        base = spark.range(rows).select(
+            F.col("id").alias("exposure_id"), F.concat(F.lit("C-"), (F.col("id") % 50000).cast("string")).alias("customer"),
+            ((F.col("id") * 37) % 100000 / F.lit(100.0)).alias("ead"), (F.col("id") % 7).cast("int").alias("stage"),
+            F.element_at(F.array(*[F.lit(r) for r in ("AAA", "AA", "A", "BBB", "BB", "B", "CCC")]),
+                         (F.col("id") % 7 + 1).cast("int")).alias("rating"),
+            F.date_add(F.lit("2026-01-01").cast("date"), (F.col("id") % 30).cast("int")).alias("as_of"))
+        glue, dbx = str(work / "reconcile_glue"), str(work / "reconcile_dbx")
+        base.write.mode("overwrite").parquet(glue)
+        # The Databricks side: one row in 10,000 with a different ead, one in 100,000 missing.
+        (base.where(F.col("exposure_id") % 100000 != 7)
+         .withColumn("ead", F.when(F.col("exposure_id") % 10000 == 3, F.col("ead") + 1).otherwise(F.col("ead")))
+         .write.mode("overwrite").parquet(dbx))
+
+        def timed(action) -> float:
+            best = None
+            for _ in range(2):
+                started = time.perf_counter()
+                action()
+                elapsed = time.perf_counter() - started
+                best = elapsed if best is None else min(best, elapsed)
+            return best
+
+        def floor():
+            g, d = spark.read.parquet(glue).alias("g"), spark.read.parquet(dbx).alias("d")
+            g.join(d, F.col("g.exposure_id") == F.col("d.exposure_id"), "full_outer") \
+                .write.format("noop").mode("overwrite").save()
+
+        keyed_result = {}
+
+        def keyed():
+            keyed_result.update(compare_frames(spark.read.parquet(glue), spark.read.parquet(dbx),
+                                               keys=["exposure_id"], thresholds={"ead": "0.01"}))
+
+        floor_s, keyed_s = timed(floor), timed(keyed)
+        hashed_s = timed(lambda: compare_frames(spark.read.parquet(glue), spark.read.parquet(dbx)))
+        assert keyed_result["mismatched_columns"]["ead"] == rows // 10000 + (rows % 10000 > 3)
+    finally:
+        spark.stop()
+    return {"rows": rows, "cores": cores, "floor_s": floor_s, "keyed_s": keyed_s, "hash_s": hashed_s,
+            "keyed_rows_per_s_per_core": rows / keyed_s / cores, "hash_rows_per_s_per_core": rows / hashed_s / cores,
+            "ratio": keyed_s / floor_s, "hash_ratio": hashed_s / floor_s, "target": "<= 2.0"}
+
+
 def run(sizes: list[int], k: int, seed: int) -> dict:
     results: dict = {"cores": os.cpu_count(), "sizes": sizes, "k": k, "seed": seed}
     work = Path(tempfile.mkdtemp(prefix="g2l-bench-"))
@@ -297,6 +356,7 @@ def run(sizes: list[int], k: int, seed: int) -> dict:
             results["sync_growth"] = {"ratio": syncs[-1]["sync_s"] / syncs[0]["sync_s"], "target": "<= 1.3",
                                       "from_files": syncs[0]["files"], "to_files": syncs[-1]["files"]}
         results["driver"] = driver_figures()
+        results["reconcile"] = reconcile_figures(100_000 if sizes[0] < 1000 else 2_000_000, work)
         results["memory"] = {"peak_mb": max(peaks), "peaks_mb_by_size": dict(zip(map(str, sizes), peaks)),
                              "target": "<= 400 MB for 8000 files"}
     finally:
@@ -324,6 +384,10 @@ def table(results: dict) -> str:
         rows.append((f"sync growth {g['from_files']} -> {g['to_files']}", "", "", f"{g['ratio']:.2f}x", g["target"]))
     rows.append(("merge driver", f"{d['driver_ms']:.0f} ms", f"import merge3 {d['import_merge3_ms']:.0f} ms",
                  f"{d['ratio']:.2f}x", d["target"]))
+    r = results["reconcile"]
+    rows.append((f"reconcile {r['rows']:,} rows, keyed (hash)", f"{r['keyed_rows_per_s_per_core']:,.0f} "
+                 f"({r['hash_rows_per_s_per_core']:,.0f}) rows/s/core", f"full outer join {r['floor_s']:.1f} s",
+                 f"{r['ratio']:.2f}x ({r['hash_ratio']:.2f}x)", r["target"]))
     rows.append(("peak memory, initial migration", f"{results['memory']['peak_mb']:.0f} MB", "", "",
                  results["memory"]["target"]))
     header = ("figure", "measured", "floor", "ratio", "target")

@@ -161,7 +161,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
         try:
-            bundle = build_bundle(estate, scripts, transform, settings)
+            bundle = build_bundle(estate, scripts, transform, settings, read)
         except UNEXPECTED as error:
             result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
                                        "estate-internal-error",

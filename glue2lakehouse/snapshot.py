@@ -19,6 +19,7 @@ from pathlib import Path
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
 from glue2lakehouse.estate import ESTATE_RULES, convert_estate
+from glue2lakehouse.estate.cache import EstateCache, activated
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.transform import Finding, transform_files
@@ -139,9 +140,13 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     source = read_source(repo, glue_path, config.glue_ref)
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
-    # The estate (job definitions, DDL) is converted whole each time: its outputs depend on several files.
-    estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
-                            lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate)
+    # The estate (job definitions, DDL) is converted whole each time, its outputs depend on several files; what
+    # unchanged files parse to is kept between syncs in .git (estate/cache.py).
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    with activated(cache):
+        estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
+                                lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate)
+    cache.save()
     settings = replace(config.transform, bookmarks=estate.bookmarks)
     fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint

@@ -100,27 +100,43 @@ def _guarded(estate: Estate, path: str, call) -> None:
 BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
 
 
-def imported_modules(script: str, python: list[str], read: Callable[[str], bytes], limit: int = 200) -> list[str]:
-    """Repository modules a script imports, directly or through other repository modules (by Python's ast)."""
+def import_names(source: str) -> list[str] | None:
+    """The absolute module names a Python file imports (``a.b`` and ``a.b.c`` for ``from a.b import c``), in
+    the order of Python's ast walk; None when it does not parse."""
     import ast
 
-    known = set(python)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def imported_modules(script: str, python, read: Callable[[str], bytes], limit: int = 200) -> list[str]:
+    """Repository modules a script imports, directly or through other repository modules (by Python's ast).
+
+    ``python``: the repository's Python paths (a set is used as it is)."""
+    from glue2lakehouse.estate.cache import parsed
+
+    known = python if isinstance(python, (set, frozenset)) else set(python)
     seen: list[str] = []
     todo = [script]
     while todo and len(seen) < limit:
         current = todo.pop(0)
         try:
-            tree = ast.parse(read(current).decode("utf-8-sig"))
-        except (SyntaxError, ValueError, UnicodeDecodeError):
+            names = parsed("python-imports", read(current).decode("utf-8-sig"), import_names)
+        except UnicodeDecodeError:
+            continue
+        if names is None:
             continue
         folder = current.rsplit("/", 1)[0] + "/" if "/" in current else ""
-        names = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.append(node.module)
-                names += [f"{node.module}.{alias.name}" for alias in node.names]
         for name in names:
             base = name.replace(".", "/")
             for candidate in (f"{base}.py", f"{base}/__init__.py", f"{folder}{base}.py"):
@@ -132,26 +148,29 @@ def imported_modules(script: str, python: list[str], read: Callable[[str], bytes
 
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
                    settings: EstateSettings | None = None) -> EstateResult:
-    from glue2lakehouse.estate.bundle import build_bundle, match_script, script_arguments
+    from glue2lakehouse.estate.bundle import ScriptIndex, build_bundle, script_arguments
+    from glue2lakehouse.estate.cache import parsed
 
     settings = settings or EstateSettings()
     estate, kinds = read_estate(paths, read)
     result = EstateResult(estate=estate, issues=list(estate.issues))
     python = sorted(p for p in paths if p.endswith(".py"))
+    python_set = set(python)
+    index = ScriptIndex(python)
     scripts: dict[str, list[str] | None] = {p: None for p in python}
     for job in estate.jobs.values():
-        path = match_script(job.script_location, python)
+        path = index.match(job.script_location)
         if path is not None:
             data = read(path)
             try:
-                scripts[path] = script_arguments(data.decode("utf-8-sig"))
+                scripts[path] = parsed("script-arguments", data.decode("utf-8-sig"), script_arguments)
             except UnicodeDecodeError:
                 pass
             option = {**job.default_arguments, **job.non_overridable_arguments}.get("--job-bookmark-option",
                                                                                     "job-bookmark-disable")
             # The script and the repository modules it imports run under the job's bookmark option
             # (a module two jobs share: the option that reads incrementally wins).
-            for module in [path, *imported_modules(path, python, read)]:
+            for module in [path, *imported_modules(path, python_set, read)]:
                 if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:

@@ -1,0 +1,157 @@
+"""The estate's parse cache: what a definition file's text parses to, kept between syncs.
+
+A weekly sync reads every job definition of the Glue repository, but only a few changed. This
+cache keeps, for each file text, what a reader parsed it to (python-hcl2's document, a
+CloudFormation template, a JSON document, the arguments a script reads), keyed by the reader's
+name and the git blob id of the text, so an unchanged file is not parsed again. A second level
+keeps what reading a whole unit (one definition file, one Terraform module) did to the estate
+model, replayed when the unit's files are unchanged and what it looked up in the estate is
+unchanged too (``estate/incremental.py``).
+
+The cache is never a source of truth: it lives in ``.git/g2l-cache/estate.pickle``, holds only
+values computed from blob contents by this version of glue2lakehouse (another version, or a file
+that cannot be read, starts it empty), and a run with it gives byte for byte what a run without
+it gives. It keeps the entries the last run used, so it does not grow with the history.
+
+Readers use it through ``parsed(reader, text, parse)``: with no active cache (``g2l convert``,
+the tests of one reader) that is ``parse(text)``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from glue2lakehouse import __version__
+
+FORMAT = 1
+FILE = "g2l-cache/estate.pickle"
+T = TypeVar("T")
+
+_active: contextvars.ContextVar["EstateCache | None"] = contextvars.ContextVar("g2l_estate_cache", default=None)
+
+
+def blob_id(data: bytes) -> str:
+    """git's object id of a blob holding ``data``."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class EstateCache:
+    """(namespace, key) -> a pickled value; loaded from and saved to one file (or kept in memory only)."""
+
+    def __init__(self, file: Path | None = None):
+        self.file = file
+        self.stored: dict[tuple, bytes] = {}
+        self.used: dict[tuple, bytes] = {}
+        self.hits = 0
+        self.misses = 0
+        if file is not None:
+            self.stored = _load(file)
+
+    @classmethod
+    def for_git_dir(cls, git_dir: Path) -> "EstateCache":
+        return cls(Path(git_dir) / FILE)
+
+    def get(self, namespace: str, key, compute: Callable[[], T]) -> T:
+        """The value stored for (namespace, key), else ``compute()`` (stored when it returns)."""
+        slot = (namespace, key)
+        data = self.used.get(slot)
+        if data is None:
+            data = self.stored.get(slot)
+        if data is not None:
+            try:
+                value = pickle.loads(data)
+            except Exception:  # noqa: BLE001 - a damaged entry is computed again
+                data = None
+            else:
+                self.used[slot] = data
+                self.hits += 1
+                return value
+        value = compute()
+        self.misses += 1
+        try:
+            self.used[slot] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a value that does not pickle is simply not kept
+            pass
+        return value
+
+    def put(self, namespace: str, key, value) -> None:
+        self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def peek(self, namespace: str, key):
+        """The stored value, or None (counts as used)."""
+        slot = (namespace, key)
+        data = self.used.get(slot) or self.stored.get(slot)
+        if data is None:
+            return None
+        try:
+            value = pickle.loads(data)
+        except Exception:  # noqa: BLE001
+            return None
+        self.used[slot] = data
+        return value
+
+    def save(self) -> None:
+        """Write the entries this run used (only when they differ from what was loaded); never raises."""
+        if self.file is None or self.used.keys() == self.stored.keys():
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".estate-", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    pickle.dump({"format": FORMAT, "version": __version__, "entries": self.used}, out,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temp, self.file)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+        except OSError:
+            pass
+        self.stored = dict(self.used)
+
+
+def _load(file: Path) -> dict[tuple, bytes]:
+    try:
+        with open(file, "rb") as handle:
+            document = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception:  # noqa: BLE001 - unreadable, truncated, another format: start empty
+        return {}
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != __version__:
+        return {}
+    entries = document.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def active() -> EstateCache | None:
+    return _active.get()
+
+
+class activated:
+    """``with activated(cache):`` readers called inside use ``cache`` (None: no cache)."""
+
+    def __init__(self, cache: EstateCache | None):
+        self.cache = cache
+
+    def __enter__(self):
+        self.token = _active.set(self.cache)
+        return self.cache
+
+    def __exit__(self, *exc):
+        _active.reset(self.token)
+        return False
+
+
+def parsed(reader: str, text: str, parse: Callable[[str], T]) -> T:
+    """``parse(text)``, kept in the active cache under (reader, blob id of the text)."""
+    cache = _active.get()
+    if cache is None:
+        return parse(text)
+    return cache.get(reader, blob_id(text.encode("utf-8", "surrogatepass")), lambda: parse(text))

@@ -145,7 +145,8 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     cache = EstateCache.for_git_dir(repo.git_dir)
     with activated(cache):
         estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
-                                lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate)
+                                lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,
+                                lambda p: source.files[p].oid)
     cache.save()
     settings = replace(config.transform, bookmarks=estate.bookmarks)
     fingerprint = settings.fingerprint()

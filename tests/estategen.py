@@ -167,12 +167,63 @@ def job_script(rng: random.Random, domain: str) -> str:
     return text
 
 
-def estate(rng: random.Random, files: int) -> dict[str, str]:
+CLOUDFORMATION = """AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  ScriptBucket:
+    Type: String
+    Default: shared-glue-scripts
+Resources:
+  NightlyExport:
+    Type: AWS::Glue::Job
+    Properties:
+      Name: !Sub "${AWS::StackName}-nightly-export"
+      Role: !GetAtt GlueRole.Arn
+      GlueVersion: "4.0"
+      WorkerType: G.1X
+      NumberOfWorkers: 4
+      Command:
+        Name: glueetl
+        ScriptLocation: !Sub "s3://${ScriptBucket}/shared/nightly_export.py"
+      DefaultArguments:
+        "--job-bookmark-option": job-bookmark-enable
+        "--export_format": parquet
+  NightlyExportTrigger:
+    Type: AWS::Glue::Trigger
+    Properties:
+      Name: nightly-export-schedule
+      Type: SCHEDULED
+      Schedule: cron(0 1 * * ? *)
+      StartOnCreation: true
+      Actions:
+        - JobName: !Ref NightlyExport
+"""
+
+API_JSON = """{
+    "Job": {
+        "Name": "legacy-reconciliation",
+        "Role": "arn:aws:iam::123456789012:role/glue",
+        "Command": {"Name": "glueetl", "ScriptLocation": "s3://legacy-bucket/scripts/reconciliation.py"},
+        "DefaultArguments": {"--TempDir": "s3://legacy-bucket/tmp/", "--report_date": "latest"},
+        "MaxRetries": 1,
+        "Timeout": 120,
+        "WorkerType": "G.2X",
+        "NumberOfWorkers": 6,
+        "GlueVersion": "3.0"
+    }
+}
+"""
+
+
+def estate(rng: random.Random, files: int, per_domain_jobs: int = JOBS_PER_DOMAIN) -> dict[str, str]:
     """path -> text of a Glue estate of about ``files`` files."""
-    out: dict[str, str] = {"README.md": "# Glue jobs\n\nScripts under glue/, their definitions under infra/.\n"}
-    per_domain = 2 * JOBS_PER_DOMAIN + 3
+    out: dict[str, str] = {"README.md": "# Glue jobs\n\nScripts under glue/, their definitions under infra/.\n",
+                           "deploy/cloudformation/shared_jobs.yaml": CLOUDFORMATION,
+                           "glue/shared/nightly_export.py": job_script(rng, "shared"),
+                           "exports/legacy-reconciliation.json": API_JSON,
+                           "glue/legacy/reconciliation.py": job_script(rng, "legacy")}
+    per_domain = 2 * per_domain_jobs + 3
     domains = max(1, round(files / per_domain))
-    jobs = max(1, (files - 1 - domains * 3) // (2 * domains))
+    jobs = max(1, (files - 5 - domains * 3) // (2 * domains))
     for d in range(domains):
         domain = _domain_name(d)
         out[f"glue/{domain}/__init__.py"] = ""
@@ -200,7 +251,25 @@ def edit(rng: random.Random, files: dict[str, str]) -> list[str]:
     definitions = sorted(p for p in files if p.endswith(".tf") and "_job_" in p)
     scripts = sorted(p for p in files if p.endswith(".py") and "_job_" in p)
     kind = rng.choice(("argument", "schedule", "workers", "new-job", "delete-job", "variable", "locals",
-                       "script", "script", "argument"))
+                       "script", "script", "argument", "duplicate", "break", "cloudformation", "json"))
+    if kind == "duplicate" and definitions:   # a job copied into another module under the same name
+        source, target = rng.choice(definitions), rng.choice(definitions)
+        copy = target.rsplit("/", 1)[0] + "/copied_" + source.rsplit("/", 1)[1]
+        files[copy] = files[source].replace('resource "aws_glue_job" "', 'resource "aws_glue_job" "copied_')
+        files[copy] = re.sub(r'resource "aws_glue_trigger"[^\n]*\n(.*\n)*?}\n', "", files[copy])
+        return [copy]
+    if kind == "break" and definitions:       # a half-written edit: not valid HCL
+        path = rng.choice(definitions)
+        files[path] = files[path].replace("}", "", 1)
+        return [path]
+    if kind == "cloudformation":
+        path = "deploy/cloudformation/shared_jobs.yaml"
+        files[path] = files.get(path, CLOUDFORMATION).replace("NumberOfWorkers: ", f"NumberOfWorkers: {rng.randint(1, 9)}")
+        return [path]
+    if kind == "json":
+        path = "exports/legacy-reconciliation.json"
+        files[path] = files.get(path, API_JSON).replace('"latest"', f'"day-{rng.randint(1, 9)}"')
+        return [path]
     if kind == "argument" and definitions:
         path = rng.choice(definitions)
         files[path] = _replace_once(files[path], '"--run_date" = "latest"',

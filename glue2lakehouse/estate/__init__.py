@@ -48,16 +48,33 @@ def _decode(path: str, data: bytes, estate: Estate) -> str | None:
         return None
 
 
-def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate, dict[str, str]]:
-    """The estate model of a tree, and path -> kind of every definition or DDL file found."""
+def read_estate(paths: list[str], read: Callable[[str], bytes],
+                ids: Callable[[str], str] | None = None) -> tuple[Estate, dict[str, str]]:
+    """The estate model of a tree, and path -> kind of every definition or DDL file found.
+
+    ``ids``: path -> git blob id, when the caller knows them (else they are computed from the bytes). With an
+    active cache (``estate/cache.py``), files are classified and units (a definition file, a Terraform module)
+    read only when their blobs changed; the result is the same as without it."""
+    from glue2lakehouse.estate.cache import active, blob_id
     from glue2lakehouse.estate.discover import candidate, kind_of, modules
+    from glue2lakehouse.estate.incremental import Units
     from glue2lakehouse.estate.readers import api_json, cloudformation, terraform
 
-    estate = Estate()
+    cache = active()
+    units = Units(cache)
+    estate = units.estate
+    known: dict[str, str] = {}
+
+    def oid(path: str) -> str:
+        if path not in known:
+            known[path] = ids(path) if ids is not None else blob_id(read(path))
+        return known[path]
+
     kinds: dict[str, str] = {}
     for path in sorted(paths):
         if candidate(path):
-            kind = kind_of(path, read(path))
+            kind = (kind_of(path, read(path)) if cache is None
+                    else cache.get("kind", (path, oid(path)), lambda: kind_of(path, read(path))))
             if kind:
                 kinds[path] = kind
     # A Terraform module is a folder: its other .tf files (variables, locals) are read with it.
@@ -69,19 +86,26 @@ def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate,
     for path, kind in sorted(kinds.items()):
         if kind == "ddl":
             continue
-        text = _decode(path, read(path), estate)
-        if text is None:
-            continue
-        estate.definition_files.append(path)
-        if kind == "terraform":
-            terraform_files.append((path, text))
-            continue
-        reader = api_json.read if kind == "api" else cloudformation.read
-        _guarded(estate, path, lambda: reader(text, path, estate))
-    texts = dict(terraform_files)
-    for folder, members in sorted(modules([p for p, _ in terraform_files]).items()):
-        _guarded(estate, members[0], lambda: terraform.read_module([(p, texts[p]) for p in members], estate))
-    return estate, kinds
+
+        def unit(path=path, kind=kind):
+            text = _decode(path, read(path), estate)
+            if text is None:
+                return False
+            estate.definition_files.append(path)
+            if kind != "terraform":
+                reader = api_json.read if kind == "api" else cloudformation.read
+                _guarded(estate, path, lambda: reader(text, path, estate))
+            return True
+
+        if units.run(("file", kind, path, oid(path) if cache else ""), unit) and kind == "terraform":
+            terraform_files.append(path)
+    for folder, members in sorted(modules(terraform_files).items()):
+        def module(members=members):
+            files = [(p, read(p).decode("utf-8-sig")) for p in members]
+            _guarded(estate, members[0], lambda: terraform.read_module(files, estate))
+
+        units.run(("terraform-module", tuple((p, oid(p)) for p in members) if cache else ()), module)
+    return units.finish(), kinds
 
 
 UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
@@ -119,19 +143,22 @@ def import_names(source: str) -> list[str] | None:
     return names
 
 
-def imported_modules(script: str, python, read: Callable[[str], bytes], limit: int = 200) -> list[str]:
+def imported_modules(script: str, python, read: Callable[[str], bytes], limit: int = 200,
+                     names_of: Callable[[str], list[str] | None] | None = None) -> list[str]:
     """Repository modules a script imports, directly or through other repository modules (by Python's ast).
 
-    ``python``: the repository's Python paths (a set is used as it is)."""
+    ``python``: the repository's Python paths (a set is used as it is); ``names_of``: path -> ``import_names`` of
+    its text (the caller's cached version)."""
     from glue2lakehouse.estate.cache import parsed
 
+    names_of = names_of or (lambda path: parsed("python-imports", read(path).decode("utf-8-sig"), import_names))
     known = python if isinstance(python, (set, frozenset)) else set(python)
     seen: list[str] = []
     todo = [script]
     while todo and len(seen) < limit:
         current = todo.pop(0)
         try:
-            names = parsed("python-imports", read(current).decode("utf-8-sig"), import_names)
+            names = names_of(current)
         except UnicodeDecodeError:
             continue
         if names is None:
@@ -147,12 +174,21 @@ def imported_modules(script: str, python, read: Callable[[str], bytes], limit: i
 
 
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
-                   settings: EstateSettings | None = None) -> EstateResult:
+                   settings: EstateSettings | None = None, ids: Callable[[str], str] | None = None) -> EstateResult:
+    """The estate of a tree converted (see the module's docstring); ``ids``: path -> git blob id, when known."""
     from glue2lakehouse.estate.bundle import ScriptIndex, build_bundle, script_arguments
-    from glue2lakehouse.estate.cache import parsed
+    from glue2lakehouse.estate.cache import active, parsed
+
+    cache = active()
+
+    def memo(namespace: str, path: str, parse):
+        """``parse`` of a file's text, cached by its blob id (raises UnicodeDecodeError as decoding does)."""
+        if cache is not None and ids is not None:
+            return cache.get(namespace, ids(path), lambda: parse(read(path).decode("utf-8-sig")))
+        return parsed(namespace, read(path).decode("utf-8-sig"), parse)
 
     settings = settings or EstateSettings()
-    estate, kinds = read_estate(paths, read)
+    estate, kinds = read_estate(paths, read, ids)
     result = EstateResult(estate=estate, issues=list(estate.issues))
     python = sorted(p for p in paths if p.endswith(".py"))
     python_set = set(python)
@@ -161,16 +197,16 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     for job in estate.jobs.values():
         path = index.match(job.script_location)
         if path is not None:
-            data = read(path)
             try:
-                scripts[path] = parsed("script-arguments", data.decode("utf-8-sig"), script_arguments)
+                scripts[path] = memo("script-arguments", path, script_arguments)
             except UnicodeDecodeError:
                 pass
             option = {**job.default_arguments, **job.non_overridable_arguments}.get("--job-bookmark-option",
                                                                                     "job-bookmark-disable")
             # The script and the repository modules it imports run under the job's bookmark option
             # (a module two jobs share: the option that reads incrementally wins).
-            for module in [path, *imported_modules(path, python_set, read)]:
+            for module in [path, *imported_modules(path, python_set, read,
+                                                          names_of=lambda p: memo("python-imports", p, import_names))]:
                 if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
@@ -203,7 +239,11 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             converted, issues = convert_ddl_file(text, path, transform, settings)
             result.replaced[path] = converted.encode("utf-8")
             result.issues.extend(issues)
-        for path, text, issues in declared_tables(estate.catalog, transform, settings, estate.variables):
+        from glue2lakehouse.estate.incremental import cached
+
+        declared = cached("declared-tables", (estate.catalog, transform, settings, estate.variables),
+                          lambda: declared_tables(estate.catalog, transform, settings, estate.variables))
+        for path, text, issues in declared:
             result.issues.extend(issues)
             if path is not None and path not in set(paths):
                 result.files[path] = text.encode("utf-8")

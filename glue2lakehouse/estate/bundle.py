@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from glue2lakehouse.config import EstateSettings, TransformSettings
 from glue2lakehouse.estate import yamlout
 from glue2lakehouse.estate.cron import CronError, to_quartz
+from glue2lakehouse.estate.incremental import cached_job
 from glue2lakehouse.estate.model import Estate, GlueJob, GlueTrigger, Issue, identifier
 
 RESOURCES = "resources"
@@ -558,8 +559,12 @@ def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform
         while key in used_keys:
             key += "_"
         used_keys.add(key)
-        job = builder.job(key, names, workflow)
-        output.files[f"{RESOURCES}/{key}.job.yml"] = HEADER + yamlout.dump({"resources": {"jobs": {key: job}}})
+
+        def render(key=key, names=names, workflow=workflow) -> str:
+            return HEADER + yamlout.dump({"resources": {"jobs": {key: builder.job(key, names, workflow)}}})
+
+        # Reused from the last sync when its inputs did not change (estate/incremental.py).
+        output.files[f"{RESOURCES}/{key}.job.yml"] = cached_job(builder, key, names, workflow, render)
     for crawler in sorted(estate.crawlers.values(), key=lambda c: c.name):
         output.issues.append(Issue(crawler.path, crawler.line, "estate-crawler",
                                    f"crawler {crawler.name!r} ({', '.join(crawler.targets) or 'no targets'}) is not "

@@ -50,6 +50,7 @@ class EstateCache:
         self.used: dict[tuple, bytes] = {}
         self.hits = 0
         self.misses = 0
+        self.trace: list | None = None    # the slots used, while a unit of estate reading runs
         if file is not None:
             self.stored = _load(file)
 
@@ -60,6 +61,8 @@ class EstateCache:
     def get(self, namespace: str, key, compute: Callable[[], T]) -> T:
         """The value stored for (namespace, key), else ``compute()`` (stored when it returns)."""
         slot = (namespace, key)
+        if self.trace is not None:
+            self.trace.append(slot)
         data = self.used.get(slot)
         if data is None:
             data = self.stored.get(slot)
@@ -79,6 +82,12 @@ class EstateCache:
         except Exception:  # noqa: BLE001 - a value that does not pickle is simply not kept
             pass
         return value
+
+    def touch(self, slots) -> None:
+        """Keep these stored entries (a replayed unit used them when it was read)."""
+        for slot in slots:
+            if slot not in self.used and slot in self.stored:
+                self.used[slot] = self.stored[slot]
 
     def put(self, namespace: str, key, value) -> None:
         self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)

@@ -143,6 +143,7 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     # The estate (job definitions, DDL) is converted whole each time, its outputs depend on several files; what
     # unchanged files parse to is kept between syncs in .git (estate/cache.py).
     cache = EstateCache.for_git_dir(repo.git_dir)
+    cache.live = {entry.oid for entry in source.files.values()}
     with activated(cache):
         estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
                                 lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,

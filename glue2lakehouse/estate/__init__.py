@@ -56,13 +56,10 @@ def read_estate(paths: list[str], read: Callable[[str], bytes],
     active cache (``estate/cache.py``), files are classified and units (a definition file, a Terraform module)
     read only when their blobs changed; the result is the same as without it."""
     from glue2lakehouse.estate.cache import active, blob_id
-    from glue2lakehouse.estate.discover import candidate, kind_of, modules
-    from glue2lakehouse.estate.incremental import Units
-    from glue2lakehouse.estate.readers import api_json, cloudformation, terraform
+    from glue2lakehouse.estate.discover import candidate
+    from glue2lakehouse.estate.incremental import fingerprint
 
     cache = active()
-    units = Units(cache)
-    estate = units.estate
     known: dict[str, str] = {}
 
     def oid(path: str) -> str:
@@ -70,13 +67,38 @@ def read_estate(paths: list[str], read: Callable[[str], bytes],
             known[path] = ids(path) if ids is not None else blob_id(read(path))
         return known[path]
 
+    candidates = [path for path in sorted(paths) if candidate(path)]
+    if cache is None:
+        return _read_estate(paths, candidates, read, None, oid)
+    # The same definition files as last time: the same estate (and the entries it was built from stay cached).
+    key = fingerprint([(path, oid(path)) for path in candidates])
+    stored = cache.peek("estate-read", key)
+    if stored is not None:
+        estate, kinds, uses = stored
+        cache.touch(uses)
+        return estate, kinds
+    outer, cache.trace = cache.trace, []
+    try:
+        estate, kinds = _read_estate(paths, candidates, read, cache, oid)
+    finally:
+        uses, cache.trace = cache.trace, outer
+    cache.put("estate-read", key, (estate, kinds, uses))
+    return estate, kinds
+
+
+def _read_estate(paths, candidates, read, cache, oid):
+    from glue2lakehouse.estate.discover import kind_of, modules
+    from glue2lakehouse.estate.incremental import Units
+    from glue2lakehouse.estate.readers import api_json, cloudformation, terraform
+
+    units = Units(cache)
+    estate = units.estate
     kinds: dict[str, str] = {}
-    for path in sorted(paths):
-        if candidate(path):
-            kind = (kind_of(path, read(path)) if cache is None
-                    else cache.get("kind", (path, oid(path)), lambda: kind_of(path, read(path))))
-            if kind:
-                kinds[path] = kind
+    for path in candidates:
+        kind = (kind_of(path, read(path)) if cache is None
+                else cache.table_get("kind", (path, oid(path)), lambda: kind_of(path, read(path))))
+        if kind:
+            kinds[path] = kind
     # A Terraform module is a folder: its other .tf files (variables, locals) are read with it.
     folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path, kind in kinds.items() if kind == "terraform"}
     for path in paths:
@@ -119,6 +141,33 @@ def _guarded(estate: Estate, path: str, call) -> None:
         estate.issues.append(Issue(path, 1, "estate-internal-error",
                                    f"the estate converter failed on this file ({type(error).__name__}: {error}); "
                                    "its definitions are not converted, please report it"))
+
+
+def _bundle(estate: Estate, scripts: dict, index, transform: TransformSettings, settings: EstateSettings, cache):
+    """``build_bundle``, or the last one built from the same estate and settings when every script it looked up
+    (which path a location matched, which arguments that script reads) is still the same."""
+    from glue2lakehouse.estate.bundle import build_bundle
+    from glue2lakehouse.estate.incremental import fingerprint
+
+    key = fingerprint((estate, transform, settings)) if cache is not None else None
+    if key is None:
+        return build_bundle(estate, scripts, transform, settings)
+    stored = cache.peek("bundle", key)
+    if stored is not None:
+        lookups, bundle, uses = stored
+        if all(index.match(item[1]) == item[2] if item[0] == "match" else
+               item[0] == "script" and scripts.get(item[1], item[2]) == item[3] for item in lookups):
+            cache.touch(uses)   # the jobs' own entries stay cached for the next change
+            return bundle
+    lookups: list = []
+    outer, cache.trace = cache.trace, []
+    try:
+        bundle = build_bundle(estate, scripts, transform, settings, lookups)
+    finally:
+        uses, cache.trace = cache.trace, outer
+    if ("unrecorded",) not in lookups:
+        cache.put("bundle", key, (lookups, bundle, uses))
+    return bundle
 
 
 BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
@@ -184,7 +233,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     def memo(namespace: str, path: str, parse):
         """``parse`` of a file's text, cached by its blob id (raises UnicodeDecodeError as decoding does)."""
         if cache is not None and ids is not None:
-            return cache.get(namespace, ids(path), lambda: parse(read(path).decode("utf-8-sig")))
+            return cache.table_get(namespace, ids(path), lambda: parse(read(path).decode("utf-8-sig")))
         return parsed(namespace, read(path).decode("utf-8-sig"), parse)
 
     settings = settings or EstateSettings()
@@ -211,7 +260,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
         try:
-            bundle = build_bundle(estate, scripts, transform, settings)
+            bundle = _bundle(estate, scripts, index, transform, settings, cache)
         except UNEXPECTED as error:
             result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
                                        "estate-internal-error",
@@ -232,19 +281,22 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     if ddl_paths or estate.catalog:
         from glue2lakehouse.estate.ddl import convert_ddl_file, declared_tables
 
+        from glue2lakehouse.estate.incremental import cached
+
         for path in ddl_paths:
             text = _decode(path, read(path), estate)
             if text is None:
                 continue
-            converted, issues = convert_ddl_file(text, path, transform, settings)
+            converted, issues = cached("ddl", (path, text, transform, settings),
+                                       lambda: convert_ddl_file(text, path, transform, settings))
             result.replaced[path] = converted.encode("utf-8")
             result.issues.extend(issues)
-        from glue2lakehouse.estate.incremental import cached
 
         declared = cached("declared-tables", (estate.catalog, transform, settings, estate.variables),
                           lambda: declared_tables(estate.catalog, transform, settings, estate.variables))
+        given = set(paths)
         for path, text, issues in declared:
             result.issues.extend(issues)
-            if path is not None and path not in set(paths):
+            if path is not None and path not in given:
                 result.files[path] = text.encode("utf-8")
     return result

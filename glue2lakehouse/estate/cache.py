@@ -51,6 +51,9 @@ class EstateCache:
         self.hits = 0
         self.misses = 0
         self.trace: list | None = None    # the slots used, while a unit of estate reading runs
+        self.tables: dict[str, tuple[dict, dict]] = {}   # namespace -> (stored, used)
+        self.dirty = False
+        self.live: set[str] | None = None  # blob ids of the tree being read: table entries of other blobs go
         if file is not None:
             self.stored = _load(file)
 
@@ -83,8 +86,33 @@ class EstateCache:
             pass
         return value
 
+    def table_get(self, namespace: str, key, compute: Callable[[], T]) -> T:
+        """Like ``get``, for many small values kept together in one entry (loaded once). The value returned is
+        shared: callers must not change it."""
+        if namespace not in self.tables:
+            data = self.stored.get(("table", namespace))
+            try:
+                stored = pickle.loads(data) if data is not None else {}
+            except Exception:  # noqa: BLE001
+                stored = {}
+            self.tables[namespace] = (stored if isinstance(stored, dict) else {}, {})
+        stored, used = self.tables[namespace]
+        if key in used:
+            return used[key]
+        if key in stored:
+            self.hits += 1
+            used[key] = stored[key]
+            return used[key]
+        self.misses += 1
+        value = compute()
+        used[key] = value
+        self.dirty = True
+        return value
+
     def touch(self, slots) -> None:
         """Keep these stored entries (a replayed unit used them when it was read)."""
+        if self.trace is not None:
+            self.trace.extend(slots)
         for slot in slots:
             if slot not in self.used and slot in self.stored:
                 self.used[slot] = self.stored[slot]
@@ -95,6 +123,8 @@ class EstateCache:
     def peek(self, namespace: str, key):
         """The stored value, or None (counts as used)."""
         slot = (namespace, key)
+        if self.trace is not None:
+            self.trace.append(slot)
         data = self.used.get(slot) or self.stored.get(slot)
         if data is None:
             return None
@@ -107,7 +137,15 @@ class EstateCache:
 
     def save(self) -> None:
         """Write the entries this run used (only when they differ from what was loaded); never raises."""
-        if self.file is None or self.used.keys() == self.stored.keys():
+        for namespace, (stored, used) in self.tables.items():
+            if self.live is not None:   # entries of blobs still in the tree are kept, used or not
+                for key, value in stored.items():
+                    if key not in used and (key[-1] if isinstance(key, tuple) else key) in self.live:
+                        used[key] = value
+            if used.keys() != stored.keys():
+                self.dirty = True
+            self.used[("table", namespace)] = pickle.dumps(used, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.file is None or (self.used.keys() == self.stored.keys() and not self.dirty):
             return
         try:
             self.file.parent.mkdir(parents=True, exist_ok=True)
@@ -123,6 +161,7 @@ class EstateCache:
         except OSError:
             pass
         self.stored = dict(self.used)
+        self.dirty = False
 
 
 def _load(file: Path) -> dict[tuple, bytes]:

@@ -158,13 +158,15 @@ class Units:
         self.read += 1
         recorder = self.recorder
         recorder.log, recorder.opaque, recorder.gets = [], False, []
-        self.cache.trace = []
+        outer, self.cache.trace = self.cache.trace, []
         try:
             result = unit()
         finally:
             ops, opaque, gets = recorder.log, recorder.opaque, recorder.gets
             uses = self.cache.trace
-            recorder.log, recorder.gets, self.cache.trace = None, [], None
+            recorder.log, recorder.gets, self.cache.trace = None, [], outer
+            if outer is not None:
+                outer.extend(uses)
         # A value the unit looked up and then changed in place is a write the record does not hold.
         changed = any(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) != data for value, data in gets)
         if not opaque and not changed:
@@ -282,13 +284,18 @@ def cached_job(builder, key: str, names: list[str], workflow: str | None, render
                               builder._triggers(names, workflow),
                               estate.workflows.get(workflow) if workflow else None,
                               builder.transform, builder.settings))
+    seen = getattr(builder, "lookups", None)
     if key_of is None:
+        if seen is not None:
+            seen.append(("unrecorded",))
         return render()
     stored = cache.peek("bundle-job", key_of)
     if stored is not None:
         lookups, text, issues = stored
         if all(_same_lookup(builder, lookup) for lookup in lookups):
             builder.issues.extend(issues)
+            if seen is not None:
+                seen.extend(lookups)
             return text
     index, scripts, log = builder.index, builder.scripts, []
     builder.index, builder.scripts = _SeenIndex(index, log), _SeenScripts(scripts, log)
@@ -302,8 +309,12 @@ def cached_job(builder, key: str, names: list[str], workflow: str | None, render
         builder.index, builder.scripts = index, scripts
     if not recordable:
         del builder.issues[start:]
+        if seen is not None:
+            seen.append(("unrecorded",))
         return render()
     cache.put("bundle-job", key_of, (log, text, builder.issues[start:]))
+    if seen is not None:
+        seen.extend(log)
     return text
 
 

@@ -27,6 +27,7 @@ import argparse
 import json
 import os
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -240,7 +241,8 @@ def change_estate(path: Path, names: list[str], k: int, seed: int, terraform: bo
     changed = rng.sample([n for n in names if n.endswith(".py") and "_job_" in n], k)
     for name in changed:
         file = path / name
-        file.write_text(file.read_text().replace("job.commit()", f'print("week {seed}")\njob.commit()', 1))
+        file.write_text(re.sub(r"^([ \t]*)job\.commit\(\)", rf'\1print("week {seed}")\n\1job.commit()', file.read_text(),
+                               count=1, flags=re.MULTILINE))
     _git(path, "commit", "-q", "-am", f"change {k} scripts")
     return changed
 

@@ -302,7 +302,8 @@ def edit(rng: random.Random, files: dict[str, str]) -> list[str]:
         return [path]
     if kind == "script" and scripts:
         path = rng.choice(scripts)
-        files[path] = files[path].replace("job.commit()", f'print("done {rng.randint(1, 99)}")\njob.commit()', 1)
+        files[path] = re.sub(r"^([ \t]*)job\.commit\(\)", rf'\1print("done {rng.randint(1, 99)}")\n\1job.commit()',
+                             files[path], count=1, flags=re.MULTILINE)
         return [path]
     # a new job, with its definition, in an existing domain
     domain_paths = sorted(p for p in files if p.endswith("/locals.tf"))

@@ -55,6 +55,12 @@ def read_estate(paths: list[str], read: Callable[[str], bytes],
     ``ids``: path -> git blob id, when the caller knows them (else they are computed from the bytes). With an
     active cache (``estate/cache.py``), files are classified and units (a definition file, a Terraform module)
     read only when their blobs changed; the result is the same as without it."""
+    estate, kinds, _ = _read_estate_keyed(paths, read, ids)
+    return estate, kinds
+
+
+def _read_estate_keyed(paths, read, ids):
+    """read_estate, and the key of its inputs in the active cache (None without one)."""
     from glue2lakehouse.estate.cache import active, blob_id
     from glue2lakehouse.estate.discover import candidate
     from glue2lakehouse.estate.incremental import fingerprint
@@ -69,21 +75,21 @@ def read_estate(paths: list[str], read: Callable[[str], bytes],
 
     candidates = [path for path in sorted(paths) if candidate(path)]
     if cache is None:
-        return _read_estate(paths, candidates, read, None, oid)
+        return (*_read_estate(paths, candidates, read, None, oid), None)
     # The same definition files as last time: the same estate (and the entries it was built from stay cached).
     key = fingerprint([(path, oid(path)) for path in candidates])
     stored = cache.peek("estate-read", key)
     if stored is not None:
         estate, kinds, uses = stored
         cache.touch(uses)
-        return estate, kinds
+        return estate, kinds, key
     outer, cache.trace = cache.trace, []
     try:
         estate, kinds = _read_estate(paths, candidates, read, cache, oid)
     finally:
         uses, cache.trace = cache.trace, outer
     cache.put("estate-read", key, (estate, kinds, uses))
-    return estate, kinds
+    return estate, kinds, key
 
 
 def _read_estate(paths, candidates, read, cache, oid):
@@ -143,13 +149,15 @@ def _guarded(estate: Estate, path: str, call) -> None:
                                    "its definitions are not converted, please report it"))
 
 
-def _bundle(estate: Estate, scripts: dict, index, transform: TransformSettings, settings: EstateSettings, cache):
-    """``build_bundle``, or the last one built from the same estate and settings when every script it looked up
-    (which path a location matched, which arguments that script reads) is still the same."""
+def _bundle(estate: Estate, read_key: str | None, scripts: dict, index, transform: TransformSettings,
+            settings: EstateSettings, cache):
+    """``build_bundle``, or the last one built from the same estate (``read_key``: the key of the definition files
+    it was read from) and settings when every script it looked up (which path a location matched, which
+    arguments that script reads) is still the same."""
     from glue2lakehouse.estate.bundle import build_bundle
     from glue2lakehouse.estate.incremental import fingerprint
 
-    key = fingerprint((estate, transform, settings)) if cache is not None else None
+    key = fingerprint((read_key, transform, settings)) if cache is not None and read_key else None
     if key is None:
         return build_bundle(estate, scripts, transform, settings)
     stored = cache.peek("bundle", key)
@@ -237,7 +245,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
         return parsed(namespace, read(path).decode("utf-8-sig"), parse)
 
     settings = settings or EstateSettings()
-    estate, kinds = read_estate(paths, read, ids)
+    estate, kinds, read_key = _read_estate_keyed(paths, read, ids)
     result = EstateResult(estate=estate, issues=list(estate.issues))
     python = sorted(p for p in paths if p.endswith(".py"))
     python_set = set(python)
@@ -260,7 +268,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
         try:
-            bundle = _bundle(estate, scripts, index, transform, settings, cache)
+            bundle = _bundle(estate, read_key, scripts, index, transform, settings, cache)
         except UNEXPECTED as error:
             result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
                                        "estate-internal-error",

@@ -137,6 +137,9 @@ class EstateCache:
 
     def save(self) -> None:
         """Write the entries this run used (only when they differ from what was loaded); never raises."""
+        for slot, data in self.stored.items():   # a table this run did not open is kept as it was
+            if slot[0] == "table" and slot[1] not in self.tables:
+                self.used[slot] = data
         for namespace, (stored, used) in self.tables.items():
             if self.live is not None:   # entries of blobs still in the tree are kept, used or not
                 for key, value in stored.items():

@@ -155,9 +155,10 @@ def _bundle(estate: Estate, read_key: str | None, scripts: dict, index, transfor
     it was read from) and settings when every script it looked up (which path a location matched, which
     arguments that script reads) is still the same."""
     from glue2lakehouse.estate.bundle import build_bundle
-    from glue2lakehouse.estate.incremental import fingerprint
+    from glue2lakehouse.estate.incremental import fingerprint, settings_key
 
-    key = fingerprint((read_key, transform, settings)) if cache is not None and read_key else None
+    key = (fingerprint((read_key, settings_key(transform), settings_key(settings))) if cache is not None and read_key
+           else None)
     if key is None:
         return build_bundle(estate, scripts, transform, settings)
     stored = cache.peek("bundle", key)
@@ -289,18 +290,19 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     if ddl_paths or estate.catalog:
         from glue2lakehouse.estate.ddl import convert_ddl_file, declared_tables
 
-        from glue2lakehouse.estate.incremental import cached
+        from glue2lakehouse.estate.incremental import cached, settings_key
 
+        keys = settings_key(transform), settings_key(settings)
         for path in ddl_paths:
             text = _decode(path, read(path), estate)
             if text is None:
                 continue
-            converted, issues = cached("ddl", (path, text, transform, settings),
+            converted, issues = cached("ddl", (path, text, keys),
                                        lambda: convert_ddl_file(text, path, transform, settings))
             result.replaced[path] = converted.encode("utf-8")
             result.issues.extend(issues)
 
-        declared = cached("declared-tables", (estate.catalog, transform, settings, estate.variables),
+        declared = cached("declared-tables", (estate.catalog, keys, estate.variables),
                           lambda: declared_tables(estate.catalog, transform, settings, estate.variables))
         given = set(paths)
         for path, text, issues in declared:

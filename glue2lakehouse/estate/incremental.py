@@ -235,6 +235,14 @@ class Units:
 
 
 # ---------------------------------------------------------------- derived outputs
+def settings_key(settings) -> str:
+    """Settings as canonical text (the same settings read from .g2l.toml or built in code give the same key)."""
+    import json
+    from dataclasses import asdict
+
+    return json.dumps(asdict(settings), sort_keys=True, default=str)
+
+
 def fingerprint(value) -> str | None:
     """A key for a value's content (its pickle's hash); None when it does not pickle."""
     try:
@@ -283,7 +291,7 @@ def cached_job(builder, key: str, names: list[str], workflow: str | None, render
         key_of = fingerprint((key, names, workflow, [estate.jobs[name] for name in names],
                               builder._triggers(names, workflow),
                               estate.workflows.get(workflow) if workflow else None,
-                              builder.transform, builder.settings))
+                              settings_key(builder.transform), settings_key(builder.settings)))
     seen = getattr(builder, "lookups", None)
     if key_of is None:
         if seen is not None:

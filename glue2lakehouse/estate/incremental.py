@@ -19,14 +19,20 @@ order; readers need nothing for this beyond going through the ``Estate``'s conta
 from __future__ import annotations
 
 import pickle
+from dataclasses import fields
 from typing import Callable, TypeVar
 
 from glue2lakehouse.estate.cache import EstateCache, blob_id
 from glue2lakehouse.estate.model import Estate
 
 _MISSING = "\0g2l-missing\0"
-DICTS = ("jobs", "triggers", "workflows", "crawlers", "variables")
-LISTS = ("issues", "definition_files", "catalog")
+
+
+# The Estate fields holding a dict or a list are recorded (fields added later included); a change to any other
+# field makes a unit not replayable.
+DICTS = tuple(f.name for f in fields(Estate) if f.default_factory is dict)
+LISTS = tuple(f.name for f in fields(Estate) if f.default_factory is list)
+OTHERS = tuple(f.name for f in fields(Estate) if f.name not in DICTS + LISTS)
 NAMESPACE = "estate-unit"
 T = TypeVar("T")
 
@@ -159,6 +165,7 @@ class Units:
         recorder = self.recorder
         recorder.log, recorder.opaque, recorder.gets = [], False, []
         outer, self.cache.trace = self.cache.trace, []
+        before = [pickle.dumps(getattr(self.estate, name)) for name in OTHERS]
         try:
             result = unit()
         finally:
@@ -169,6 +176,8 @@ class Units:
                 outer.extend(uses)
         # A value the unit looked up and then changed in place is a write the record does not hold.
         changed = any(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) != data for value, data in gets)
+        # A field that is not a recorded container (a later addition to Estate) changed: not replayable.
+        changed = changed or before != [pickle.dumps(getattr(self.estate, name)) for name in OTHERS]
         if not opaque and not changed:
             try:
                 self.cache.put(NAMESPACE, key, (ops, result, uses))

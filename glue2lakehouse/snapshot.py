@@ -18,11 +18,11 @@ from pathlib import Path
 
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
-from glue2lakehouse.estate import ESTATE_RULES, convert_estate
+from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead
 from glue2lakehouse.estate.cache import EstateCache, activated
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
-from glue2lakehouse.transform import Finding, transform_files
+from glue2lakehouse.transform import Finding, default_workers, transform_files
 
 SOURCE_REF = "refs/g2l/glue-source"
 # Paths glue2lakehouse owns in the Databricks repo: never taken from Glue.
@@ -145,8 +145,11 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     cache = EstateCache.for_git_dir(repo.git_dir)
     cache.live = {entry.oid for entry in source.files.values()}
     with activated(cache):
-        estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
-                                lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,
+        paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
+        # Definition files new to the cache (an initial migration) are parsed on every core first.
+        parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
+                    default_workers() if workers is None else max(1, workers))
+        estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,
                                 lambda p: source.files[p].oid)
     cache.save()
     settings = replace(config.transform, bookmarks=estate.bookmarks)

@@ -129,3 +129,20 @@ def test_sync_with_cache_equals_sync_without(tmp_path):
         assert again.findings == with_cache.findings
         assert cache_file.exists()
     assert "findings" in note
+
+
+def test_definitions_parsed_ahead_on_two_workers_give_the_same_snapshot(tmp_path, monkeypatch):
+    """An initial migration parses the Terraform files on worker processes first; the snapshot is the one a
+    single process without any cache builds."""
+    from glue2lakehouse.estate import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "PARALLEL_THRESHOLD", 4)
+    glue = new_repo(tmp_path / "glue")
+    for path, text in estate(random.Random(13), 30, per_domain_jobs=3).items():
+        write(glue, path, text)
+    commit_all(glue, "glue estate")
+    dbx = new_repo(tmp_path / "dbx")
+    assert initialize(dbx, glue, catalog="prod", workers=2).status == "merged"
+    shutil.rmtree(dbx / ".git" / "g2l-cache")
+    again = sync(dbx, dry_run=True, workers=1)
+    assert again.status == "up-to-date"

@@ -136,6 +136,29 @@ def _read_estate(paths, candidates, read, cache, oid):
     return units.finish(), kinds
 
 
+def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[str], str], workers: int) -> int:
+    """Parse the definition files that are not in the active cache yet on ``workers`` processes (an initial
+    migration, a new estate), so that reading the estate finds them there. Returns how many were parsed."""
+    from glue2lakehouse.estate.cache import WHOLE_FILE_PARSERS, active
+    from glue2lakehouse.estate.cache import parse_ahead as run
+    from glue2lakehouse.estate.discover import candidate, kind_of
+
+    cache = active()
+    if cache is None or workers < 2:
+        return 0
+    files = []
+    for path in paths:
+        if not candidate(path):
+            continue
+        kind = cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path)))
+        if kind in WHOLE_FILE_PARSERS:
+            try:
+                files.append((kind, read(path).decode("utf-8-sig")))
+            except UnicodeDecodeError:
+                continue
+    return run(cache, files, workers)
+
+
 UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
 
 

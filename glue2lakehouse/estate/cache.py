@@ -206,3 +206,48 @@ def parsed(reader: str, text: str, parse: Callable[[str], T]) -> T:
     if cache is None:
         return parse(text)
     return cache.get(reader, blob_id(text.encode("utf-8", "surrogatepass")), lambda: parse(text))
+
+
+# ---------------------------------------------------------------- parsing ahead, on every core
+# Definition kinds whose files a reader parses whole with ``parsed(namespace, text, function)``: the files can be
+# parsed ahead on worker processes (an initial migration of thousands of Terraform files), the reader then finds
+# them in the cache. kind -> (namespace, "module:function").
+WHOLE_FILE_PARSERS = {"terraform": ("terraform", "hcl2:loads")}
+PARALLEL_THRESHOLD = 32
+
+
+def _parse_job(item: tuple[str, str, str]):
+    namespace, target, text = item
+    import importlib
+
+    module, _, name = target.partition(":")
+    try:
+        value = getattr(importlib.import_module(module), name)(text)
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - the reader parses it again and reports what is wrong
+        return None
+
+
+def parse_ahead(cache: EstateCache, files: list[tuple[str, str]], workers: int) -> int:
+    """Parse (kind, text) files not in the cache yet on ``workers`` processes and store them; returns how many."""
+    todo = []
+    for kind, text in files:
+        if kind in WHOLE_FILE_PARSERS:
+            namespace, target = WHOLE_FILE_PARSERS[kind]
+            slot = (namespace, blob_id(text.encode("utf-8", "surrogatepass")))
+            if slot not in cache.used and slot not in cache.stored:
+                todo.append((slot, (namespace, target, text)))
+    if workers < 2 or len(todo) < PARALLEL_THRESHOLD:
+        return 0
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        for (slot, _), data in zip(todo, pool.map(_parse_job, [item for _, item in todo], chunksize=8)):
+            if data is not None:
+                cache.used[slot] = data
+                done += 1
+    return done

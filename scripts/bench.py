@@ -1,24 +1,21 @@
 """Benchmark: each figure beside its floor, measured in the same run.
 
-    python scripts/bench.py --quick            # under a minute (CI)
-    python scripts/bench.py                    # N = 2000 and 8000 files, k = 20 changed files
-    python scripts/bench.py --json out.json --doc docs/performance.md
+    python scripts/bench.py --quick            # small sizes (CI): fixed costs, not the targets
+    python scripts/bench.py                    # estates of 2,000 and 8,000 files, k = 20 changed scripts
+    python scripts/bench.py --json out.json --rounds 3
 
-Figures (ratios against floors measured in the same process or on the same machine):
-1. transform throughput vs bare libcst parse + code generation of the same files, on two corpora:
-   long jobs (Glue head, plain PySpark below) and Glue-heavy jobs (the fixture jobs and helpers and
-   generated variants of them: Glue from top to bottom, as real jobs are), single core;
-2. initial migration with 1 worker vs with every core;
-3. sync of k changed files vs the git floor (git merge of the identical snapshot commit)
-   plus the transform of those k files;
-4. the same sync on a repository 4x larger;
-   (the Databricks side carries native files and protected regions in 1% of its files each)
-5. one merge-driver invocation vs `python -c "import merge3"`;
-6. peak memory of the initial migration.
-
-The synthetic Glue repository is generated from a seed: jobs and helper modules in the
-proportions of fixtures/glue_jobs/, 100 to 600 lines each, Glue calls in the first part of
-each job and plain PySpark below, as long jobs are written.
+Figures (ratios against floors measured in the same run; CPU time of the processes where the figure allows,
+floor and measured runs interleaved, medians of ``--rounds`` runs, since the machine may be shared):
+1. sync of k changed scripts in an estate-shaped repository (tests/estategen.py: per job a script and its
+   Terraform job and trigger, per domain a module with variables and locals) vs the floor: ``git merge`` of
+   the same snapshot commit plus a process transforming the k scripts;
+2. the same sync on the 4x larger estate, vs on the smaller one;
+3. a sync changing one Terraform file, vs the same floor;
+4. ``g2l convert`` of Glue-heavy jobs as a whole process vs a process doing libcst parse + code generation;
+5. the initial migration of the estate with 1 worker vs every core (wall clock), and its peak memory;
+6. transform throughput on long jobs and the in-process Glue-heavy figure, against bare libcst;
+7. one merge-driver invocation vs ``python -c "import merge3"``; what ``g2l --help`` imports.
+The Databricks side carries native files and protected regions in 1% of its scripts each.
 """
 
 from __future__ import annotations
@@ -481,7 +478,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, help="runs of each sync and convert figure (medians); default 3, 1 "
                                                    "with --quick")
     options = parser.parse_args()
-    sizes, k = ([60, 240], 5) if options.quick else ([2000, 8000], 20)
+    sizes, k = ([60, 120], 5) if options.quick else ([2000, 8000], 20)
     rounds = options.rounds or (1 if options.quick else 3)
     started = time.perf_counter()
     results = run(sizes, k, options.seed, rounds)

@@ -152,6 +152,9 @@ def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[s
             continue
         kind = cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path)))
         if kind in WHOLE_FILE_PARSERS:
+            slot = (WHOLE_FILE_PARSERS[kind][0], ids(path))   # the key of its text too, unless it starts with a BOM
+            if slot in cache.used or slot in cache.stored:
+                continue
             try:
                 files.append((kind, read(path).decode("utf-8-sig")))
             except UnicodeDecodeError:

@@ -146,3 +146,19 @@ def test_definitions_parsed_ahead_on_two_workers_give_the_same_snapshot(tmp_path
     shutil.rmtree(dbx / ".git" / "g2l-cache")
     again = sync(dbx, dry_run=True, workers=1)
     assert again.status == "up-to-date"
+
+
+def test_one_changed_definition_is_the_only_file_parsed_again(tmp_path):
+    files = estate(random.Random(17), 60, per_domain_jobs=6)
+    cache_file = tmp_path / "estate.pickle"
+    first = EstateCache(cache_file)
+    _convert(files, first)
+    assert first.misses > 30          # everything parsed once
+    path = sorted(p for p in files if p.endswith(".tf") and "_job_" in p)[3]
+    files[path] = files[path].replace('"--run_date" = "latest"', '"--run_date" = "yesterday"')
+    cache = EstateCache(cache_file)
+    result = _convert(files, cache)
+    # Its kind, its parse, the map literal it merges, its file and module units, the estate: nothing else.
+    assert cache.misses <= 6, cache.misses
+    assert _outputs(result) == _outputs(_convert(files, None))
+    assert any("yesterday" in text.decode() for text in result.files.values())

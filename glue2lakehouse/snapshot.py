@@ -19,7 +19,7 @@ from pathlib import Path
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
 from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead
-from glue2lakehouse.estate.cache import EstateCache, activated
+from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.transform import Finding, default_workers, transform_files
@@ -186,9 +186,9 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         if progress:
             progress(index + 1, len(files))
     for path, data in sorted(estate.replaced.items()):
-        out[path] = TreeEntry(repo.write_blob(data), source.files[path].mode)
+        out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
     for path, data in sorted(estate.files.items()):
-        out[path] = TreeEntry(repo.write_blob(data), 0o100644)
+        out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), 0o100644)
     findings.extend(estate.findings())
 
     tree = _tree_from(repo, repo.commit_tree(previous) if previous else None, prev_out, out)
@@ -222,6 +222,14 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
                     findings, source.skipped, new=True, job_changes=job_changes)
+
+
+def _blob(repo: GitRepo, previous: TreeEntry | None, data: bytes) -> str:
+    """The blob of ``data``: the previous snapshot's when it is the same (thousands of unchanged bundle jobs are
+    not written to the object store again), else written."""
+    if previous is not None and previous.oid == blob_id(data):
+        return previous.oid
+    return repo.write_blob(data)
 
 
 def _job_changes(repo: GitRepo, old: dict[str, TreeEntry], new: dict[str, TreeEntry], changes: list[Change]) -> list[str]:

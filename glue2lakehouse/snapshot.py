@@ -18,10 +18,11 @@ from pathlib import Path
 
 from glue2lakehouse import __version__
 from glue2lakehouse.config import Config
-from glue2lakehouse.estate import ESTATE_RULES, convert_estate
+from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead
+from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
-from glue2lakehouse.transform import Finding, transform_files
+from glue2lakehouse.transform import Finding, default_workers, transform_files
 
 SOURCE_REF = "refs/g2l/glue-source"
 # Paths glue2lakehouse owns in the Databricks repo: never taken from Glue.
@@ -139,9 +140,18 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     source = read_source(repo, glue_path, config.glue_ref)
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
-    # The estate (job definitions, DDL) is converted whole each time: its outputs depend on several files.
-    estate = convert_estate(sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755)),
-                            lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate)
+    # The estate (job definitions, DDL) is converted whole each time, its outputs depend on several files; what
+    # unchanged files parse to is kept between syncs in .git (estate/cache.py).
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    cache.live = {entry.oid for entry in source.files.values()}
+    with activated(cache):
+        paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
+        # Definition files new to the cache (an initial migration) are parsed on every core first.
+        parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
+                    default_workers() if workers is None else max(1, workers))
+        estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,
+                                lambda p: source.files[p].oid)
+    cache.save()
     settings = replace(config.transform, bookmarks=estate.bookmarks)
     fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint
@@ -176,9 +186,9 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         if progress:
             progress(index + 1, len(files))
     for path, data in sorted(estate.replaced.items()):
-        out[path] = TreeEntry(repo.write_blob(data), source.files[path].mode)
+        out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
     for path, data in sorted(estate.files.items()):
-        out[path] = TreeEntry(repo.write_blob(data), 0o100644)
+        out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), 0o100644)
     findings.extend(estate.findings())
 
     tree = _tree_from(repo, repo.commit_tree(previous) if previous else None, prev_out, out)
@@ -212,6 +222,14 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
                     findings, source.skipped, new=True, job_changes=job_changes)
+
+
+def _blob(repo: GitRepo, previous: TreeEntry | None, data: bytes) -> str:
+    """The blob of ``data``: the previous snapshot's when it is the same (thousands of unchanged bundle jobs are
+    not written to the object store again), else written."""
+    if previous is not None and previous.oid == blob_id(data):
+        return previous.oid
+    return repo.write_blob(data)
 
 
 def _job_changes(repo: GitRepo, old: dict[str, TreeEntry], new: dict[str, TreeEntry], changes: list[Change]) -> list[str]:

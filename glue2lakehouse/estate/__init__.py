@@ -48,18 +48,63 @@ def _decode(path: str, data: bytes, estate: Estate) -> str | None:
         return None
 
 
-def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate, dict[str, str]]:
-    """The estate model of a tree, and path -> kind of every definition or DDL file found."""
-    from glue2lakehouse.estate.discover import candidate, kind_of, modules
+def read_estate(paths: list[str], read: Callable[[str], bytes],
+                ids: Callable[[str], str] | None = None) -> tuple[Estate, dict[str, str]]:
+    """The estate model of a tree, and path -> kind of every definition or DDL file found.
+
+    ``ids``: path -> git blob id, when the caller knows them (else they are computed from the bytes). With an
+    active cache (``estate/cache.py``), files are classified and units (a definition file, a Terraform module)
+    read only when their blobs changed; the result is the same as without it."""
+    estate, kinds, _ = _read_estate_keyed(paths, read, ids)
+    return estate, kinds
+
+
+def _read_estate_keyed(paths, read, ids):
+    """read_estate, and the key of its inputs in the active cache (None without one)."""
+    from glue2lakehouse.estate.cache import active, blob_id
+    from glue2lakehouse.estate.discover import candidate
+    from glue2lakehouse.estate.incremental import fingerprint
+
+    cache = active()
+    known: dict[str, str] = {}
+
+    def oid(path: str) -> str:
+        if path not in known:
+            known[path] = ids(path) if ids is not None else blob_id(read(path))
+        return known[path]
+
+    candidates = [path for path in sorted(paths) if candidate(path)]
+    if cache is None:
+        return (*_read_estate(paths, candidates, read, None, oid), None)
+    # The same definition files as last time: the same estate (and the entries it was built from stay cached).
+    key = fingerprint([(path, oid(path)) for path in candidates])
+    stored = cache.peek("estate-read", key)
+    if stored is not None:
+        estate, kinds, uses = stored
+        cache.touch(uses)
+        return estate, kinds, key
+    outer, cache.trace = cache.trace, []
+    try:
+        estate, kinds = _read_estate(paths, candidates, read, cache, oid)
+    finally:
+        uses, cache.trace = cache.trace, outer
+    cache.put("estate-read", key, (estate, kinds, uses))
+    return estate, kinds, key
+
+
+def _read_estate(paths, candidates, read, cache, oid):
+    from glue2lakehouse.estate.discover import kind_of, modules
+    from glue2lakehouse.estate.incremental import Units
     from glue2lakehouse.estate.readers import api_json, cloudformation, job_config, terraform, workflow_doc
 
-    estate = Estate()
+    units = Units(cache)
+    estate = units.estate
     kinds: dict[str, str] = {}
-    for path in sorted(paths):
-        if candidate(path):
-            kind = kind_of(path, read(path))
-            if kind:
-                kinds[path] = kind
+    for path in candidates:
+        kind = (kind_of(path, read(path)) if cache is None
+                else cache.table_get("kind", (path, oid(path)), lambda: kind_of(path, read(path))))
+        if kind:
+            kinds[path] = kind
     # A Terraform module is a folder: its other .tf files (variables, locals) are read with it.
     folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path, kind in kinds.items() if kind == "terraform"}
     for path in paths:
@@ -69,24 +114,66 @@ def read_estate(paths: list[str], read: Callable[[str], bytes]) -> tuple[Estate,
     for path, kind in sorted(kinds.items()):
         if kind == "ddl":
             continue
-        text = _decode(path, read(path), estate)
-        if text is None:
-            continue
-        estate.definition_files.append(path)
-        if kind == "terraform":
-            terraform_files.append((path, text))
-            continue
         if kind == "jobconfig":             # completes the jobs the other files define: read last
-            configs.append((path, text))
+            configs.append(path)
             continue
-        reader = {"api": api_json.read, "workflow": workflow_doc.read}.get(kind, cloudformation.read)
-        _guarded(estate, path, lambda: reader(text, path, estate))
-    texts = dict(terraform_files)
-    for folder, members in sorted(modules([p for p, _ in terraform_files]).items()):
-        _guarded(estate, members[0], lambda: terraform.read_module([(p, texts[p]) for p in members], estate))
-    for path, text in configs:
-        _guarded(estate, path, lambda: job_config.read(text, path, estate))
-    return estate, kinds
+
+        def unit(path=path, kind=kind):
+            text = _decode(path, read(path), estate)
+            if text is None:
+                return False
+            estate.definition_files.append(path)
+            if kind != "terraform":
+                reader = {"api": api_json.read, "workflow": workflow_doc.read}.get(kind, cloudformation.read)
+                _guarded(estate, path, lambda: reader(text, path, estate))
+            return True
+
+        if units.run(("file", kind, path, oid(path) if cache else ""), unit) and kind == "terraform":
+            terraform_files.append(path)
+    for folder, members in sorted(modules(terraform_files).items()):
+        def module(members=members):
+            files = [(p, read(p).decode("utf-8-sig")) for p in members]
+            _guarded(estate, members[0], lambda: terraform.read_module(files, estate))
+
+        units.run(("terraform-module", tuple((p, oid(p)) for p in members) if cache else ()), module)
+    for path in configs:
+        # A job config changes the jobs it completes in place: such a unit is never replayed (incremental.py).
+        def config(path=path):
+            text = _decode(path, read(path), estate)
+            if text is None:
+                return False
+            estate.definition_files.append(path)
+            _guarded(estate, path, lambda: job_config.read(text, path, estate))
+            return True
+
+        units.run(("file", "jobconfig", path, oid(path) if cache else ""), config)
+    return units.finish(), kinds
+
+
+def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[str], str], workers: int) -> int:
+    """Parse the definition files that are not in the active cache yet on ``workers`` processes (an initial
+    migration, a new estate), so that reading the estate finds them there. Returns how many were parsed."""
+    from glue2lakehouse.estate.cache import WHOLE_FILE_PARSERS, active
+    from glue2lakehouse.estate.cache import parse_ahead as run
+    from glue2lakehouse.estate.discover import candidate, kind_of
+
+    cache = active()
+    if cache is None or workers < 2:
+        return 0
+    files = []
+    for path in paths:
+        if not candidate(path):
+            continue
+        kind = cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path)))
+        if kind in WHOLE_FILE_PARSERS:
+            slot = (WHOLE_FILE_PARSERS[kind][0], ids(path))   # the key of its text too, unless it starts with a BOM
+            if slot in cache.used or slot in cache.stored:
+                continue
+            try:
+                files.append((kind, read(path).decode("utf-8-sig")))
+            except UnicodeDecodeError:
+                continue
+    return run(cache, files, workers)
 
 
 UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)
@@ -102,30 +189,79 @@ def _guarded(estate: Estate, path: str, call) -> None:
                                    "its definitions are not converted, please report it"))
 
 
+def _bundle(estate: Estate, read_key: str | None, scripts: dict, index, transform: TransformSettings,
+            settings: EstateSettings, cache, read: Callable[[str], bytes]):
+    """``build_bundle``, or the last one built from the same estate (``read_key``: the key of the definition files
+    it was read from) and settings when every script it looked up (which path a location matched, which
+    arguments that script reads) is still the same."""
+    from glue2lakehouse.estate.bundle import build_bundle
+    from glue2lakehouse.estate.incremental import fingerprint, settings_key
+
+    key = (fingerprint((read_key, settings_key(transform), settings_key(settings))) if cache is not None and read_key
+           else None)
+    if key is None:
+        return build_bundle(estate, scripts, transform, settings, read=read)
+    stored = cache.peek("bundle", key)
+    if stored is not None:
+        lookups, bundle, uses = stored
+        if all(index.match(item[1]) == item[2] if item[0] == "match" else
+               item[0] == "script" and scripts.get(item[1], item[2]) == item[3] for item in lookups):
+            cache.touch(uses)   # the jobs' own entries stay cached for the next change
+            return bundle
+    lookups: list = []
+    outer, cache.trace = cache.trace, []
+    try:
+        bundle = build_bundle(estate, scripts, transform, settings, lookups, read=read)
+    finally:
+        uses, cache.trace = cache.trace, outer
+    if ("unrecorded",) not in lookups:
+        cache.put("bundle", key, (lookups, bundle, uses))
+    return bundle
+
+
 BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
 
 
-def imported_modules(script: str, python: list[str], read: Callable[[str], bytes], limit: int = 200) -> list[str]:
-    """Repository modules a script imports, directly or through other repository modules (by Python's ast)."""
+def import_names(source: str) -> list[str] | None:
+    """The absolute module names a Python file imports (``a.b`` and ``a.b.c`` for ``from a.b import c``), in
+    the order of Python's ast walk; None when it does not parse."""
     import ast
 
-    known = set(python)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names.append(node.module)
+            names += [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def imported_modules(script: str, python, read: Callable[[str], bytes], limit: int = 200,
+                     names_of: Callable[[str], list[str] | None] | None = None) -> list[str]:
+    """Repository modules a script imports, directly or through other repository modules (by Python's ast).
+
+    ``python``: the repository's Python paths (a set is used as it is); ``names_of``: path -> ``import_names`` of
+    its text (the caller's cached version)."""
+    from glue2lakehouse.estate.cache import parsed
+
+    names_of = names_of or (lambda path: parsed("python-imports", read(path).decode("utf-8-sig"), import_names))
+    known = python if isinstance(python, (set, frozenset)) else set(python)
     seen: list[str] = []
     todo = [script]
     while todo and len(seen) < limit:
         current = todo.pop(0)
         try:
-            tree = ast.parse(read(current).decode("utf-8-sig"))
-        except (SyntaxError, ValueError, UnicodeDecodeError):
+            names = names_of(current)
+        except UnicodeDecodeError:
+            continue
+        if names is None:
             continue
         folder = current.rsplit("/", 1)[0] + "/" if "/" in current else ""
-        names = []
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                names += [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names.append(node.module)
-                names += [f"{node.module}.{alias.name}" for alias in node.names]
         for name in names:
             base = name.replace(".", "/")
             for candidate in (f"{base}.py", f"{base}/__init__.py", f"{folder}{base}.py"):
@@ -136,32 +272,44 @@ def imported_modules(script: str, python: list[str], read: Callable[[str], bytes
 
 
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
-                   settings: EstateSettings | None = None) -> EstateResult:
-    from glue2lakehouse.estate.bundle import build_bundle, match_script, script_arguments
+                   settings: EstateSettings | None = None, ids: Callable[[str], str] | None = None) -> EstateResult:
+    """The estate of a tree converted (see the module's docstring); ``ids``: path -> git blob id, when known."""
+    from glue2lakehouse.estate.bundle import ScriptIndex, build_bundle, script_arguments
+    from glue2lakehouse.estate.cache import active, parsed
+
+    cache = active()
+
+    def memo(namespace: str, path: str, parse):
+        """``parse`` of a file's text, cached by its blob id (raises UnicodeDecodeError as decoding does)."""
+        if cache is not None and ids is not None:
+            return cache.table_get(namespace, ids(path), lambda: parse(read(path).decode("utf-8-sig")))
+        return parsed(namespace, read(path).decode("utf-8-sig"), parse)
 
     settings = settings or EstateSettings()
-    estate, kinds = read_estate(paths, read)
+    estate, kinds, read_key = _read_estate_keyed(paths, read, ids)
     result = EstateResult(estate=estate, issues=list(estate.issues))
     python = sorted(p for p in paths if p.endswith(".py"))
+    python_set = set(python)
+    index = ScriptIndex(python)
     scripts: dict[str, list[str] | None] = {p: None for p in python}
     for job in estate.jobs.values():
-        path = match_script(job.script_location, python)
+        path = index.match(job.script_location)
         if path is not None:
-            data = read(path)
             try:
-                scripts[path] = script_arguments(data.decode("utf-8-sig"))
+                scripts[path] = memo("script-arguments", path, script_arguments)
             except UnicodeDecodeError:
                 pass
             option = {**job.default_arguments, **job.non_overridable_arguments}.get("--job-bookmark-option",
                                                                                     "job-bookmark-disable")
             # The script and the repository modules it imports run under the job's bookmark option
             # (a module two jobs share: the option that reads incrementally wins).
-            for module in [path, *imported_modules(path, python, read)]:
+            for module in [path, *imported_modules(path, python_set, read,
+                                                          names_of=lambda p: memo("python-imports", p, import_names))]:
                 if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
         try:
-            bundle = build_bundle(estate, scripts, transform, settings, read)
+            bundle = _bundle(estate, read_key, scripts, index, transform, settings, cache, read)
         except UNEXPECTED as error:
             result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
                                        "estate-internal-error",
@@ -192,15 +340,23 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     if ddl_paths or estate.catalog:
         from glue2lakehouse.estate.ddl import convert_ddl_file, declared_tables
 
+        from glue2lakehouse.estate.incremental import cached, settings_key
+
+        keys = settings_key(transform), settings_key(settings)
         for path in ddl_paths:
             text = _decode(path, read(path), estate)
             if text is None:
                 continue
-            converted, issues = convert_ddl_file(text, path, transform, settings)
+            converted, issues = cached("ddl", (path, text, keys),
+                                       lambda: convert_ddl_file(text, path, transform, settings))
             result.replaced[path] = converted.encode("utf-8")
             result.issues.extend(issues)
-        for path, text, issues in declared_tables(estate.catalog, transform, settings, estate.variables):
+
+        declared = cached("declared-tables", (estate.catalog, keys, estate.variables),
+                          lambda: declared_tables(estate.catalog, transform, settings, estate.variables))
+        given = set(paths)
+        for path, text, issues in declared:
             result.issues.extend(issues)
-            if path is not None and path not in set(paths):
+            if path is not None and path not in given:
                 result.files[path] = text.encode("utf-8")
     return result

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from glue2lakehouse.config import EstateSettings, TransformSettings
 from glue2lakehouse.estate import yamlout
 from glue2lakehouse.estate.cron import CronError, to_quartz
+from glue2lakehouse.estate.incremental import cached_job
 from glue2lakehouse.estate.model import Estate, GlueJob, GlueTrigger, Issue, identifier
 from glue2lakehouse.estate.runtimes import ANSI_CONF, DEFAULT_RUNTIME, RUNTIMES, runtime_for, spark4  # noqa: F401
 
@@ -115,9 +116,26 @@ def script_arguments(source: str) -> list[str] | None:
 
 def match_script(location: str | None, scripts: list[str]) -> str | None:
     """The repository path a script location (s3://bucket/prefix/jobs/x.py, a local path) names, by longest suffix."""
-    if not location:
-        return None
-    parts = [p for p in location.split("://", 1)[-1].split("/") if p and p != "."]
+    return ScriptIndex(scripts).match(location)
+
+
+class ScriptIndex:
+    """The repository's scripts by file name, so that matching a location looks only at same-named files."""
+
+    def __init__(self, scripts):
+        self.by_name: dict[str, list[str]] = {}
+        for path in sorted(scripts):
+            self.by_name.setdefault(path.rsplit("/", 1)[-1], []).append(path)
+
+    def match(self, location: str | None) -> str | None:
+        if not location:
+            return None
+        parts = [p for p in location.split("://", 1)[-1].split("/") if p and p != "."]
+        # A path whose file name differs from the location's shares no suffix with it.
+        return _longest_suffix(parts, self.by_name.get(parts[-1], []) if parts else [])
+
+
+def _longest_suffix(parts: list[str], scripts: list[str]) -> str | None:
     best, best_len, tie = None, 0, False
     for path in scripts:
         candidate = path.split("/")
@@ -150,6 +168,15 @@ class _Builder:
         self.transform = transform
         self.settings = settings
         self.issues: list[Issue] = []
+        self.index = ScriptIndex(scripts)
+        # Triggers by name, and by the jobs they start and the workflow they belong to (each job looks up its own).
+        self.sorted_triggers = sorted(estate.triggers.values(), key=lambda t: t.name)
+        self.triggers_of: dict[str, list[GlueTrigger]] = {}
+        for trigger in self.sorted_triggers:
+            for name in set(trigger.actions):
+                self.triggers_of.setdefault(name, []).append(trigger)
+            if trigger.workflow:
+                self.triggers_of.setdefault("\0workflow\0" + trigger.workflow, []).append(trigger)
 
     def issue(self, job: GlueJob | GlueTrigger, rule: str, message: str) -> None:
         self.issues.append(Issue(job.path, job.line, rule, message))
@@ -192,17 +219,28 @@ class _Builder:
             members.setdefault(find(name), []).append(name)
         dependent = {a for t in self.estate.triggers.values() if t.type == "CONDITIONAL" and t.conditions
                      for a in t.actions}
+        workflows_of: dict[str, set[str]] = {}
+        for workflow, jobs in workflow_jobs.items():
+            for name in jobs:
+                workflows_of.setdefault(name, set()).add(workflow)
         out = []
         for _, names in sorted(members.items()):
-            workflow = next((w for w, jobs in sorted(workflow_jobs.items()) if set(jobs) & set(names)), None)
+            workflow = min((w for n in names for w in workflows_of.get(n, ())), default=None)
             roots = [n for n in names if n not in dependent] or names
             out.append((workflow or roots[0], self.ordered(names), workflow))
         return out
 
+    def _triggers(self, names: list[str], workflow: str | None) -> list[GlueTrigger]:
+        """The triggers (by name) that start one of ``names`` or belong to ``workflow``."""
+        found = {id(t): t for name in names for t in self.triggers_of.get(name, ())}
+        if workflow:
+            found.update((id(t), t) for t in self.triggers_of.get("\0workflow\0" + workflow, ()))
+        return sorted(found.values(), key=lambda t: t.name)
+
     def ordered(self, names: list[str]) -> list[str]:
         """Jobs in run order (a job after the jobs it waits for), ties by name."""
         waits: dict[str, set[str]] = {n: set() for n in names}
-        for trigger in self.estate.triggers.values():
+        for trigger in self._triggers(names, None):
             if trigger.type == "CONDITIONAL":
                 for action in trigger.actions:
                     if action in waits:
@@ -230,7 +268,7 @@ class _Builder:
             elif rule[0] == "report":
                 where = ""
                 if key == "--extra-py-files":
-                    found = [match_script(item.strip(), sorted(self.scripts)) for item in arguments[key].split(",")]
+                    found = [self.index.match(item.strip()) for item in arguments[key].split(",")]
                     if any(found):
                         where = f" (in this repository: {', '.join(p for p in found if p)})"
                 self.issue(job, "estate-argument", f"job {job.name!r}: {key} {arguments[key]!r}{where} is not "
@@ -269,7 +307,7 @@ class _Builder:
         return values, job_parameters, arguments
 
     def script_path(self, job: GlueJob) -> str | None:
-        return match_script(job.script_location, sorted(p for p in self.scripts))
+        return self.index.match(job.script_location)
 
     def libraries(self, job: GlueJob, arguments: dict) -> list[dict]:
         out = []
@@ -383,8 +421,7 @@ class _Builder:
     # ---- one Databricks job
     def job(self, key: str, names: list[str], workflow: str | None) -> dict:
         jobs = [self.estate.jobs[name] for name in names]
-        triggers = [t for t in sorted(self.estate.triggers.values(), key=lambda t: t.name)
-                    if set(t.actions) & set(names) or (workflow and t.workflow == workflow)]
+        triggers = self._triggers(names, workflow)
         deps: dict[str, list[tuple[str, str]]] = {}
         run_if: dict[str, str] = {}
         overrides: dict[str, dict] = {}
@@ -510,11 +547,13 @@ HEADER = ("# Generated by glue2lakehouse from the Glue job definitions; the glue
 
 
 def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform: TransformSettings,
-                 settings: EstateSettings, read=None) -> BundleOutput:
+                 settings: EstateSettings, lookups: list | None = None, read=None) -> BundleOutput:
     """resources/<job>.job.yml per Databricks job (+ resources/glue_variables.yml), and the issues.
 
-    ``read`` (path -> bytes) gives the scripts' code, for the opt-in reconcile tasks."""
+    ``lookups``: filled with what the jobs looked up among ``scripts`` (estate/incremental.py); ``read`` (path ->
+    bytes) gives the scripts' code, for the opt-in reconcile tasks."""
     builder = _Builder(estate, scripts, transform, settings)
+    builder.lookups = lookups
     output = BundleOutput()
     used_keys: set[str] = set()
     for key_name, names, workflow in builder.groups():
@@ -522,13 +561,24 @@ def build_bundle(estate: Estate, scripts: dict[str, list[str] | None], transform
         while key in used_keys:
             key += "_"
         used_keys.add(key)
-        job = builder.job(key, names, workflow)
-        if settings.reconcile.jobs:
-            from glue2lakehouse.reconcile.bundle import add_reconcile_tasks
 
-            builder.issues += add_reconcile_tasks(job, [estate.jobs[n] for n in names], builder.script_path, read,
-                                                  transform, settings)
-        output.files[f"{RESOURCES}/{key}.job.yml"] = HEADER + yamlout.dump({"resources": {"jobs": {key: job}}})
+        def render(key=key, names=names, workflow=workflow) -> str:
+            job = builder.job(key, names, workflow)
+            if settings.reconcile.jobs:
+                from glue2lakehouse.reconcile.bundle import add_reconcile_tasks
+
+                builder.issues += add_reconcile_tasks(job, [estate.jobs[n] for n in names], builder.script_path,
+                                                      read, transform, settings)
+            return HEADER + yamlout.dump({"resources": {"jobs": {key: job}}})
+
+        if settings.reconcile.jobs:
+            # Reconcile tasks read the scripts' code, which the job cache does not key on: built every time.
+            if lookups is not None:
+                lookups.append(("unrecorded",))
+            output.files[f"{RESOURCES}/{key}.job.yml"] = render()
+        else:
+            # Reused from the last sync when its inputs did not change (estate/incremental.py).
+            output.files[f"{RESOURCES}/{key}.job.yml"] = cached_job(builder, key, names, workflow, render)
     if settings.reconcile.jobs:
         from glue2lakehouse.reconcile.bundle import unknown_jobs
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 
+from glue2lakehouse.estate.cache import parsed
 from glue2lakehouse.estate.model import (Condition, Estate, GlueCrawler, GlueJob, GlueTrigger, GlueWorkflow, Issue,
                                          as_float, as_int)
 from glue2lakehouse.estate.readers.keys import pascal
@@ -209,7 +210,7 @@ def _looks_like(data) -> bool:
 
 def read(text: str, path: str, estate: Estate) -> None:
     try:
-        data = json.loads(text)
+        data = parsed("json", text, json.loads)
     except ValueError as error:
         estate.issues.append(Issue(path, 1, "estate-parse", f"not valid JSON ({error}); the definitions in it are not "
                                                            "converted"))

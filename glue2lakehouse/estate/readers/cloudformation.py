@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 
+from glue2lakehouse.estate.cache import parsed
 from glue2lakehouse.estate.model import Estate, Issue, variable_name
 from glue2lakehouse.estate.readers.api_json import (crawler_from_api, job_from_api, line_of, trigger_from_api,
                                                     workflow_from_api)
@@ -137,7 +138,8 @@ class _Resolver:
 
 def read(text: str, path: str, estate: Estate) -> None:
     try:
-        template = json.loads(text) if text.lstrip().startswith("{") else _load_yaml(text)
+        template = (parsed("json", text, json.loads) if text.lstrip().startswith("{")
+                    else parsed("cloudformation", text, _load_yaml))
     except Exception as error:  # ruamel raises many types; any of them means "not a template we can read"
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         estate.issues.append(Issue(path, 1, "estate-parse", f"not a readable CloudFormation template ({first}); "

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from glue2lakehouse.estate.cache import parsed
 from glue2lakehouse.estate.model import Estate, Issue, variable_name
 from glue2lakehouse.estate.readers.api_json import (crawler_from_api, job_from_api, line_of, trigger_from_api,
                                                     workflow_from_api)
@@ -129,7 +130,7 @@ class _Module:
             part = part.strip()
             if part.startswith("{"):
                 try:
-                    value = self.value(hcl2.loads(f"g2l_value = {part}\n").get("g2l_value"))
+                    value = self.value(parsed("terraform", f"g2l_value = {part}\n", hcl2.loads).get("g2l_value"))
                 except Exception:  # noqa: BLE001 - lark's errors: not a literal map
                     return None
             else:
@@ -268,13 +269,13 @@ def read_module(files: list[tuple[str, str]], estate: Estate) -> None:
     module = _Module(estate)
     for path, text in files:
         try:
-            parsed = hcl2.loads(text)
+            document = parsed("terraform", text, hcl2.loads)
         except Exception as error:  # lark raises many types; any of them means "not HCL we can read"
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             estate.issues.append(Issue(path, 1, "estate-parse", f"not valid HCL ({first}); the definitions in it "
                                                                "are not converted"))
             continue
-        module.add(parsed, path, text)
+        module.add(document, path, text)
     for (kind, label), body in sorted(module.resources.items()):
         if not kind.startswith("aws_glue_"):
             continue

@@ -1,0 +1,253 @@
+"""The estate's parse cache: what a definition file's text parses to, kept between syncs.
+
+A weekly sync reads every job definition of the Glue repository, but only a few changed. This
+cache keeps, for each file text, what a reader parsed it to (python-hcl2's document, a
+CloudFormation template, a JSON document, the arguments a script reads), keyed by the reader's
+name and the git blob id of the text, so an unchanged file is not parsed again. A second level
+keeps what reading a whole unit (one definition file, one Terraform module) did to the estate
+model, replayed when the unit's files are unchanged and what it looked up in the estate is
+unchanged too (``estate/incremental.py``).
+
+The cache is never a source of truth: it lives in ``.git/g2l-cache/estate.pickle``, holds only
+values computed from blob contents by this version of glue2lakehouse (another version, or a file
+that cannot be read, starts it empty), and a run with it gives byte for byte what a run without
+it gives. It keeps the entries the last run used, so it does not grow with the history.
+
+Readers use it through ``parsed(reader, text, parse)``: with no active cache (``g2l convert``,
+the tests of one reader) that is ``parse(text)``.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import hashlib
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Callable, TypeVar
+
+from glue2lakehouse import __version__
+
+FORMAT = 1
+FILE = "g2l-cache/estate.pickle"
+T = TypeVar("T")
+
+_active: contextvars.ContextVar["EstateCache | None"] = contextvars.ContextVar("g2l_estate_cache", default=None)
+
+
+def blob_id(data: bytes) -> str:
+    """git's object id of a blob holding ``data``."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class EstateCache:
+    """(namespace, key) -> a pickled value; loaded from and saved to one file (or kept in memory only)."""
+
+    def __init__(self, file: Path | None = None):
+        self.file = file
+        self.stored: dict[tuple, bytes] = {}
+        self.used: dict[tuple, bytes] = {}
+        self.hits = 0
+        self.misses = 0
+        self.trace: list | None = None    # the slots used, while a unit of estate reading runs
+        self.tables: dict[str, tuple[dict, dict]] = {}   # namespace -> (stored, used)
+        self.dirty = False
+        self.live: set[str] | None = None  # blob ids of the tree being read: table entries of other blobs go
+        if file is not None:
+            self.stored = _load(file)
+
+    @classmethod
+    def for_git_dir(cls, git_dir: Path) -> "EstateCache":
+        return cls(Path(git_dir) / FILE)
+
+    def get(self, namespace: str, key, compute: Callable[[], T]) -> T:
+        """The value stored for (namespace, key), else ``compute()`` (stored when it returns)."""
+        slot = (namespace, key)
+        if self.trace is not None:
+            self.trace.append(slot)
+        data = self.used.get(slot)
+        if data is None:
+            data = self.stored.get(slot)
+        if data is not None:
+            try:
+                value = pickle.loads(data)
+            except Exception:  # noqa: BLE001 - a damaged entry is computed again
+                data = None
+            else:
+                self.used[slot] = data
+                self.hits += 1
+                return value
+        value = compute()
+        self.misses += 1
+        try:
+            self.used[slot] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - a value that does not pickle is simply not kept
+            pass
+        return value
+
+    def table_get(self, namespace: str, key, compute: Callable[[], T]) -> T:
+        """Like ``get``, for many small values kept together in one entry (loaded once). The value returned is
+        shared: callers must not change it."""
+        if namespace not in self.tables:
+            data = self.stored.get(("table", namespace))
+            try:
+                stored = pickle.loads(data) if data is not None else {}
+            except Exception:  # noqa: BLE001
+                stored = {}
+            self.tables[namespace] = (stored if isinstance(stored, dict) else {}, {})
+        stored, used = self.tables[namespace]
+        if key in used:
+            return used[key]
+        if key in stored:
+            self.hits += 1
+            used[key] = stored[key]
+            return used[key]
+        self.misses += 1
+        value = compute()
+        used[key] = value
+        self.dirty = True
+        return value
+
+    def touch(self, slots) -> None:
+        """Keep these stored entries (a replayed unit used them when it was read)."""
+        if self.trace is not None:
+            self.trace.extend(slots)
+        for slot in slots:
+            if slot not in self.used and slot in self.stored:
+                self.used[slot] = self.stored[slot]
+
+    def put(self, namespace: str, key, value) -> None:
+        self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def peek(self, namespace: str, key):
+        """The stored value, or None (counts as used)."""
+        slot = (namespace, key)
+        if self.trace is not None:
+            self.trace.append(slot)
+        data = self.used.get(slot) or self.stored.get(slot)
+        if data is None:
+            return None
+        try:
+            value = pickle.loads(data)
+        except Exception:  # noqa: BLE001
+            return None
+        self.used[slot] = data
+        return value
+
+    def save(self) -> None:
+        """Write the entries this run used (only when they differ from what was loaded); never raises."""
+        for slot, data in self.stored.items():   # a table this run did not open is kept as it was
+            if slot[0] == "table" and slot[1] not in self.tables:
+                self.used[slot] = data
+        for namespace, (stored, used) in self.tables.items():
+            if self.live is not None:   # entries of blobs still in the tree are kept, used or not
+                for key, value in stored.items():
+                    if key not in used and (key[-1] if isinstance(key, tuple) else key) in self.live:
+                        used[key] = value
+            if used.keys() != stored.keys():
+                self.dirty = True
+            self.used[("table", namespace)] = pickle.dumps(used, protocol=pickle.HIGHEST_PROTOCOL)
+        if self.file is None or (self.used.keys() == self.stored.keys() and not self.dirty):
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".estate-", suffix=".tmp")
+            try:
+                with os.fdopen(handle, "wb") as out:
+                    pickle.dump({"format": FORMAT, "version": __version__, "entries": self.used}, out,
+                                protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(temp, self.file)
+            finally:
+                if os.path.exists(temp):
+                    os.unlink(temp)
+        except OSError:
+            pass
+        self.stored = dict(self.used)
+        self.dirty = False
+
+
+def _load(file: Path) -> dict[tuple, bytes]:
+    try:
+        with open(file, "rb") as handle:
+            document = pickle.load(handle)
+    except FileNotFoundError:
+        return {}
+    except Exception:  # noqa: BLE001 - unreadable, truncated, another format: start empty
+        return {}
+    if not isinstance(document, dict) or document.get("format") != FORMAT or document.get("version") != __version__:
+        return {}
+    entries = document.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def active() -> EstateCache | None:
+    return _active.get()
+
+
+class activated:
+    """``with activated(cache):`` readers called inside use ``cache`` (None: no cache)."""
+
+    def __init__(self, cache: EstateCache | None):
+        self.cache = cache
+
+    def __enter__(self):
+        self.token = _active.set(self.cache)
+        return self.cache
+
+    def __exit__(self, *exc):
+        _active.reset(self.token)
+        return False
+
+
+def parsed(reader: str, text: str, parse: Callable[[str], T]) -> T:
+    """``parse(text)``, kept in the active cache under (reader, blob id of the text)."""
+    cache = _active.get()
+    if cache is None:
+        return parse(text)
+    return cache.get(reader, blob_id(text.encode("utf-8", "surrogatepass")), lambda: parse(text))
+
+
+# ---------------------------------------------------------------- parsing ahead, on every core
+# Definition kinds whose files a reader parses whole with ``parsed(namespace, text, function)``: the files can be
+# parsed ahead on worker processes (an initial migration of thousands of Terraform files), the reader then finds
+# them in the cache. kind -> (namespace, "module:function").
+WHOLE_FILE_PARSERS = {"terraform": ("terraform", "hcl2:loads")}
+PARALLEL_THRESHOLD = 32
+
+
+def _parse_job(item: tuple[str, str, str]):
+    namespace, target, text = item
+    import importlib
+
+    module, _, name = target.partition(":")
+    try:
+        value = getattr(importlib.import_module(module), name)(text)
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - the reader parses it again and reports what is wrong
+        return None
+
+
+def parse_ahead(cache: EstateCache, files: list[tuple[str, str]], workers: int) -> int:
+    """Parse (kind, text) files not in the cache yet on ``workers`` processes and store them; returns how many."""
+    todo = []
+    for kind, text in files:
+        if kind in WHOLE_FILE_PARSERS:
+            namespace, target = WHOLE_FILE_PARSERS[kind]
+            slot = (namespace, blob_id(text.encode("utf-8", "surrogatepass")))
+            if slot not in cache.used and slot not in cache.stored:
+                todo.append((slot, (namespace, target, text)))
+    if workers < 2 or len(todo) < PARALLEL_THRESHOLD:
+        return 0
+    import multiprocessing
+    import sys
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
+        for (slot, _), data in zip(todo, pool.map(_parse_job, [item for _, item in todo], chunksize=8)):
+            if data is not None:
+                cache.used[slot] = data
+                done += 1
+    return done

@@ -457,25 +457,27 @@ def convert(
 @app.command()
 @handled
 def verify(
-    job: Path = typer.Argument(..., help="The Glue job (inside a dual-track repo: a synced path)."),
-    data: Path = typer.Option(..., "--data", help="Inputs: DIR/<database>/<table>.{parquet,csv,json}, DIR/s3/<bucket>/<key>."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Glue job files or folders of them (a folder is also the root its jobs import from); with --changed: REV."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Inputs you have: DIR/<database>/<table>.{parquet,csv,json}, DIR/s3/<bucket>/<key>; the rest is generated."),
     arg: Optional[List[str]] = typer.Option(None, "--arg", help="A job argument NAME=VALUE (repeatable)."),
-    against: Optional[Path] = typer.Option(None, "--against", help="Compare with this Databricks job instead."),
+    against: Optional[Path] = typer.Option(None, "--against", help="Compare one Glue job with this Databricks job instead of a fresh conversion."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated inputs (same seed, same inputs)."),
+    changed: bool = typer.Option(False, "--changed", help="In a dual-track repo: the jobs the last sync (or REV) touched."),
     master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
-    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port."),
+    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port (one job, with --data)."),
     catalog: str = typer.Option("main", "--catalog", help="Catalog for the fresh conversion."),
-    root: Optional[Path] = typer.Option(None, "--root", help="The folder the job imports its modules from (default: its folder)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+    root: Optional[Path] = typer.Option(None, "--root", help="The folder a single job imports its modules from (default: its folder)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
 ):
-    """Run the Glue job (emulated) and its Databricks version on the same inputs; compare every output."""
-    from glue2lakehouse.config import transform_settings
-    from glue2lakehouse.verify.verify import job_arguments
-    from glue2lakehouse.verify.verify import verify as run_verify
+    """Verify Glue jobs with no data needed: run each (emulated) and its Databricks version on inputs made from the job; compare every output."""
+    from glue2lakehouse.verify.command import run_verify_command
 
     if master and remote:
         raise G2LError("--master and --remote both given", "use one of them")
-    report = run_verify(job, data, job_arguments(arg or []), against=against, master=master, remote=remote,
-                        settings=transform_settings({"catalog": catalog}), root=root)
+    report = run_verify_command(paths or [], data=data, arg=arg or [], against=against, seed=seed, changed=changed,
+                                master=master, remote=remote, catalog=catalog, root=root,
+                                progress=None if quiet else lambda line: typer.echo(line, err=True))
     _emit(report.to_dict(), as_json, report.render_text())
     raise typer.Exit(report.exit_code)
 

@@ -36,6 +36,8 @@ class Environment:
     scratch: Path
     path_aliases: dict = field(default_factory=dict)   # e.g. "/Volumes/main/risk/raw/" -> "s3://bank-risk-raw/"
     outputs: dict = field(default_factory=dict)        # key -> Output, in write order
+    tables: dict = field(default_factory=dict)         # in-memory input tables: "db.t" -> DataFrame
+    written: set = field(default_factory=set)          # in-memory input tables the job has written to
 
     def canonical(self, path: str) -> str:
         for prefix, original in sorted(self.path_aliases.items(), key=lambda item: -len(item[0])):

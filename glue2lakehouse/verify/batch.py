@@ -16,6 +16,7 @@ reconcile every output (``compare.reconcile``) and give a verdict:
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -178,9 +179,18 @@ def converted_cases(found, work: Path, settings) -> list[Case]:
 
 
 # ---------------------------------------------------------------- one job
+_ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit))\b:?\s*(.*)$")
+
+
 def _last_line(text: str) -> str:
+    """The exception line of a traceback ("AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] ..."), one line."""
     lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
-    return lines[-1] if lines else "unknown error"
+    for line in reversed(lines):
+        match = _ERROR_LINE.match(line)
+        if match:
+            message = match.group(2).split(" SQLSTATE")[0].split(". Verify the spelling")[0]
+            return f"{match.group(1)}: {message}"[:240] if message else match.group(1)
+    return lines[-1][:240] if lines else "unknown error"
 
 
 def _glue_failure(traceback_text: str) -> str:

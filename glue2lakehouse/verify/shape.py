@@ -136,6 +136,8 @@ class _Values:
         raise ValueError(ast.dump(node)[:40])
 
 
+READ_CALLS = {"from_catalog", "from_options", "create_dynamic_frame_from_catalog", "create_dynamic_frame_from_options",
+              "create_data_frame_from_catalog", "create_data_frame_from_options"}
 _ARGS_NAMES = {"args", "ARGS", "job_args", "params", "options", "glue_args", "arguments"}
 
 
@@ -215,6 +217,8 @@ class _Analysis:
     def _read(self, node: ast.Call) -> list[str] | None:
         """The inputs a call reads, or None when it is not a read."""
         name = _call_name(node)
+        if isinstance(node.func, ast.Name) and name in self.helpers and name not in self._inlining:
+            return self._helper_read(self.helpers[name], node)
         text = ast.unparse(node.func) if isinstance(node.func, ast.Attribute) else name
         if name in ("from_catalog", "create_dynamic_frame_from_catalog", "create_data_frame_from_catalog") \
                 and ("create_" in text):
@@ -253,6 +257,31 @@ class _Analysis:
             if isinstance(query, str):
                 return self._sql(query)
         return None
+
+    def _helper_read(self, function: ast.FunctionDef, node: ast.Call) -> list[str] | None:
+        """A call of the job's own reader function: its reads, with the call's arguments bound."""
+        params = [a.arg for a in function.args.args]
+        defaults = dict(zip(params[len(params) - len(function.args.defaults):], function.args.defaults))
+        bound = {}
+        for index, param in enumerate(params):
+            value = node.args[index] if index < len(node.args) else next(
+                (k.value for k in node.keywords if k.arg == param), defaults.get(param))
+            if value is not None:
+                constant = self.values.value(value)
+                if constant is not None:
+                    bound[param] = constant
+        saved = dict(self.values.names)
+        self.values.names.update(bound)
+        self._inlining.add(function.name)
+        found: list[str] = []
+        try:
+            for sub in ast.walk(function):
+                if isinstance(sub, ast.Call):
+                    found += self._read(sub) or []
+        finally:
+            self.values.names = saved
+            self._inlining.discard(function.name)
+        return found
 
     def _format_of(self, node: ast.Call) -> str | None:
         current = node.func.value if isinstance(node.func, ast.Attribute) else None
@@ -304,6 +333,9 @@ class _Analysis:
             self.shape.unsupported.append("reads S3 paths built at run time")
             return []
         fmt = (fmt or "json") if isinstance(fmt, str) or fmt is None else None
+        if fmt == "avro":
+            self.shape.unsupported.append("reads Avro: needs the spark-avro package, not in local PySpark")
+            return []
         if fmt not in FILE_FORMATS:
             self.shape.unsupported.append(f"reads format {fmt!r}: not emulated")
             return []
@@ -400,6 +432,12 @@ class _Analysis:
         target = min(reversed(undeclared), key=lambda i: len(i.columns))
         target.add(path, type_name, source)
 
+    def _numeric(self, columns) -> None:
+        """Columns the job does arithmetic on (or orders against each other): generated as numbers."""
+        for column in columns:
+            if isinstance(column, str) and column:
+                self.shape.numeric.add(column.strip("`").split(".")[-1].lower())
+
     def _literal(self, column: str, value) -> None:
         if value is None or not isinstance(column, str):
             return
@@ -446,6 +484,13 @@ class _Analysis:
             keys1, keys2 = _strings(self.values.value(node.args[0])), _strings(self.values.value(node.args[1]))
             self._join(self._frame_roots(receiver), keys1, self._frame_roots(node.args[2]), keys2)
             return
+        if name in ("from_options", "from_catalog", "write_dynamic_frame_from_options", "getSink") or \
+                name.startswith("write_dynamic_frame"):
+            frame = _arg(node, 0, "frame")
+            options = self.values.value(_arg(node, None, "connection_options", "additional_options"))
+            keys = options.get("partitionKeys") if isinstance(options, dict) else None
+            for key in _strings(keys):
+                self._use(self._frame_roots(frame), key)
         if receiver is not None:
             roots = self._frame_roots(receiver)
             if roots:
@@ -493,6 +538,13 @@ class _Analysis:
                     self.produced.add(new.lower())
                     self.aliases.setdefault(new.lower(), set()).add(old.lower())
         elif kind == "ResolveChoice":
+            database = self.values.value(_arg(node, None, "database"))
+            table = self.values.value(_arg(node, None, "table_name"))
+            if isinstance(database, str) and isinstance(table, str):   # match_catalog reads the table's types
+                catalog = self.shape.input(self._input("table", self._table_name(f"{database}.{table}")))
+                for root in roots:
+                    for column in list(self.shape.input(root).columns.values()):
+                        catalog.add(column.path, None)
             specs = self.values.value(argument(1, "specs")) or []
             for spec in specs if isinstance(specs, list) else []:
                 if isinstance(spec, (list, tuple)) and len(spec) == 2 and isinstance(spec[0], str):
@@ -561,6 +613,9 @@ class _Analysis:
 
     def _dataframe_call(self, roots: list[str], node: ast.Call) -> None:
         name = _call_name(node)
+        receiver = _receiver(node)
+        if isinstance(receiver, ast.Name) and receiver.id in self.collections:
+            return   # dfc.select("key") names a frame of a collection, not a column
         if name in ("select", "groupBy", "groupby", "drop", "dropDuplicates", "orderBy", "sort", "partitionBy",
                     "withColumnRenamed", "cube", "rollup", "dropna", "fillna"):
             for argument in node.args[:1] if name == "withColumnRenamed" else node.args:
@@ -631,6 +686,14 @@ class _Analysis:
                     self._use(self.roots[sub.value.id], key)
             if isinstance(sub, ast.Compare):
                 self._compare_literals(sub, _column_name)
+                operands = [sub.left, *sub.comparators]
+                if any(isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)) for op in sub.ops):
+                    self._numeric([_column_name(o) for o in operands])
+            if isinstance(sub, ast.BinOp) and isinstance(sub.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod)):
+                self._numeric([_column_name(sub.left), _column_name(sub.right)])
+            if isinstance(sub, ast.Call) and _call_name(sub) in ("sum", "avg", "mean", "stddev", "percentile_approx",
+                                                                 "round", "abs", "sqrt", "exp", "log") and sub.args:
+                self._numeric([_column_name(sub.args[0]) or self.values.value(sub.args[0])])
             if isinstance(sub, ast.Call) and _call_name(sub) in ("isin", "between") and \
                     isinstance(sub.func, ast.Attribute):
                 column = _column_name(sub.func.value)
@@ -644,6 +707,7 @@ class _Analysis:
     # ---- the walk
     def run(self) -> JobShape:
         self._read_cache: dict = {}
+        self.collections: set = set()
         self.aliases: dict = {}
         self.produced: set = set()
         for node in ast.walk(self.tree):
@@ -660,10 +724,24 @@ class _Analysis:
                         self.shape.arguments.append(name)
             if isinstance(node, ast.FunctionDef) and len(node.args.args) == 1:
                 self.lambdas[node.name] = node
+        for node in ast.walk(self.tree):   # float(args["x"]) / int(args["x"]): the argument is a number
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in \
+                    ("float", "int", "Decimal") and node.args and isinstance(node.args[0], ast.Subscript) \
+                    and _is_args(node.args[0].value) and isinstance(node.args[0].slice, ast.Constant):
+                self.values.arguments.setdefault(str(node.args[0].slice.value).replace("-", "_"),
+                                                 "7" if node.func.id == "int" else "0.95")
         for name in self.shape.arguments:
             self.values.arguments.setdefault(name.replace("-", "_"), _argument_value(name))
+        self._inlining: set = set()
+        self.helpers = {}
+        for node in self.tree.body:
+            if isinstance(node, ast.FunctionDef) and node.args.args and any(
+                    isinstance(sub, ast.Call) and _call_name(sub) in READ_CALLS for sub in ast.walk(node)):
+                self.helpers[node.name] = node
+        inside = {id(sub) for function in self.helpers.values() for sub in ast.walk(function)}
         for statement in _statements(self.tree):
-            self._statement(statement)
+            if id(statement) not in inside:   # a reader function's body is read at each call, arguments bound
+                self._statement(statement)
         # a literal compared with a renamed / mapped column also tells about its source column
         for target, sources in self.aliases.items():
             for source in sources:
@@ -707,10 +785,15 @@ class _Analysis:
                     self.views[view.lower()] = self._frame_roots(_receiver(call))
         self._column_refs(value, roots_before)
         roots = self._frame_roots(value)
+        makes_collection = isinstance(value, ast.Call) and any(
+            word in ast.unparse(value.func) for word in ("SplitRows", "SplitFields", "Relationalize", "split_rows",
+                                                         "split_fields", "relationalize", "Collection"))
         for target in targets:
             for name in _target_names(target):
                 if roots:
                     self.roots[name] = roots
+                if makes_collection:
+                    self.collections.add(name)
 
 
 def _statements(tree):
@@ -792,6 +875,8 @@ def _argument_value(name: str) -> str:
     key = name.replace("-", "_").lower()
     if key == "job_name":
         return "g2l_verify"
+    if "bucket" in key:
+        return f"g2l-{key.replace('_', '-')}"
     if _PATHLIKE.search(key) and not _TABLELIKE.search(key):
         return f"s3://g2l-generated/{key}/"
     return f"g2l_{key}"

@@ -122,7 +122,7 @@ def test_changed_verifies_what_the_last_sync_touched_and_reads_intended_differen
     trades = next(j for j in report.jobs if j.job == "large_trades.py")
     assert trades.verdict == "differs as intended" and trades.reason == "the desk counts 100 as large"
     assert report.exit_code == 0
-    assert git(dbx, "status", "--porcelain") == " M .g2l.toml"
+    assert git(dbx, "status", "--porcelain").strip() == "M .g2l.toml"
 
 
 def test_sync_verify_puts_a_verified_section_in_the_body_and_the_report_shows_it(spark, tmp_path):

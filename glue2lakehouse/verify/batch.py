@@ -483,6 +483,7 @@ def verify_cases(cases: list[Case], *, spark=None, master: str | None = None, se
         check_requirements()
         start = time.perf_counter()
         spark = new_session(master)
+        spark.sparkContext.setLogLevel("OFF")
         report.session_seconds = time.perf_counter() - start
     start = time.perf_counter()
     verifier = Verifier(spark, seed=seed, arguments=arguments, data=data, ddl=ddl, intended=intended,

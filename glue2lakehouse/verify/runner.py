@@ -371,8 +371,12 @@ SMALL_DATA_CONF = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enab
 
 def tune_for_small_data(spark) -> None:
     """Verification data is tens of rows: one partition and no code generation are faster, with the same results."""
+    import logging
+
     for key, value in SMALL_DATA_CONF.items():
         spark.conf.set(key, value)
+    # a job failing on generated inputs is a verdict, reported in one line: not a page of logs on stderr
+    logging.getLogger("DataFrameQueryContextLogger").setLevel(logging.CRITICAL)
 
 
 def new_session(master: str | None = None, remote: str | None = None):

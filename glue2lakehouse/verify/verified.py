@@ -52,7 +52,7 @@ def record(repo, commit: str, report) -> None:
     except ValueError:
         document = {}
     document["verified"] = json.loads(json.dumps(entries(report), default=str))
-    repo.set_note(commit, json.dumps(document, indent=1, sort_keys=True, default=str))
+    repo.set_note(commit, json.dumps(document, indent=1, default=str))   # inputs keep their order
 
 
 def recorded(repo, commit: str) -> list[dict] | None:

@@ -127,11 +127,30 @@ def render_example(example: dict) -> list[str]:
 
 # ---------------------------------------------------------------- finding the jobs
 def is_glue_job(path: Path) -> bool:
+    """A file that uses awsglue and does something when run: a module of helper functions is not a job."""
+    import ast
+
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return "awsglue" in text or "GlueContext" in text
+    if "awsglue" not in text and "GlueContext" not in text:
+        return False
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return True   # reported as not Python 3
+    quiet = (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+    for node in tree.body:
+        if isinstance(node, quiet):
+            continue
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
+            continue   # a docstring
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and not any(
+                isinstance(sub, ast.Call) for sub in ast.walk(node)):
+            continue   # a constant
+        return True
+    return False
 
 
 def find_jobs(paths: list[Path]) -> list[tuple[str, Path, Path]]:

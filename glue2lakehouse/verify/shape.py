@@ -382,6 +382,10 @@ class _Analysis:
             targets = aliases.get(qualifier) if qualifier else roots
             self._use(targets or roots, column.name)
         self._sql_literals(statement)
+        for node in statement.find_all(exp.Sum, exp.Avg, exp.Add, exp.Sub, exp.Mul, exp.Div, exp.Stddev):
+            for column in node.find_all(exp.Column):
+                if column.name:
+                    self._numeric([column.name])
         return roots
 
     def _sql_literals(self, statement) -> None:
@@ -541,10 +545,7 @@ class _Analysis:
             database = self.values.value(_arg(node, None, "database"))
             table = self.values.value(_arg(node, None, "table_name"))
             if isinstance(database, str) and isinstance(table, str):   # match_catalog reads the table's types
-                catalog = self.shape.input(self._input("table", self._table_name(f"{database}.{table}")))
-                for root in roots:
-                    for column in list(self.shape.input(root).columns.values()):
-                        catalog.add(column.path, None)
+                self.mirrors.append((self._input("table", self._table_name(f"{database}.{table}")), list(roots)))
             specs = self.values.value(argument(1, "specs")) or []
             for spec in specs if isinstance(specs, list) else []:
                 if isinstance(spec, (list, tuple)) and len(spec) == 2 and isinstance(spec[0], str):
@@ -707,6 +708,7 @@ class _Analysis:
     # ---- the walk
     def run(self) -> JobShape:
         self._read_cache: dict = {}
+        self.mirrors: list = []              # (catalog table, frame inputs): match_catalog's table has their columns
         self.collections: set = set()
         self.aliases: dict = {}
         self.produced: set = set()
@@ -742,6 +744,11 @@ class _Analysis:
         for statement in _statements(self.tree):
             if id(statement) not in inside:   # a reader function's body is read at each call, arguments bound
                 self._statement(statement)
+        for catalog, roots in self.mirrors:
+            target = self.shape.input(catalog)
+            for root in roots:
+                for column in list(self.shape.input(root).columns.values()):
+                    target.add(column.path, column.type, column.source)
         # a literal compared with a renamed / mapped column also tells about its source column
         for target, sources in self.aliases.items():
             for source in sources:

@@ -151,7 +151,7 @@ if git ls-remote --exit-code --heads origin "$branch" >/dev/null; then
   branch="$branch-$(date -u +%H%M%S)"
 fi
 status=0
-g2l sync --glue "$G2L_GLUE_DIR" --branch "$branch" --pr-body "$G2L_BODY" --commit-conflicts --quiet || status=$?
+g2l sync --glue "$G2L_GLUE_DIR" --branch "$branch" --pr-body "$G2L_BODY" --commit-conflicts --verify --quiet || status=$?
 if [ "$status" -ge 2 ]; then
   exit "$status"
 fi

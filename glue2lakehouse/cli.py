@@ -133,6 +133,7 @@ def sync(
     pr_body: Optional[Path] = typer.Option(None, "--pr-body", help="Write the sync's semantic summary (Markdown) to this file."),
     commit_conflicts: bool = typer.Option(False, "--commit-conflicts",
                                           help="With --branch: commit a conflicted merge with its markers (for a draft PR)."),
+    verify_jobs: bool = typer.Option(False, "--verify", help="Verify the Glue jobs this sync changed; add a Verified section."),
 ):
     """Snapshot the Glue source and three-way merge it into the current branch."""
     from glue2lakehouse.sync import sync as run_sync
@@ -141,7 +142,18 @@ def sync(
         result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
                           no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
                           commit_conflicts=commit_conflicts)
-    _emit(result.to_dict(), as_json, result.render_text())
+    verified = None
+    if verify_jobs:
+        from glue2lakehouse.verify.sync_verify import verify_after_sync
+
+        verified = verify_after_sync(repo, result, pr_body)
+    data = result.to_dict() if verified is None else {**result.to_dict(), "verified": verified.to_dict()["jobs"]}
+    text = result.render_text()
+    if verified is not None:
+        from glue2lakehouse.verify.verified import markdown
+
+        text += "\n\n" + markdown(verified)
+    _emit(data, as_json, text)
     raise typer.Exit(result.exit_code)
 
 
@@ -467,35 +479,41 @@ def convert(
 @app.command()
 @handled
 def verify(
-    job: Path = typer.Argument(..., help="The Glue job (inside a dual-track repo: a synced path)."),
-    data: Path = typer.Option(..., "--data", help="Inputs: DIR/<database>/<table>.{parquet,csv,json}, DIR/s3/<bucket>/<key>."),
+    paths: Optional[List[Path]] = typer.Argument(None, help="Glue job files or folders of them (a folder is also the root its jobs import from); with --changed: REV."),
+    data: Optional[Path] = typer.Option(None, "--data", help="Inputs you have: DIR/<database>/<table>.{parquet,csv,json}, DIR/s3/<bucket>/<key>; the rest is generated."),
     arg: Optional[List[str]] = typer.Option(None, "--arg", help="A job argument NAME=VALUE (repeatable)."),
-    against: Optional[Path] = typer.Option(None, "--against", help="Compare with this Databricks job instead."),
+    against: Optional[Path] = typer.Option(None, "--against", help="Compare one Glue job with this Databricks job instead of a fresh conversion."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the generated inputs (same seed, same inputs)."),
+    changed: bool = typer.Option(False, "--changed", help="In a dual-track repo: the jobs the last sync (or REV) touched."),
     master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
-    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port."),
+    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port (one job, with --data)."),
     catalog: str = typer.Option("main", "--catalog", help="Catalog for the fresh conversion."),
-    root: Optional[Path] = typer.Option(None, "--root", help="The folder the job imports its modules from (default: its folder)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
-    runs: Optional[Path] = typer.Option(None, "--runs", help="A run sequence (JSON): run both jobs once per run, "
-                                                             "inputs changing between runs; compare every run."),
+    root: Optional[Path] = typer.Option(None, "--root", help="The folder a single job imports its modules from (default: its folder)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress lines."),
+    runs: Optional[Path] = typer.Option(None, "--runs", help="One job with --data: a run sequence (JSON), both jobs "
+                                                             "run once per run, inputs changing between runs."),
 ):
-    """Run the Glue job (emulated) and its Databricks version on the same inputs; compare every output."""
-    from glue2lakehouse.config import transform_settings
-    from glue2lakehouse.verify.verify import job_arguments
-    from glue2lakehouse.verify.verify import verify as run_verify
+    """Verify Glue jobs with no data needed: run each (emulated) and its Databricks version on inputs made from the job; compare every output."""
+    from glue2lakehouse.verify.command import run_verify_command
 
     if master and remote:
         raise G2LError("--master and --remote both given", "use one of them")
     if runs is not None:   # incremental jobs (bookmarks): verify/runs.py
+        from glue2lakehouse.config import transform_settings
         from glue2lakehouse.verify.runs import verify_runs_of
+        from glue2lakehouse.verify.verify import job_arguments
 
         if remote:
             raise G2LError("--runs runs both jobs on local Spark; --remote is not supported with it", "drop --remote")
-        report = verify_runs_of(job, data, job_arguments(arg or []), runs, against=against, root=root, master=master,
-                                settings=transform_settings({"catalog": catalog}))
+        if len(paths or []) != 1 or data is None or changed:
+            raise G2LError("--runs verifies one job over the inputs of --data", "give one JOB and --data DIR")
+        report = verify_runs_of(paths[0], data, job_arguments(arg or []), runs, against=against, root=root,
+                                master=master, settings=transform_settings({"catalog": catalog}))
     else:
-        report = run_verify(job, data, job_arguments(arg or []), against=against, master=master, remote=remote,
-                            settings=transform_settings({"catalog": catalog}), root=root)
+        report = run_verify_command(paths or [], data=data, arg=arg or [], against=against, seed=seed,
+                                    changed=changed, master=master, remote=remote, catalog=catalog, root=root,
+                                    progress=None if quiet else lambda line: typer.echo(line, err=True))
     _emit(report.to_dict(), as_json, report.render_text())
     raise typer.Exit(report.exit_code)
 

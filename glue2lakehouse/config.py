@@ -128,7 +128,7 @@ def parse_config(text: str) -> Config:
         raise G2LError(f"{CONFIG_FILE} is not valid TOML ({error})", "fix the syntax or restore it from git") from None
     known = {"glue": {"source", "ref"}, "transform": {"catalog", "schemas", "paths", "args_style", "s3_writes"},
              "sync": {"branch", "protected_overlap"}, "jobs": {"compute", "node_types", "runtimes", "spark_version"},
-             "ddl": {"tables"}, "bookmarks": {"table"}, "reconcile": RECONCILE_KEYS}
+             "ddl": {"tables"}, "bookmarks": {"table"}, "reconcile": RECONCILE_KEYS, "verify": {"intended"}}
     for table, value in data.items():
         if table not in known or not isinstance(value, dict):
             raise G2LError(f"{CONFIG_FILE}: unknown table [{table}]",

@@ -19,13 +19,25 @@ DATA = FIXTURES / "glue_jobs_data"
 JOBS = FIXTURES / "glue_jobs"
 
 
-def test_command_runs_each_side_in_its_own_session(tmp_path):
-    result = g2l(tmp_path, "verify", str(JOBS / "resolve_choice_cleanup.py"), "--data",
-                 str(DATA / "resolve_choice_cleanup"), "--json")
+def test_command_verifies_a_folder_with_no_data_and_prints_the_json_format(tmp_path):
+    jobs = tmp_path / "jobs"
+    jobs.mkdir()
+    shutil.copy(FIXTURES / "verify" / "done_when" / "large_trades.py", jobs / "large_trades.py")
+    shutil.copy(JOBS / "jdbc_postgres_extract.py", jobs / "jdbc_postgres_extract.py")
+    (jobs / "README.md").write_text("not a job\n")
+    result = g2l(tmp_path, "verify", "jobs", "--json", "--seed", "3")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
-    assert report["outputs"][0]["name"] == "risk_db.payments" and report["outputs"][0]["status"] == "match"
-    assert "significant digits" in report["tolerance"]
+    assert list(report) == ["jobs"]
+    by_job = {job["job"]: job for job in report["jobs"]}
+    assert set(by_job) == {"jobs/large_trades.py", "jobs/jdbc_postgres_extract.py"}
+    equal = by_job["jobs/large_trades.py"]
+    assert list(equal) == ["job", "verdict", "outputs"] and equal["verdict"] == "equal"
+    [output] = equal["outputs"]
+    assert output["output"] == "risk_db.large_trades" and output["rows_glue"] == output["rows_databricks"] > 0
+    skipped = by_job["jobs/jdbc_postgres_extract.py"]
+    assert skipped["verdict"] == "not verified" and skipped["reason"] == "reads JDBC (postgresql): not emulated"
+    assert "[2/2]" in result.stderr   # progress, one line per job
 
 
 def test_bad_input_is_one_line_and_exit_two(tmp_path):
@@ -80,4 +92,62 @@ def test_remote_runs_the_databricks_side_on_spark_connect(tmp_path):
     result = g2l(tmp_path, "verify", str(JOBS / "studio_join_filter.py"), "--data", str(DATA / "studio_join_filter"),
                  "--arg", "JOB_NAME=x", "--remote", "local[2]", "--json")
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads(result.stdout)["outputs"][0]["status"] == "match"
+    [job] = json.loads(result.stdout)["jobs"]
+    assert job["verdict"] == "equal" and job["outputs"][0]["equal"]
+
+
+def test_changed_verifies_what_the_last_sync_touched_and_reads_intended_differences(spark, tmp_path):
+    from glue2lakehouse.verify.changed import verify_changed
+
+    glue = new_repo(tmp_path / "glue")
+    shutil.copy(FIXTURES / "verify" / "done_when" / "large_trades.py", glue / "large_trades.py")
+    shutil.copy(JOBS / "jdbc_postgres_extract.py", glue / "extract.py")
+    commit_all(glue)
+    dbx = new_repo(tmp_path / "dbx")
+    initialize(dbx, glue, catalog="production")
+    report = verify_changed(None, spark=spark, start=dbx)
+    assert {(j.job, j.verdict) for j in report.jobs} == {("large_trades.py", "equal"), ("extract.py", "not verified")}
+    # A Databricks edit that changes the result shows as a difference, with its example...
+    edit(dbx, "large_trades.py", '.filter(F.col("`notional`") > 100)', '.filter(F.col("`notional`") >= 100)')
+    commit_all(dbx, "large trades from 100 on")
+    report = verify_changed(None, spark=spark, start=dbx)
+    trades = next(j for j in report.jobs if j.job == "large_trades.py")
+    assert trades.verdict == "differs" and trades.example is not None, report.render_text()
+    assert report.exit_code == 1
+    # ... and, once the team records it as intended, as "differs as intended".
+    config = (dbx / ".g2l.toml").read_text()
+    (dbx / ".g2l.toml").write_text(config + '\n[[verify.intended]]\njob = "large_trades.py"\n'
+                                   'output = "risk_db.large_trades"\nreason = "the desk counts 100 as large"\n')
+    report = verify_changed(None, spark=spark, start=dbx)
+    trades = next(j for j in report.jobs if j.job == "large_trades.py")
+    assert trades.verdict == "differs as intended" and trades.reason == "the desk counts 100 as large"
+    assert report.exit_code == 0
+    assert git(dbx, "status", "--porcelain").strip() == "M .g2l.toml"
+
+
+def test_sync_verify_puts_a_verified_section_in_the_body_and_the_report_shows_it(spark, tmp_path):
+    from glue2lakehouse.review.collect import report as sync_report
+    from glue2lakehouse.gitrepo import GitRepo
+    from glue2lakehouse.sync import sync
+    from glue2lakehouse.verify.sync_verify import verify_after_sync
+
+    glue = new_repo(tmp_path / "glue")
+    shutil.copy(FIXTURES / "verify" / "done_when" / "large_trades.py", glue / "large_trades.py")
+    commit_all(glue)
+    dbx = new_repo(tmp_path / "dbx")
+    initialize(dbx, glue, catalog="production")
+    # The Databricks team drops a column; Glue then raises its threshold.
+    edit(dbx, "large_trades.py", ', F.col("`rating`")', "")
+    commit_all(dbx, "rating is not needed downstream")
+    edit(glue, "large_trades.py", 'row["notional"] > 100', 'row["notional"] > 200')
+    commit_all(glue, "large means over 200")
+    body = tmp_path / "body.md"
+    result = sync(dbx, pr_body=body)
+    assert result.status == "merged", result.render_text()
+    verified = verify_after_sync(dbx, result, body, spark=spark)
+    [job] = verified.jobs
+    assert job.job == "large_trades.py" and job.verdict == "differs" and "rating" in job.reason
+    text = body.read_text()
+    assert "## Verified" in text and "- `large_trades.py`: **differs**: risk_db.large_trades: column missing: rating" in text
+    assert "Smallest example found" in text
+    assert sync_report(GitRepo(dbx)).markdown().rstrip("\n") == text.rstrip("\n")

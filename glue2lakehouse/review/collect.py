@@ -72,4 +72,6 @@ def report(repo: GitRepo, rev: str = "HEAD") -> Summary:
     note = repo.note(snapshot)
     stored = json.loads(note) if note else {}
     conflicts = with_ranges(stored.get("conflicts", []), lambda path: repo.file_at(commit, path))
-    return sync_summary(repo, base, snapshot, conflicts, stored.get("preserved", []))
+    summary = sync_summary(repo, base, snapshot, conflicts, stored.get("preserved", []))
+    summary.verified = stored.get("verified")
+    return summary

@@ -72,6 +72,7 @@ class Summary:
     resolved_findings: list[dict] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
     preserved: list[dict] = field(default_factory=list)
+    verified: list[dict] | None = None   # g2l sync --verify: the verdicts kept in the snapshot's note
 
     @property
     def risks(self) -> list[tuple[str, Item]]:
@@ -84,7 +85,8 @@ class Summary:
                 "actions": {"new": [a.as_dict() for a in group(self.new_findings)],
                             "resolved": [a.as_dict() for a in group(self.resolved_findings)]},
                 "conflicts": self.conflicts, "preserved": self.preserved,
-                "risks": [{"file": p, **i.as_dict()} for p, i in self.risks]}
+                "risks": [{"file": p, **i.as_dict()} for p, i in self.risks],
+                **({"verified": self.verified} if self.verified is not None else {})}
 
     # ---------------------------------------------------------- renderings
     def markdown(self) -> str:
@@ -132,7 +134,12 @@ class Summary:
             out += [f"- `{p['path']}`: {p['why']}" for p in self.preserved]
             out.append("")
         out.append("_Regenerate with `g2l report --markdown`; line provenance with `g2l blame FILE`._")
-        return "\n".join(out) + "\n"
+        text = "\n".join(out) + "\n"
+        if self.verified is not None:
+            from glue2lakehouse.verify.verified import with_section
+
+            text = with_section(text, self.verified)
+        return text
 
     def text_lines(self) -> list[str]:
         """Concise lines for the merge commit message."""

@@ -37,6 +37,9 @@ class Environment:
     path_aliases: dict = field(default_factory=dict)   # e.g. "/Volumes/main/risk/raw/" -> "s3://bank-risk-raw/"
     outputs: dict = field(default_factory=dict)        # key -> Output, in write order
     bookmarks: dict = field(default_factory=dict)      # job name -> its committed bookmark states (the emulator's)
+    tables: dict = field(default_factory=dict)         # in-memory input tables: "db.t" -> DataFrame
+    written: set = field(default_factory=set)          # in-memory input tables the job has written to
+    silent: bool = False                               # writes are not recorded as outputs while set
 
     def canonical(self, path: str) -> str:
         for prefix, original in sorted(self.path_aliases.items(), key=lambda item: -len(item[0])):
@@ -57,6 +60,8 @@ class Environment:
         return str(self.scratch / "local" / path.lstrip("/"))
 
     def record(self, kind: str, name: str, location: str, fmt: str = "parquet", options: dict | None = None) -> None:
+        if self.silent:
+            return  # a write that is not an output of the job (a Spigot sample)
         output = Output(kind, name, location, fmt, dict(options or {}))
         self.outputs.setdefault(output.key, output)
 

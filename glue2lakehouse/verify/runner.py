@@ -21,6 +21,7 @@ import json
 import os
 import re
 import runpy
+import shutil
 import sys
 import tempfile
 import traceback
@@ -79,24 +80,48 @@ def local_sql(query: str) -> str:
 
 # ---------------------------------------------------------------- session state
 def reset_catalog(spark) -> None:
-    for table in spark.catalog.listTables():
-        if table.isTemporary:
-            spark.catalog.dropTempView(table.name)
-    for database in spark.catalog.listDatabases():
-        if database.name != "default":
-            spark.sql(f"DROP DATABASE IF EXISTS `{database.name}` CASCADE")
-    for table in spark.catalog.listTables("default"):
-        spark.sql(f"DROP TABLE IF EXISTS default.`{table.name}`")
+    """Drop every database, table and temporary view of the session (through SQL: the catalog API is slower)."""
+    for row in spark.sql("SHOW TABLES IN default").collect():
+        if row["isTemporary"]:
+            spark.catalog.dropTempView(row["tableName"])
+        else:
+            spark.sql(f"DROP TABLE IF EXISTS default.`{row['tableName']}`")
+    for row in spark.sql("SHOW DATABASES").collect():
+        if row[0] != "default":
+            spark.sql(f"DROP DATABASE IF EXISTS `{row[0]}` CASCADE")
     spark.catalog.clearCache()
 
 
-def load_inputs(spark, data: Path) -> list[str]:
-    """DATA/<database>/<table>.{parquet,csv,json} -> tables <database>.<table> of the local catalog."""
+def input_view(table: str) -> str:
+    """The temporary view an in-memory input table 'db.t' is registered as."""
+    return "g2l_input__" + re.sub(r"\W", "_", table)
+
+
+def _input_sql(query: str, tables) -> str:
+    for table in sorted(tables, key=len, reverse=True):
+        database, _, name = table.rpartition(".")
+        pattern = rf"(?<![\w.`])`?{re.escape(database)}`?\s*\.\s*`?{re.escape(name)}`?(?![\w`])"
+        query = re.sub(pattern, input_view(table), query, flags=re.IGNORECASE)
+    return query
+
+
+def load_inputs(spark, data: Path, scratch: Path | None = None) -> list[str]:
+    """DATA/<database>/<table>.{parquet,csv,json} -> tables <database>.<table> of the local catalog.
+
+    With a ``scratch`` folder, a Parquet file becomes a table over a copy of it in that folder: no Spark job
+    runs, and what the job appends to the table never reaches the data folder."""
     loaded = []
-    for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name != "s3"):
+    for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in ("s3", "local")):
         spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database.name}`")
         for source in sorted(database.iterdir()):
             if source.suffix not in INPUT_FORMATS:
+                continue
+            if source.suffix == ".parquet" and source.is_file() and scratch is not None:
+                location = scratch / "tables" / database.name / source.stem
+                location.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, location / "part-00000.parquet")
+                spark.sql(f"CREATE TABLE `{database.name}`.`{source.stem}` USING parquet LOCATION '{location.as_uri()}'")
+                loaded.append(f"{database.name}.{source.stem}")
                 continue
             reader = spark.read.format(source.suffix[1:])
             if source.suffix == ".csv":
@@ -154,18 +179,38 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
             return [convert(p) for p in paths]
         return paths
 
-    patch(SparkSession, "table", lambda orig: lambda self, name: orig(self, local_table(name)))
-    patch(DataFrameReader, "table", lambda orig: lambda self, name: orig(self, local_table(name)))
-    patch(SparkSession, "sql", lambda orig: lambda self, query, *a, **k: orig(self, local_sql(query), *a, **k))
+    def table_name(name: str) -> str:
+        table = local_table(name)
+        return input_view(table) if table in env.tables and table not in env.written else table
+
+    def sql_text(query: str) -> str:
+        return _input_sql(local_sql(query), [t for t in env.tables if t not in env.written])
+
+    patch(SparkSession, "table", lambda orig: lambda self, name: orig(self, table_name(name)))
+    patch(DataFrameReader, "table", lambda orig: lambda self, name: orig(self, table_name(name)))
+    patch(SparkSession, "sql", lambda orig: lambda self, query, *a, **k: orig(self, sql_text(query), *a, **k))
     patch(DataFrameReader, "load",
           lambda orig: lambda self, path=None, *a, **k: orig(self, mapped(path), *a, **k))
     for reader in ("parquet", "json", "csv", "orc", "text"):
         patch(DataFrameReader, reader,
               lambda orig: lambda self, *paths, **k: orig(self, *[mapped(p) for p in paths], **k))
 
+    def materialize(self, table: str) -> None:
+        """A write to an in-memory input table (or into a database no input created) needs the real thing."""
+        session = getattr(getattr(self, "_df", None), "sparkSession", None)
+        if session is None:
+            return
+        database = table.rpartition(".")[0]
+        if database:
+            session.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        if table in env.tables and table not in env.written:
+            env.written.add(table)
+            session.table(input_view(table)).write.saveAsTable(table)
+
     def save_as_table(orig):
         def wrapper(self, name, *a, **k):
             table = local_table(name)
+            materialize(self, table)
             env.record("table", table, table)
             return orig(self, table, *a, **k)
         return wrapper
@@ -173,6 +218,7 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
     def insert_into(orig):
         def wrapper(self, tableName, *a, **k):  # noqa: N803
             table = local_table(tableName)
+            materialize(self, table)
             env.record("table", table, table)
             return orig(self, table, *a, **k)
         return wrapper
@@ -279,19 +325,29 @@ def collect(spark, env: Environment) -> dict:
             "kind": output.kind,
             "name": output.name,
             "schema": [[f.name, f.dataType.simpleString()] for f in df.schema.fields],
+            "schema_json": df.schema.json(),
             "rows": [_plain(row.asDict(recursive=True)) for row in df.collect()],
         }
     return outputs
 
 
 def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue: bool,
-            extra_paths: list[str] | None = None, path_aliases: dict | None = None) -> RunResult:
-    """Run ``job`` on the inputs of ``data``; every table or path it writes comes back as an output."""
+            extra_paths: list[str] | None = None, path_aliases: dict | None = None,
+            tables: dict | None = None) -> RunResult:
+    """Run ``job`` on the inputs of ``data``; every table or path it writes comes back as an output.
+
+    ``tables``: catalog inputs already in memory ('db.t' -> DataFrame of this session), registered as
+    temporary views that the job's table reads and SQL resolve to (no files, no Spark job)."""
     job, data = Path(job).resolve(), Path(data).resolve()
     with tempfile.TemporaryDirectory(prefix="g2l-verify-") as scratch:
         env = Environment(data, Path(scratch), dict(path_aliases or {}))
         reset_catalog(spark)
-        load_inputs(spark, data)
+        if data.is_dir():
+            load_inputs(spark, data, Path(scratch))
+        for name, frame in (tables or {}).items():
+            env.tables[name.lower()] = frame
+            frame.createOrReplaceTempView(input_view(name.lower()))
+            spark.sql(f"CREATE DATABASE IF NOT EXISTS `{name.rpartition('.')[0] or 'default'}`")
         environment.CURRENT = env
         error = None
         try:
@@ -309,6 +365,20 @@ def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue
         return RunResult(outputs, error)
 
 
+SMALL_DATA_CONF = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false",
+                   "spark.sql.codegen.wholeStage": "false"}
+
+
+def tune_for_small_data(spark) -> None:
+    """Verification data is tens of rows: one partition and no code generation are faster, with the same results."""
+    import logging
+
+    for key, value in SMALL_DATA_CONF.items():
+        spark.conf.set(key, value)
+    # a job failing on generated inputs is a verdict, reported in one line: not a page of logs on stderr
+    logging.getLogger("DataFrameQueryContextLogger").setLevel(logging.CRITICAL)
+
+
 def new_session(master: str | None = None, remote: str | None = None):
     from pyspark.sql import SparkSession
 
@@ -318,7 +388,7 @@ def new_session(master: str | None = None, remote: str | None = None):
     if remote and remote.startswith("local"):  # a Connect server started here: its tables go to a scratch folder
         builder = builder.config("spark.sql.warehouse.dir", warehouse)
     if not remote:
-        builder = (builder.config("spark.ui.enabled", "false")
+        builder = (builder.config("spark.ui.enabled", "false").config("spark.ui.showConsoleProgress", "false")
                    .config("spark.sql.warehouse.dir", warehouse)
                    .config("spark.sql.shuffle.partitions", "4")
                    .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={warehouse}"))

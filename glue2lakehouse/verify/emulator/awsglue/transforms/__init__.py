@@ -233,7 +233,12 @@ class Spigot(GlueTransform):
         from glue2lakehouse.verify.environment import current
 
         limit = int((options or {}).get("topk", 100))
-        frame.toDF().limit(limit).write.mode("overwrite").json(current().write_path(path) + "/_spigot")
+        env = current()
+        env.silent = True
+        try:
+            frame.toDF().limit(limit).write.mode("overwrite").json(env.write_path(path) + "/_spigot")
+        finally:
+            env.silent = False
         return frame
 
 

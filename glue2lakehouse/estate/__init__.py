@@ -274,7 +274,7 @@ def imported_modules(script: str, python, read: Callable[[str], bytes], limit: i
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
                    settings: EstateSettings | None = None, ids: Callable[[str], str] | None = None) -> EstateResult:
     """The estate of a tree converted (see the module's docstring); ``ids``: path -> git blob id, when known."""
-    from glue2lakehouse.estate.bundle import ScriptIndex, build_bundle, script_arguments
+    from glue2lakehouse.estate.bundle import ScriptIndex, script_arguments
     from glue2lakehouse.estate.cache import active, parsed
 
     cache = active()

@@ -155,7 +155,7 @@ def _resolve(names: list[str], available: list[str], side: str, what: str) -> li
     for name in names:
         if name.lower() not in lookup:
             raise ReconcileError(f"{what} column {name!r} is not in the {side} table (columns: {', '.join(available)})",
-                                 f"name a column both sides have")
+                                 "name a column both sides have")
         out.append(lookup[name.lower()])
     return out
 

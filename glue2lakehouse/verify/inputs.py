@@ -212,9 +212,8 @@ def _arrow_type(type_name: str):
     return simple.get(base, pa.string())
 
 
-def _arrow_schema(columns: list):
-    import pyarrow as pa
-
+def _column_tree(columns: list) -> dict:
+    """(path, type) columns as nested dicts: a dotted path is a field of a struct (the first type given wins)."""
     tree: dict = {}
     for path, type_name in columns:
         node = tree
@@ -225,6 +224,13 @@ def _arrow_schema(columns: list):
                 break
         else:
             node.setdefault(parts[-1], type_name)
+    return tree
+
+
+def _arrow_schema(columns: list):
+    import pyarrow as pa
+
+    tree = _column_tree(columns)
 
     def build(node: dict) -> list:
         return [pa.field(name, pa.struct(build(value)) if isinstance(value, dict) else _arrow_type(value))
@@ -272,16 +278,7 @@ def _plain_value(value):
 
 def _ddl_schema(columns: list) -> str:
     """(path, type) columns as a Spark DDL schema string; dotted paths become structs."""
-    tree: dict = {}
-    for path, type_name in columns:
-        node = tree
-        parts = path.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                break
-        else:
-            node.setdefault(parts[-1], type_name)
+    tree = _column_tree(columns)
 
     def field_type(value) -> str:
         if isinstance(value, dict):

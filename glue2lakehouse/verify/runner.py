@@ -15,6 +15,7 @@ written is recorded as an output.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import decimal
 import json
@@ -348,21 +349,28 @@ def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue
             env.tables[name.lower()] = frame
             frame.createOrReplaceTempView(input_view(name.lower()))
             spark.sql(f"CREATE DATABASE IF NOT EXISTS `{name.rpartition('.')[0] or 'default'}`")
-        environment.CURRENT = env
-        error = None
-        try:
-            with job_process_state(job, list(args or []), [str(p) for p in (extra_paths or [])], glue), \
-                    spark_patches(env):
-                runpy.run_path(str(job), run_name="__main__")
-        except SystemExit as stop:
-            if stop.code not in (0, None):
-                error = f"the job exited with {stop.code!r}\n" + traceback.format_exc()
-        except BaseException:  # the job's own failure is a result, reported with its traceback
-            error = traceback.format_exc()
-        finally:
-            environment.CURRENT = None
+        error = run_script(job, args, extra_paths, glue, env)
         outputs = collect(spark, env) if error is None else {}
         return RunResult(outputs, error)
+
+
+def run_script(job: Path, args: list[str] | None, extra_paths: list | None, glue: bool, env: Environment,
+               around=None) -> str | None:
+    """Run the job's file as ``__main__`` in this process with ``env`` current (``around``: one more context
+    around the run, e.g. writes that fail); its traceback when it fails (a non-zero exit included), else None."""
+    environment.CURRENT = env
+    try:
+        with job_process_state(job, list(args or []), [str(p) for p in (extra_paths or [])], glue), \
+                spark_patches(env), (around if around is not None else contextlib.nullcontext()):
+            runpy.run_path(str(job), run_name="__main__")
+    except SystemExit as stop:
+        if stop.code not in (0, None):
+            return f"the job exited with {stop.code!r}\n" + traceback.format_exc()
+    except BaseException:  # the job's own failure is a result, reported with its traceback
+        return traceback.format_exc()
+    finally:
+        environment.CURRENT = None
+    return None
 
 
 SMALL_DATA_CONF = {"spark.sql.shuffle.partitions": "1", "spark.sql.adaptive.enabled": "false",

@@ -16,20 +16,16 @@ version, each on its own copy of the data folder, and compares run by run;
 from __future__ import annotations
 
 import json
-import runpy
 import shutil
 import tempfile
-import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from glue2lakehouse.errors import EXIT_CONFLICTS, EXIT_ERROR, EXIT_OK, G2LError
-from glue2lakehouse.verify import environment
 from glue2lakehouse.verify.compare import TOLERANCE, compare
 from glue2lakehouse.verify.environment import Environment
-from glue2lakehouse.verify.runner import (RunResult, collect, job_process_state, load_inputs, reset_catalog,
-                                          spark_patches)
+from glue2lakehouse.verify.runner import RunResult, collect, load_inputs, reset_catalog, run_script
 
 INJECTED = "the run fails while writing its output (as the run sequence asks)"
 STATE_TABLE = "g2l_job_bookmarks"   # the converted jobs' bookmark state: bookkeeping, not an output
@@ -100,23 +96,8 @@ def run_sequence(spark, job: Path, data: Path, steps: list[RunStep], args: list[
         load_inputs(spark, work)
         for step in steps:
             _apply(step, work)
-            environment.CURRENT = env
-            error = None
-            try:
-                with job_process_state(job, [*(args or []), *step.args], [str(p) for p in (extra_paths or [])],
-                                       glue), spark_patches(env):
-                    if step.fail:
-                        with failing_writes():
-                            runpy.run_path(str(job), run_name="__main__")
-                    else:
-                        runpy.run_path(str(job), run_name="__main__")
-            except SystemExit as stop:
-                if stop.code not in (0, None):
-                    error = f"the job exited with {stop.code!r}\n" + traceback.format_exc()
-            except BaseException:  # the job's own failure is a result, reported with its traceback
-                error = traceback.format_exc()
-            finally:
-                environment.CURRENT = None
+            error = run_script(job, [*(args or []), *step.args], extra_paths, glue, env,
+                               failing_writes() if step.fail else None)
             outputs = {key: value for key, value in collect(spark, env).items()
                        if not value["name"].endswith(STATE_TABLE)}
             results.append(RunResult(outputs, error))

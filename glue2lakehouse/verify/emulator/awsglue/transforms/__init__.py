@@ -67,6 +67,12 @@ def _ref(names: list[str]):
     return expr
 
 
+def _try_cast(column, type_name):
+    """Glue's cast: null where a value does not convert. Column.try_cast on PySpark 4; PySpark 3.5 has none, and its
+    cast does the same there since ANSI mode is off by default on Spark 3.5."""
+    return column.try_cast(type_name) if hasattr(column, "try_cast") else column.cast(type_name)
+
+
 class ApplyMapping(GlueTransform):
     """Only the mapped fields, in mapping order; failed casts become null; dotted targets build structs."""
 
@@ -79,7 +85,7 @@ class ApplyMapping(GlueTransform):
                 continue  # a source field missing from the data yields nothing
             value = _ref(names)
             if target_type.split("<")[0].lower() not in ("struct", "array", "map"):
-                value = value.try_cast(target_type)
+                value = _try_cast(value, target_type)
             node = tree
             target_parts = _segments(target)
             for part in target_parts[:-1]:
@@ -116,7 +122,7 @@ class ResolveChoice(GlueTransform):
             if action == "match_catalog":
                 names = _resolve(df.schema, _segments(path), False)
                 if names and len(names) == 1 and names[0].lower() in catalog:
-                    df = df.withColumn(names[0], F.col(f"`{names[0]}`").try_cast(catalog[names[0].lower()]))
+                    df = df.withColumn(names[0], _try_cast(F.col(f"`{names[0]}`"), catalog[names[0].lower()]))
                 continue
             kind, _, type_name = action.partition(":")
             names = _resolve(df.schema, _segments(path), False)
@@ -124,7 +130,7 @@ class ResolveChoice(GlueTransform):
                 raise NotImplementedError(f"ResolveChoice on {path!r} is not emulated")
             name = names[0]
             if kind == "cast":
-                df = df.withColumn(name, F.col(f"`{name}`").try_cast(type_name))
+                df = df.withColumn(name, _try_cast(F.col(f"`{name}`"), type_name))
             elif kind == "project":
                 current = df.schema[name].dataType.simpleString()
                 same = current == type_name or (current, type_name) in (("bigint", "long"), ("int", "integer"))

@@ -69,8 +69,9 @@ def _ref(names: list[str]):
 
 def _try_cast(column, type_name):
     """Glue's cast: null where a value does not convert. Column.try_cast on PySpark 4; PySpark 3.5 has none, and its
-    cast does the same there since ANSI mode is off by default on Spark 3.5."""
-    return column.try_cast(type_name) if hasattr(column, "try_cast") else column.cast(type_name)
+    cast does the same there since ANSI mode is off by default on Spark 3.5 (its Column answers any attribute, as a
+    struct field, so the class is asked)."""
+    return column.try_cast(type_name) if hasattr(type(column), "try_cast") else column.cast(type_name)
 
 
 class ApplyMapping(GlueTransform):

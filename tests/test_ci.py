@@ -253,7 +253,9 @@ def _installed(ci_python: Path) -> dict | None:
     """pip's record (direct_url.json) of the glue2lakehouse installed in the CI's Python; {} from an index."""
     probe = ("import importlib.metadata as m\n"
              "print(m.distribution('glue2lakehouse').read_text('direct_url.json') or '{}')")
-    run = subprocess.run([str(ci_python / "python"), "-c", probe], capture_output=True, text=True, env=_clean_env())
+    # -I: only the venv's own packages (not the working directory, which may hold this repository's egg-info)
+    run = subprocess.run([str(ci_python / "python"), "-I", "-c", probe], capture_output=True, text=True,
+                         env=_clean_env())
     return json.loads(run.stdout) if run.returncode == 0 else None
 
 

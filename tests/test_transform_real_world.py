@@ -122,7 +122,7 @@ def _bound_at(tree: ast.Module, name: str) -> int | None:
         if isinstance(node, (ast.Import, ast.ImportFrom)):
             if any((alias.asname or alias.name.split(".")[0]) == name for alias in node.names):
                 return node.lineno
-        if isinstance(node, ast.FunctionDef) and node.name == name:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name == name:   # GlueJob is a class
             return node.lineno
     return None
 

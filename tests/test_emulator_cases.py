@@ -33,11 +33,13 @@ def _expected(frame: dict) -> dict:
 def test_emulator_matches_the_hand_worked_case(case, spark, glue):  # noqa: F811
     import awsglue.transforms as transforms
     from awsglue.dynamicframe import DynamicFrame
+    from awsgluedq.transforms import EvaluateDataQuality
 
     data = json.loads((CASES / f"{case}.json").read_text())
     assert data["rule"], "every case names the documented rule it pins"
     context, _ = glue
     names = {name: getattr(transforms, name) for name in dir(transforms) if not name.startswith("_")}
+    names["EvaluateDataQuality"] = EvaluateDataQuality
     for var, key in (("frame", "input"), ("frame2", "input2")):
         if key in data:
             rows = [tuple(row) for row in data[key]["rows"]]

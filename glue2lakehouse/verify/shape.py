@@ -898,13 +898,7 @@ def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None)
         shape.unsupported.append(f"is not Python 3 (line {error.lineno}: {error.msg})")
         return shape
     values = {k.replace("-", "_"): v for k, v in (arguments or {}).items()}
-    shape = _Analysis(tree, {k.lower(): v for k, v in (ddl or {}).items()}, values).run()
-    if any(isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "awsgluedq"
-           or isinstance(node, ast.Import) and any(a.name.split(".")[0] == "awsgluedq" for a in node.names)
-           for node in ast.walk(tree)):
-        # Glue Data Quality is a service of its own: the emulator has no DQDL engine to be the reference.
-        shape.unsupported.append("runs Glue Data Quality (awsgluedq): not emulated")
-    return shape
+    return _Analysis(tree, {k.lower(): v for k, v in (ddl or {}).items()}, values).run()
 
 
 def ddl_columns(paths) -> dict:

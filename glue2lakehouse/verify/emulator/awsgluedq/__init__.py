@@ -1,0 +1,1 @@
+"""Glue Data Quality's Python module (awsgluedq), as far as g2l verify emulates it: see transforms.py."""

@@ -280,6 +280,7 @@ def job_process_state(job: Path, args: list[str], extra_paths: list[str], glue: 
     sys.argv = [str(job), *args]
     sys.path[:0] = ([str(EMULATOR)] if glue else []) + [str(job.parent), *extra_paths]
     _forget("awsglue")
+    _forget("awsgluedq")
     try:
         yield
     finally:

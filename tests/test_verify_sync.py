@@ -124,3 +124,50 @@ def test_a_verification_error_keeps_the_merge_and_says_why(tmp_path):
     message = git(dbx, "log", "-1", "--format=%B")
     assert "Verified: nothing (verification failed: .g2l.toml: each [[verify.intended]] needs job" in message
     assert "Nothing was verified: verification failed" in body.read_text()
+
+
+def test_sync_verify_on_the_guides_risk_engine(spark, tmp_path):
+    """The guide's example: a Glue change proven equal, a Databricks edit that changes a result shown as a
+    difference (body and merge message, through the CLI as users run it), then recorded as intended."""
+    from glue2lakehouse.verify.changed import verify_changed
+
+    from .helpers import g2l, glue_repo
+
+    glue = glue_repo(tmp_path)   # the risk engine fixture
+    target = new_repo(tmp_path / "databricks_risk_engine")
+    initialize(target, glue, catalog="production_risk")
+    # Week 1: Glue raises the high-risk threshold in process_b, a module the daily job imports.
+    edit(glue, "risk_calculations/process_b.py", "HIGH_RISK_THRESHOLD = 0.7", "HIGH_RISK_THRESHOLD = 0.75")
+    commit_all(glue, "high risk from 0.75")
+    body = tmp_path / "week1.md"
+    result = sync(target, pr_body=body, verify=verifier(spark=spark))
+    assert result.status == "merged" and result.verified == [{"job": JOB, "verdict": "equal"}], result.verified
+    assert f"- `{JOB}`: **equal**" in body.read_text()
+    assert f"  {JOB}: equal" in git(target, "log", "-1", "--format=%B")
+    # Week 2: the Databricks team counts uncollateralised customers as fully covered; Glue moves the threshold
+    # again the same week. The sync, run as users run it, shows the difference with its example.
+    edit(target, "risk_calculations/process_c.py", 'F.coalesce(F.col("collateral_value"), F.lit(0.0))',
+         'F.coalesce(F.col("collateral_value"), F.lit(1.0))')
+    commit_all(target, "no collateral counts as covered")
+    edit(glue, "risk_calculations/process_b.py", "HIGH_RISK_THRESHOLD = 0.75", "HIGH_RISK_THRESHOLD = 0.8")
+    commit_all(glue, "high risk from 0.8")
+    run = g2l(target, "sync", "--verify", "--pr-body", str(tmp_path / "week2.md"), "--quiet")
+    assert run.returncode == 0, run.stdout + run.stderr
+    week2 = (tmp_path / "week2.md").read_text()
+    line = next(line for line in week2.splitlines() if line.startswith(f"- `{JOB}`"))
+    assert line.startswith(f"- `{JOB}`: **differs**: ") and "collateral_coverage" in line, week2
+    assert "Smallest example found" in week2 and "Databricks wrote" in week2
+    message = git(target, "log", "-1", "--format=%B")
+    assert f"  {JOB}: differs: " in message and "collateral_coverage" in message
+    assert "Smallest example found" in message and "Databricks wrote" in message
+    # The team records the difference as intended: it now reads so, and the other outputs are proven equal.
+    (target / ".g2l.toml").write_text((target / ".g2l.toml").read_text() + (
+        f'\n[[verify.intended]]\njob = "{JOB}"\noutput = "risk_db.collateral_coverage"\n'
+        'reason = "a customer with no collateral counts as covered"\n'))
+    commit_all(target, "the coverage difference is intended")
+    report = verify_changed(None, spark=spark, start=target)
+    [job] = report.jobs
+    assert job.verdict == "differs as intended" and job.reason == "a customer with no collateral counts as covered"
+    rows = {o["output"]: (o["rows_glue"], o["rows_databricks"], o["equal"]) for o in job.outputs}
+    assert rows["risk_db.risk_scores"][0] == rows["risk_db.risk_scores"][1] > 0 and rows["risk_db.risk_scores"][2]
+    assert rows["risk_db.risk_summary"][0] > 0 and rows["risk_db.risk_summary"][2]

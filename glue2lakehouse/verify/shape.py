@@ -719,6 +719,9 @@ class _Analysis:
                 value = self.values.value(sub.args[0])
                 if isinstance(value, str):
                     self._use(roots_hint, value)
+            if isinstance(sub, ast.Call) and _call_name(sub) in ("cast", "astype") and sub.args and \
+                    isinstance(sub.func, ast.Attribute) and is_numeric(spark_type(str(self.values.value(sub.args[0])))):
+                self._numeric([_column_name(sub.func.value)])   # col("x").cast("double"): x holds numbers
             if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and _call_name(sub) in _AGGREGATES \
                     and isinstance(sub.func.value, ast.Name) and sub.func.value.id in ("F", "functions", "f", "sf"):
                 for argument in sub.args:   # F.sum("amount"): a column named by a string

@@ -171,3 +171,27 @@ def test_sync_verify_on_the_guides_risk_engine(spark, tmp_path):
     rows = {o["output"]: (o["rows_glue"], o["rows_databricks"], o["equal"]) for o in job.outputs}
     assert rows["risk_db.risk_scores"][0] == rows["risk_db.risk_scores"][1] > 0 and rows["risk_db.risk_scores"][2]
     assert rows["risk_db.risk_summary"][0] > 0 and rows["risk_db.risk_summary"][2]
+
+
+def test_the_guides_conflicting_week_through_the_python_api(tmp_path):
+    """The guide's week where both teams change the threshold: the daily job reaches the conflicted module,
+    so it is not verified, and the pending merge message says which file to resolve."""
+    from glue2lakehouse.dual_track import DualTrackManager
+
+    from .helpers import glue_repo
+
+    glue = glue_repo(tmp_path)
+    target = tmp_path / "databricks_risk_engine"
+    manager = DualTrackManager(glue_source=str(glue) + "/", databricks_target=str(target) + "/")
+    assert manager.initial_migration(catalog_name="production_risk").success
+    edit(target, "risk_calculations/process_b.py", "HIGH_RISK_THRESHOLD = 0.7", "HIGH_RISK_THRESHOLD = 0.65")
+    commit_all(target, "databricks threshold")
+    edit(glue, "risk_calculations/process_b.py", "HIGH_RISK_THRESHOLD = 0.7", "HIGH_RISK_THRESHOLD = 0.75")
+    commit_all(glue, "glue threshold")
+    result = manager.sync_glue_changes(verify=True)
+    assert result.status == "conflicts"
+    assert result.verified == [{"job": JOB, "verdict": "not verified", "reason": "conflicted: resolve "
+                                "risk_calculations/process_b.py, then run 'g2l verify --changed'"}]
+    assert f"  {JOB}: not verified: conflicted: resolve risk_calculations/process_b.py" in \
+        (target / ".git" / "MERGE_MSG").read_text()
+    assert result.to_dict()["verified"] == result.verified

@@ -238,7 +238,7 @@ class _Analysis:
             found = [self._input("table", self._table_name(f"{database}.{table}"))]
             predicate = self.values.value(_arg(node, None, "push_down_predicate"))
             if isinstance(predicate, str) and predicate.strip():
-                self._expression(found, predicate)   # its columns exist, and its literals are generated
+                self._predicate(found, predicate)
             return found
         if name in ("from_options", "create_dynamic_frame_from_options", "create_data_frame_from_options") \
                 and "create_" in text:
@@ -306,6 +306,22 @@ class _Analysis:
             self.values.names = saved
             self._inlining.discard(function.name)
         return found
+
+    def _predicate(self, roots: list[str], text: str) -> None:
+        """A push-down predicate: its columns are the table's (partition columns), even when the job later makes
+        a column of the same name; its literals are generated so that some rows pass it."""
+        import sqlglot
+        from sqlglot import exp
+        from sqlglot.errors import SqlglotError
+
+        try:
+            parsed = sqlglot.parse_one(text, read="spark")
+        except SqlglotError:
+            return
+        for column in parsed.find_all(exp.Column):
+            if column.name:
+                self._use(roots, column.name, None, "mapping")
+        self._sql_literals(parsed)
 
     def _selected(self, node: ast.Call) -> list[str] | None:
         """The column names of ``select("a", "b")`` / ``select(*NAMES)`` / ``select(["a"])``, None when not all

@@ -144,11 +144,11 @@ def test_sync_verify_on_the_guides_risk_engine(spark, tmp_path):
     assert result.status == "merged" and result.verified == [{"job": JOB, "verdict": "equal"}], result.verified
     assert f"- `{JOB}`: **equal**" in body.read_text()
     assert f"  {JOB}: equal" in git(target, "log", "-1", "--format=%B")
-    # Week 2: the Databricks team counts uncollateralised customers as fully covered; Glue moves the threshold
-    # again the same week. The sync, run as users run it, shows the difference with its example.
-    edit(target, "risk_calculations/process_c.py", 'F.coalesce(F.col("collateral_value"), F.lit(0.0))',
-         'F.coalesce(F.col("collateral_value"), F.lit(1.0))')
-    commit_all(target, "no collateral counts as covered")
+    # Week 2: the Databricks team reports coverage in percent; Glue moves the threshold again the same week.
+    # The sync, run as users run it, shows the difference with its example.
+    edit(target, "risk_calculations/process_c.py", 'F.col("collateral_value") / F.col("total_ead"))',
+         'F.col("collateral_value") / F.col("total_ead") * 100)')
+    commit_all(target, "coverage in percent")
     edit(glue, "risk_calculations/process_b.py", "HIGH_RISK_THRESHOLD = 0.75", "HIGH_RISK_THRESHOLD = 0.8")
     commit_all(glue, "high risk from 0.8")
     run = g2l(target, "sync", "--verify", "--pr-body", str(tmp_path / "week2.md"), "--quiet")
@@ -163,11 +163,11 @@ def test_sync_verify_on_the_guides_risk_engine(spark, tmp_path):
     # The team records the difference as intended: it now reads so, and the other outputs are proven equal.
     (target / ".g2l.toml").write_text((target / ".g2l.toml").read_text() + (
         f'\n[[verify.intended]]\njob = "{JOB}"\noutput = "risk_db.collateral_coverage"\n'
-        'reason = "a customer with no collateral counts as covered"\n'))
+        'reason = "coverage is reported in percent"\n'))
     commit_all(target, "the coverage difference is intended")
     report = verify_changed(None, spark=spark, start=target)
     [job] = report.jobs
-    assert job.verdict == "differs as intended" and job.reason == "a customer with no collateral counts as covered"
+    assert job.verdict == "differs as intended" and job.reason == "coverage is reported in percent"
     rows = {o["output"]: (o["rows_glue"], o["rows_databricks"], o["equal"]) for o in job.outputs}
     assert rows["risk_db.risk_scores"][0] == rows["risk_db.risk_scores"][1] > 0 and rows["risk_db.risk_scores"][2]
     assert rows["risk_db.risk_summary"][0] > 0 and rows["risk_db.risk_summary"][2]

@@ -159,9 +159,10 @@ def verify_snapshot(repo, snapshot: str, *, tree: str | None = None, conflicted=
         intended = parse_intended(load_toml_text(settings.read_text(encoding="utf-8"))) if settings.is_file() else []
         blocked = {}
         cases = []
+        trees = [_python_texts(root) for root in (dbx_root, glue_root)] if conflicted else []
         for path in sorted(jobs):
             if conflicted:
-                reached = sorted(set(conflicted) & _reached(path, dbx_root, glue_root))
+                reached = sorted(set(conflicted) & _reached(path, trees))
                 if reached:
                     blocked[path] = reached
                     continue
@@ -178,12 +179,16 @@ def verify_snapshot(repo, snapshot: str, *, tree: str | None = None, conflicted=
         return report
 
 
-def _reached(job: str, *roots: Path) -> set[str]:
-    """The files a job reaches through imports, read from the Glue tree and the Databricks one."""
+def _python_texts(root: Path) -> dict[str, str]:
+    return {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8", errors="replace")
+            for p in root.rglob("*.py") if ".git" not in p.relative_to(root).parts}
+
+
+def _reached(job: str, trees: list[dict]) -> set[str]:
+    """The files a job reaches through imports, in the Databricks tree or the Glue one (a conflicted file may
+    not parse: its imports are read from the other side)."""
     found: set[str] = set()
-    for root in roots:
-        texts = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8", errors="replace")
-                 for p in root.rglob("*.py") if ".git" not in p.parts}
+    for texts in trees:
         if job in texts:
             found |= dependencies(job, texts)
     return found | {job}

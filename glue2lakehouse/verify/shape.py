@@ -299,8 +299,8 @@ class _Analysis:
                     if names is not None and any((isinstance(n, ast.Call) and _call_name(n) in READ_CALLS) or
                                                  (isinstance(n, ast.Name) and n.id in read_names)
                                                  for n in ast.walk(sub.func)):
-                        for name in names:   # read by name, even when the job later makes one of that name
-                            self._use(found, name, None, "mapping")
+                        for name in names:
+                            self._read_by_name(found, name)
                         self.closed.update(found)
         finally:
             self.values.names = saved
@@ -320,8 +320,18 @@ class _Analysis:
             return
         for column in parsed.find_all(exp.Column):
             if column.name:
-                self._use(roots, column.name, None, "mapping")
+                self._read_by_name(roots, column.name)
         self._sql_literals(parsed)
+
+    def _read_by_name(self, roots: list[str], name: str) -> None:
+        """A column the read itself names: the table's, even when the job later makes one of that name."""
+        made = name.lower() in self.produced
+        self.produced.discard(name.lower())
+        try:
+            self._use(roots, name)
+        finally:
+            if made:
+                self.produced.add(name.lower())
 
     def _selected(self, node: ast.Call) -> list[str] | None:
         """The column names of ``select("a", "b")`` / ``select(*NAMES)`` / ``select(["a"])``, None when not all

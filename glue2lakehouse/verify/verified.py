@@ -23,11 +23,6 @@ def failed(why: str) -> list[dict]:
     return [{"job": None, "verdict": "not verified", "reason": f"verification failed: {why}"}]
 
 
-def markdown(report) -> str:
-    """The section as Markdown (pull-request body)."""
-    return section(entries(report))
-
-
 def _example(job: dict) -> list[str]:
     from glue2lakehouse.verify.batch import render_example
 
@@ -72,27 +67,3 @@ def message_lines(verified: list[dict]) -> list[str]:
             example = example[:EXAMPLE_LINES] + [f"... ({len(example) - EXAMPLE_LINES} more lines: 'g2l report')"]
         lines += ["    " + line for line in example]
     return lines
-
-
-def short(report) -> str:
-    """The short form of a report's verdicts (the merge message's lines)."""
-    return "\n".join(message_lines(entries(report)))
-
-
-def record(repo, commit: str, report) -> None:
-    """Add the verdicts to the snapshot's note (its report as JSON), keeping everything else in it."""
-    text = repo.note(commit)
-    try:
-        document = json.loads(text) if text else {}
-    except ValueError:
-        document = {}
-    document["verified"] = entries(report)
-    repo.set_note(commit, json.dumps(document, indent=1, default=str))   # inputs keep their order
-
-
-def recorded(repo, commit: str) -> list[dict] | None:
-    text = repo.note(commit)
-    try:
-        return json.loads(text).get("verified") if text else None
-    except (ValueError, AttributeError):
-        return None

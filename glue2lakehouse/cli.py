@@ -133,27 +133,28 @@ def sync(
     pr_body: Optional[Path] = typer.Option(None, "--pr-body", help="Write the sync's semantic summary (Markdown) to this file."),
     commit_conflicts: bool = typer.Option(False, "--commit-conflicts",
                                           help="With --branch: commit a conflicted merge with its markers (for a draft PR)."),
-    verify_jobs: bool = typer.Option(False, "--verify", help="Verify the Glue jobs this sync changed; add a Verified section."),
+    verify_jobs: bool = typer.Option(False, "--verify", help="Verify the Glue jobs this sync touches before committing; "
+                                                             "Verified lines in the merge message and the body."),
 ):
     """Snapshot the Glue source and three-way merge it into the current branch."""
     from glue2lakehouse.sync import sync as run_sync
 
+    hook = None
+    if verify_jobs:
+        from glue2lakehouse.verify.command import _progress
+        from glue2lakehouse.verify.sync_verify import verifier
+
+        hook = verifier(progress=_progress(None if quiet or as_json else lambda line: typer.echo(line, err=True)))
     with _Progress("Transforming changed Glue files", not quiet and not as_json) as progress:
         result = run_sync(repo, glue_source=glue, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
                           no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
-                          commit_conflicts=commit_conflicts)
-    verified = None
-    if verify_jobs:
-        from glue2lakehouse.verify.sync_verify import verify_after_sync
-
-        verified = verify_after_sync(repo, result, pr_body)
-    data = result.to_dict() if verified is None else {**result.to_dict(), "verified": verified.to_dict()["jobs"]}
+                          commit_conflicts=commit_conflicts, verify=hook)
     text = result.render_text()
-    if verified is not None:
-        from glue2lakehouse.verify.verified import markdown
+    if result.verified is not None:
+        from glue2lakehouse.verify.verified import section
 
-        text += "\n\n" + markdown(verified)
-    _emit(data, as_json, text)
+        text += "\n\n" + section(result.verified)
+    _emit(result.to_dict(), as_json, text)
     raise typer.Exit(result.exit_code)
 
 

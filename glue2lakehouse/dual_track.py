@@ -44,10 +44,18 @@ class DualTrackManager:
         except G2LError as error:
             return self._failed("initial_migration", error)
 
-    def sync_glue_changes(self, dry_run: bool = False, force_overwrite: bool = False) -> SyncResult:
+    def sync_glue_changes(self, dry_run: bool = False, force_overwrite: bool = False,
+                          verify: bool = False) -> SyncResult:
+        """``verify=True``: verify the jobs the sync touches before committing (``result.verified``; needs the
+        spark extra and Java 17, see g2l sync --verify)."""
+        hook = None
+        if verify:
+            from glue2lakehouse.verify.sync_verify import verifier
+
+            hook = verifier()
         try:
             return sync(self.databricks_target, glue_source=self.glue_source, dry_run=dry_run,
-                        force_overwrite=force_overwrite)
+                        force_overwrite=force_overwrite, verify=hook)
         except G2LError as error:
             return self._failed("sync", error)
 

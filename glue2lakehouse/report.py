@@ -47,6 +47,7 @@ class SyncResult:
     preserved: list[dict] = field(default_factory=list)
     overlaps: list[dict] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
+    verified: list[dict] | None = None      # sync --verify: the verdicts (verify/verified.py); absent without it
 
     @property
     def exit_code(self) -> int:
@@ -57,6 +58,8 @@ class SyncResult:
     def to_dict(self) -> dict:
         # A copy of plain values (dataclasses.asdict deep-copies every leaf: slow for thousands of findings).
         data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        if self.verified is None:
+            del data["verified"]
         data["exit_code"] = self.exit_code
         return data
 

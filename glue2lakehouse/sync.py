@@ -256,10 +256,15 @@ def plan_merge(repo: GitRepo, config: Config, snapshot_commit: str, force: bool,
                 change_dicts, applied, databricks_files)
 
 
-def _message(title: str, snapshot: Snapshot, plan: Plan, semantic: list[str] | None = None) -> str:
+def _message(title: str, snapshot: Snapshot, plan: Plan, semantic: list[str] | None = None,
+             verified: list[dict] | None = None) -> str:
     lines = [title, ""]
     if semantic:
         lines += semantic + [""]
+    if verified is not None:
+        from glue2lakehouse.verify.verified import message_lines   # plain text; no Spark here
+
+        lines += message_lines(verified) + [""]
     if plan.changes:
         lines.append("Glue changed:")
         for change in plan.changes:
@@ -421,11 +426,15 @@ def _record(repo: GitRepo, command: str, head: str | None, start_branch: str, ta
 def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = None, dry_run: bool = False,
          force_overwrite: bool = False, branch: str | None = None, no_commit: bool = False,
          progress=None, workers: int | None = None, pr_body: str | os.PathLike | None = None,
-         commit_conflicts: bool = False) -> SyncResult:
+         commit_conflicts: bool = False, verify=None) -> SyncResult:
+    """``verify``: a callable ``verify(repo, snapshot, tree, conflicted) -> list[dict]`` (the verdicts, see
+    verify/verified.py), called with the tree the sync is about to commit (or leave staged) and the files in
+    conflict, before any ref moves; its verdicts go into the merge message, the snapshot's note and the
+    pull-request body (``glue2lakehouse.verify.sync_verify.verifier()`` makes one)."""
     repo = open_repo(path)
     options = dict(glue_source=glue_source, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
                    no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
-                   commit_conflicts=commit_conflicts)
+                   commit_conflicts=commit_conflicts, verify=verify)
     if dry_run:
         return _sync(repo, **options)
     with journal.exclusive(repo, "g2l sync"):
@@ -433,7 +442,7 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
 
 
 def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, branch: str | None, no_commit: bool,
-          progress, workers: int | None, pr_body, commit_conflicts: bool) -> SyncResult:
+          progress, workers: int | None, pr_body, commit_conflicts: bool, verify=None) -> SyncResult:
     if dry_run:
         interrupted = journal.interrupted(repo)
         if interrupted:
@@ -480,6 +489,8 @@ def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, b
         _fill(result, snapshot, plan, _native_count(repo, head))
         summary = review.sync_summary(repo, repo.merge_base(head, snapshot.commit), snapshot.commit,
                                       plan.conflicts, plan.preserved, result.findings)
+        if verify is not None:
+            result.verified = summary.verified = _verified(repo, verify, snapshot.commit, plan)
         if dry_run:
             result.status = "would-conflict" if plan.conflicts else "would-merge"
             if pr_body:
@@ -489,7 +500,7 @@ def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, b
         start_branch = repo.head_branch()
         target = branch or start_branch
         title = f"g2l sync: merge Glue {snapshot.glue_commit[:12]} into {target}"
-        message = _message(title, snapshot, plan, summary.text_lines())
+        message = _message(title, snapshot, plan, summary.text_lines(), result.verified)
         record = _record(repo, "g2l sync", head, start_branch, target, created=branch is not None)
 
         def glue_refs() -> dict:
@@ -517,7 +528,8 @@ def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, b
                     # On the new sync branch only: the pull request shows the markers where they are.
                     repo.add_paths([c["file"] for c in result.conflicts])
                     plan.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
-                    result.merge_commit = repo.commit_staged(_message(title, snapshot, plan, summary.text_lines()))
+                    result.merge_commit = repo.commit_staged(_message(title, snapshot, plan, summary.text_lines(),
+                                                                      result.verified))
                     result.status = "conflicts-committed"
                     return result.merge_commit
                 return None
@@ -532,6 +544,21 @@ def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, b
         summary.conflicts = review.with_ranges(result.conflicts, repo.read_worktree)
         _write_pr_body(pr_body, summary)
     return result
+
+
+def _verified(repo: GitRepo, verify, snapshot: str, plan: Plan) -> list[dict]:
+    """The verdicts of the ``verify`` hook on the tree about to be committed. An error of the verification
+    itself does not lose the merge: the verdicts then say why nothing was verified."""
+    from glue2lakehouse.verify.verified import failed
+
+    try:
+        verdicts = verify(repo, snapshot, plan.tree, sorted(c["file"] for c in plan.conflicts))
+    except G2LError as error:
+        return failed(error.problem)
+    except Exception as error:   # a bug or a broken environment in verification: reported, the sync goes on
+        return failed(f"{type(error).__name__}: {str(error).strip().splitlines()[0] if str(error).strip() else ''}"
+                      .rstrip(": "))
+    return json.loads(json.dumps(list(verdicts), default=str, sort_keys=True))   # as the note keeps them
 
 
 def _write_pr_body(path: str | os.PathLike, summary) -> None:

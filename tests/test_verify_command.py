@@ -129,7 +129,7 @@ def test_sync_verify_puts_a_verified_section_in_the_body_and_the_report_shows_it
     from glue2lakehouse.review.collect import report as sync_report
     from glue2lakehouse.gitrepo import GitRepo
     from glue2lakehouse.sync import sync
-    from glue2lakehouse.verify.sync_verify import verify_after_sync
+    from glue2lakehouse.verify.sync_verify import verifier
 
     glue = new_repo(tmp_path / "glue")
     shutil.copy(FIXTURES / "verify" / "done_when" / "large_trades.py", glue / "large_trades.py")
@@ -142,11 +142,16 @@ def test_sync_verify_puts_a_verified_section_in_the_body_and_the_report_shows_it
     edit(glue, "large_trades.py", 'row["notional"] > 100', 'row["notional"] > 200')
     commit_all(glue, "large means over 200")
     body = tmp_path / "body.md"
-    result = sync(dbx, pr_body=body)
+    result = sync(dbx, pr_body=body, verify=verifier(spark=spark))
     assert result.status == "merged", result.render_text()
-    verified = verify_after_sync(dbx, result, body, spark=spark)
-    [job] = verified.jobs
-    assert job.job == "large_trades.py" and job.verdict == "differs" and "rating" in job.reason
+    [job] = result.verified
+    assert job["job"] == "large_trades.py" and job["verdict"] == "differs" and "rating" in job["reason"]
+    # One merge commit, made after verification: its message carries the verdict and the example.
+    message = git(dbx, "log", "-1", "--format=%B")
+    assert git(dbx, "rev-list", "--count", "--merges", "HEAD").strip() == "1"   # this sync's, nothing amended
+    assert len(git(dbx, "log", "-1", "--format=%P").split()) == 2
+    assert "  large_trades.py: differs: risk_db.large_trades: column missing: rating" in message
+    assert "Smallest example found" in message and message.index("Verified") < message.index("Glue-Commit:")
     text = body.read_text()
     assert "## Verified" in text and "- `large_trades.py`: **differs**: risk_db.large_trades: column missing: rating" in text
     assert "Smallest example found" in text

@@ -302,7 +302,9 @@ class Verifier:
         except OSError as error:
             verdict.reason = f"cannot read the job: {error.strerror}"
             return verdict
-        shape = analyze(source, self.ddl, self.arguments)
+        from glue2lakehouse.verify.modules import imported_modules
+
+        shape = analyze(source, self.ddl, self.arguments, imported_modules(case.glue.job, case.glue.extra_paths))
         self.shape_keys = shape.join_keys
         if shape.unsupported:
             verdict.reason = shape.unsupported[0]

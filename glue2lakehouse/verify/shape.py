@@ -136,6 +136,8 @@ class _Values:
         raise ValueError(ast.dump(node)[:40])
 
 
+_AGGREGATES = {"sum", "avg", "mean", "min", "max", "first", "last", "count", "countDistinct", "count_distinct",
+               "collect_list", "collect_set", "stddev", "variance", "sumDistinct", "sum_distinct"}
 READ_CALLS = {"from_catalog", "from_options", "create_dynamic_frame_from_catalog", "create_dynamic_frame_from_options",
               "create_data_frame_from_catalog", "create_data_frame_from_options"}
 _ARGS_NAMES = {"args", "ARGS", "job_args", "params", "options", "glue_args", "arguments"}
@@ -194,6 +196,10 @@ class _Analysis:
         self.roots: dict = {}               # frame variable -> list of input names
         self.views: dict = {}               # temporary view name (lower) -> list of input names
         self.lambdas: dict = {}             # name -> ast.Lambda / FunctionDef (Filter functions defined apart)
+        self.closed: set = set()            # inputs read only through a select of fixed columns: no other column
+        self.module_aliases: set = set()    # names the job imports estate modules as (helpers.read_x(...))
+        self.default_roots: list = []       # in a function taking frames: the inputs its frames hold
+        self.tracing = False                # True while only frames are followed (no column is placed)
 
     # ---- inputs
     def _input(self, kind: str, name: str, fmt: str = "parquet", options: dict | None = None) -> str:
@@ -217,7 +223,9 @@ class _Analysis:
     def _read(self, node: ast.Call) -> list[str] | None:
         """The inputs a call reads, or None when it is not a read."""
         name = _call_name(node)
-        if isinstance(node.func, ast.Name) and name in self.helpers and name not in self._inlining:
+        local = isinstance(node.func, ast.Name) or (isinstance(node.func, ast.Attribute) and isinstance(
+            node.func.value, ast.Name) and node.func.value.id in self.module_aliases)   # helpers.read_x(...)
+        if local and name in self.helpers and name not in self._inlining:
             return self._helper_read(self.helpers[name], node)
         text = ast.unparse(node.func) if isinstance(node.func, ast.Attribute) else name
         if name in ("from_catalog", "create_dynamic_frame_from_catalog", "create_data_frame_from_catalog") \
@@ -227,7 +235,11 @@ class _Analysis:
             if not isinstance(database, str) or not isinstance(table, str):
                 self.shape.unsupported.append(f"reads a catalog table named at run time ({ast.unparse(node)[:60]})")
                 return []
-            return [self._input("table", self._table_name(f"{database}.{table}"))]
+            found = [self._input("table", self._table_name(f"{database}.{table}"))]
+            predicate = self.values.value(_arg(node, None, "push_down_predicate"))
+            if isinstance(predicate, str) and predicate.strip():
+                self._predicate(found, predicate)
+            return found
         if name in ("from_options", "create_dynamic_frame_from_options", "create_data_frame_from_options") \
                 and "create_" in text:
             return self._from_options(node)
@@ -278,10 +290,60 @@ class _Analysis:
             for sub in ast.walk(function):
                 if isinstance(sub, ast.Call):
                     found += self._read(sub) or []
+            read_names = {t.id for sub in ast.walk(function) if isinstance(sub, ast.Assign)
+                          for t in sub.targets if isinstance(t, ast.Name)
+                          and any(isinstance(n, ast.Call) and _call_name(n) in READ_CALLS for n in ast.walk(sub.value))}
+            for sub in ast.walk(function):
+                if isinstance(sub, ast.Call) and _call_name(sub) == "select" and found:
+                    names = self._selected(sub)
+                    if names is not None and any((isinstance(n, ast.Call) and _call_name(n) in READ_CALLS) or
+                                                 (isinstance(n, ast.Name) and n.id in read_names)
+                                                 for n in ast.walk(sub.func)):
+                        for name in names:
+                            self._read_by_name(found, name)
+                        self.closed.update(found)
         finally:
             self.values.names = saved
             self._inlining.discard(function.name)
         return found
+
+    def _predicate(self, roots: list[str], text: str) -> None:
+        """A push-down predicate: its columns are the table's (partition columns), even when the job later makes
+        a column of the same name; its literals are generated so that some rows pass it."""
+        import sqlglot
+        from sqlglot import exp
+        from sqlglot.errors import SqlglotError
+
+        try:
+            parsed = sqlglot.parse_one(text, read="spark")
+        except SqlglotError:
+            return
+        for column in parsed.find_all(exp.Column):
+            if column.name:
+                self._read_by_name(roots, column.name)
+        self._sql_literals(parsed)
+
+    def _read_by_name(self, roots: list[str], name: str) -> None:
+        """A column the read itself names: the table's, even when the job later makes one of that name."""
+        made = name.lower() in self.produced
+        self.produced.discard(name.lower())
+        try:
+            self._use(roots, name)
+        finally:
+            if made:
+                self.produced.add(name.lower())
+
+    def _selected(self, node: ast.Call) -> list[str] | None:
+        """The column names of ``select("a", "b")`` / ``select(*NAMES)`` / ``select(["a"])``, None when not all
+        are plain names known here."""
+        names = []
+        for argument in node.args:
+            value = self.values.value(argument.value if isinstance(argument, ast.Starred) else argument)
+            values = value if isinstance(value, list) else [value]
+            if not values or not all(isinstance(v, str) and re.fullmatch(r"[\w`]+", v) for v in values):
+                return None
+            names += [v.strip("`") for v in values]
+        return names or None
 
     def _format_of(self, node: ast.Call) -> str | None:
         current = node.func.value if isinstance(node.func, ast.Attribute) else None
@@ -412,6 +474,8 @@ class _Analysis:
     # ---- columns
     def _use(self, roots: list[str], path: str, type_name: str | None = None, source: str = "code") -> None:
         """A column the code reads from a frame whose rows come from ``roots``."""
+        if self.tracing:
+            return   # following frames into functions: columns are placed once every frame is known
         inputs = [self.shape.input(r) for r in roots if self.shape.input(r) is not None]
         if not inputs or not isinstance(path, str) or not path:
             return
@@ -429,7 +493,7 @@ class _Analysis:
                 return
         if source == "code" and path.lower() in self.produced:
             return  # a column the job makes itself (a mapping target, withColumn, alias)
-        declared = [i for i in inputs if any(c.source == "ddl" for c in i.columns.values())]
+        declared = [i for i in inputs if any(c.source == "ddl" for c in i.columns.values()) or i.name in self.closed]
         if declared and len(declared) == len(inputs):
             return  # every input has its columns from DDL: a name they lack is made by the job
         undeclared = [i for i in inputs if i not in declared]
@@ -681,6 +745,15 @@ class _Analysis:
                 value = self.values.value(sub.args[0])
                 if isinstance(value, str):
                     self._use(roots_hint, value)
+            if isinstance(sub, ast.Call) and _call_name(sub) in ("cast", "astype") and sub.args and \
+                    isinstance(sub.func, ast.Attribute) and is_numeric(spark_type(str(self.values.value(sub.args[0])))):
+                self._numeric([_column_name(sub.func.value)])   # col("x").cast("double"): x holds numbers
+            if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and _call_name(sub) in _AGGREGATES \
+                    and isinstance(sub.func.value, ast.Name) and sub.func.value.id in ("F", "functions", "f", "sf"):
+                for argument in sub.args:   # F.sum("amount"): a column named by a string
+                    value = self.values.value(argument)
+                    if isinstance(value, str) and re.fullmatch(r"[\w`.]+", value):
+                        self._use(roots_hint, value)
             if isinstance(sub, ast.Subscript) and isinstance(sub.value, ast.Name) and sub.value.id in self.roots:
                 key = self.values.value(sub.slice)
                 if isinstance(key, str):
@@ -716,8 +789,9 @@ class _Analysis:
             if isinstance(node, ast.Call) and _call_name(node) in ("withColumn", "alias", "withColumnRenamed") \
                     and len(node.args) >= (2 if _call_name(node) == "withColumnRenamed" else 1):
                 made = self.values.value(node.args[1 if _call_name(node) == "withColumnRenamed" else 0])
-                if isinstance(made, str):
-                    self.produced.add(made.lower())
+                if isinstance(made, str) and not (_call_name(node) == "withColumn" and len(node.args) > 1 and any(
+                        _column_name(sub) == made for sub in ast.walk(node.args[1]))):
+                    self.produced.add(made.lower())   # withColumn("x", f(col("x"))) reads x: it is not made here
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call) and _call_name(node) == "getResolvedOptions":
                 names = self.values.value(_arg(node, 1, "options"))
@@ -744,6 +818,7 @@ class _Analysis:
         for statement in _statements(self.tree):
             if id(statement) not in inside:   # a reader function's body is read at each call, arguments bound
                 self._statement(statement)
+        self._frames_into_functions(inside)
         for catalog, roots in self.mirrors:
             target = self.shape.input(catalog)
             for root in roots:
@@ -766,6 +841,70 @@ class _Analysis:
         self.shape.unsupported = unique
         return self.shape
 
+    def _frames_into_functions(self, inside: set) -> None:
+        """The job's (or its modules') own functions that take frames: a parameter holds the rows of the inputs
+        its callers pass, so the columns the function reads are those inputs' columns. Calls through a list of
+        functions (``for step in STEPS: df = step(df)``) count for each function of the list. Repeated until
+        nothing new is learnt (a function calling another)."""
+        functions = {n.name: n for n in ast.walk(self.tree)
+                     if isinstance(n, ast.FunctionDef) and n.name not in self.helpers}
+        if not functions:
+            return
+        lists = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                    and isinstance(node.value, (ast.List, ast.Tuple)) and node.value.elts \
+                    and all(isinstance(e, ast.Name) and e.id in functions for e in node.value.elts):
+                lists[node.targets[0].id] = [e.id for e in node.value.elts]
+        loops = {}
+        for node in ast.walk(self.tree):
+            if isinstance(node, ast.For) and isinstance(node.target, ast.Name) and isinstance(node.iter, ast.Name) \
+                    and node.iter.id in lists:
+                loops[node.target.id] = lists[node.iter.id]
+        calls = [n for n in ast.walk(self.tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
+                 and (n.func.id in functions or n.func.id in loops)]
+        owner = {}                           # call -> the function it is made in (None: the job's top level)
+        for name, function in functions.items():
+            for sub in ast.walk(function):
+                owner[id(sub)] = name
+        top = self.roots                     # the job's frames; each function sees them and its own
+        bound = {name: {} for name in functions}
+        scopes: dict = {}
+        self.tracing = True
+        for round_ in range(9):
+            learnt = False
+            for call in calls:
+                self.roots = scopes.get(owner.get(id(call)), top)
+                for name in loops.get(call.func.id, [call.func.id]):
+                    params = [a.arg for a in functions[name].args.args]
+                    pairs = list(zip(params, call.args)) + [(k.arg, k.value) for k in call.keywords if k.arg in params]
+                    for param, argument in pairs:
+                        known = bound[name].setdefault(param, [])
+                        new = [r for r in self._frame_roots(argument) if r not in known]
+                        if new:
+                            known += new
+                            learnt = True
+            self.roots = top
+            if not learnt or round_ == 8:
+                self.tracing = False   # every frame known: once more through the functions, placing columns
+            for name, function in functions.items():
+                self.roots = {**top, **{param: list(roots) for param, roots in bound[name].items()}}
+                # a column named apart from any frame (column = F.col("x")) is one of this function's frames'
+                self.default_roots = list(dict.fromkeys(r for roots in bound[name].values() for r in roots))
+                for statement in _statements(function):
+                    if id(statement) not in inside:
+                        self._statement(statement)
+                scopes[name] = self.roots
+            self.roots, self.default_roots = top, []
+            if not self.tracing:
+                break
+        self.tracing = False
+        unique = []
+        for pair in self.shape.join_keys:
+            if pair not in unique:
+                unique.append(pair)
+        self.shape.join_keys = unique
+
     def _statement(self, statement) -> None:
         targets, value = [], None
         if isinstance(statement, ast.Assign):
@@ -780,7 +919,7 @@ class _Analysis:
             constant = self.values.value(value)
             if constant is not None and not isinstance(value, ast.Call):
                 self.values.names[targets[0].id] = constant
-        roots_before = self._frame_roots(value)
+        roots_before = self._frame_roots(value) or self.default_roots
         for call in sorted((n for n in ast.walk(value) if isinstance(n, ast.Call)),
                            key=lambda n: (n.lineno, n.col_offset)):
             self._peek_read(call)
@@ -889,8 +1028,11 @@ def _argument_value(name: str) -> str:
     return f"g2l_{key}"
 
 
-def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None) -> JobShape:
-    """The shape of a Glue job's inputs; ``arguments`` are the values the run will pass (name -> value)."""
+def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None,
+            modules: dict | None = None) -> JobShape:
+    """The shape of a Glue job's inputs; ``arguments`` are the values the run will pass (name -> value);
+    ``modules``: dotted name -> source of the estate modules the job imports (their reader functions,
+    constants and frame functions are read as if the job defined them)."""
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
@@ -898,7 +1040,35 @@ def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None)
         shape.unsupported.append(f"is not Python 3 (line {error.lineno}: {error.msg})")
         return shape
     values = {k.replace("-", "_"): v for k, v in (arguments or {}).items()}
-    return _Analysis(tree, {k.lower(): v for k, v in (ddl or {}).items()}, values).run()
+    aliases = set()
+    if modules:
+        tree = _with_modules(tree, modules)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                aliases |= {a.asname or a.name.split(".")[0] for a in node.names if a.name in modules}
+            if isinstance(node, ast.ImportFrom) and node.module:
+                aliases |= {a.asname or a.name for a in node.names if f"{node.module}.{a.name}" in modules}
+    analysis = _Analysis(tree, {k.lower(): v for k, v in (ddl or {}).items()}, values)
+    analysis.module_aliases = aliases
+    return analysis.run()
+
+
+def _with_modules(tree: ast.Module, modules: dict) -> ast.Module:
+    """One tree: the modules' definitions and constants first (in import order), the job after, line numbers
+    shifted so that source order is kept."""
+    body, shift = [], 0
+    for text in modules.values():
+        try:
+            module = ast.parse(text)
+        except SyntaxError:
+            continue
+        ast.increment_lineno(module, shift)
+        body += [n for n in module.body if isinstance(n, (ast.FunctionDef, ast.Assign, ast.AnnAssign, ast.Import,
+                                                           ast.ImportFrom))]
+        shift = max([getattr(n, "end_lineno", 0) or 0 for n in ast.walk(module)] + [shift]) + 1
+    ast.increment_lineno(tree, shift)
+    tree.body = body + tree.body
+    return tree
 
 
 def ddl_columns(paths) -> dict:

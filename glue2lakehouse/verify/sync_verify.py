@@ -1,27 +1,25 @@
-"""``g2l sync --verify``: after the merge, verify the Glue jobs the sync changed and say so.
+"""``g2l sync --verify``: verify the Glue jobs a sync touches, before its merge commit is made.
 
-The Verified section goes at the end of the pull-request body (``--pr-body``) and into the snapshot's
-note, where ``g2l report`` reads it back. Nothing here runs when the sync did not produce a snapshot
-(up to date, dry run, error)."""
+``verifier()`` makes the hook ``sync(..., verify=...)`` calls with the tree the sync is about to commit
+(or leave staged) and the files in conflict: each touched job runs under the Glue emulator (its raw Glue
+version, from the snapshot's source tree) and as converted (read from that tree, materialised in a
+temporary folder, not from the work tree). The verdicts become the merge message's Verified lines, the
+snapshot note's ``verified`` list (``g2l report`` shows them again) and the pull-request body's Verified
+section. sync.py stays free of Spark: everything that needs it is here and below.
+"""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
+def verifier(*, seed: int = 0, spark=None, master: str | None = None, progress=None):
+    """The hook for ``sync(..., verify=verifier())``: (repo, snapshot, tree, conflicted files) -> verdicts."""
 
-def verify_after_sync(repo, result, pr_body=None, spark=None):
-    from glue2lakehouse.gitrepo import GitRepo
-    from glue2lakehouse.verify.changed import verify_changed
-    from glue2lakehouse.verify.verified import entries, record, with_section
+    def verify(repo, snapshot: str, tree: str, conflicted: list[str]) -> list[dict]:
+        from glue2lakehouse.verify.changed import verify_snapshot
+        from glue2lakehouse.verify.verified import entries
 
-    if result.snapshot is None or result.status in ("up-to-date", "would-merge", "would-conflict", "error", "conflicts"):
-        return None
-    report = verify_changed(result.snapshot, spark=spark, start=Path(repo).resolve())
-    record(GitRepo(Path(repo).resolve()), result.snapshot, report)
-    if pr_body:
-        path = Path(pr_body).expanduser()
-        existing = path.read_text(encoding="utf-8") if path.exists() else ""
-        path.write_text(with_section(existing, json.loads(json.dumps(entries(report), default=str))),
-                        encoding="utf-8")
-    return report
+        report = verify_snapshot(repo, snapshot, tree=tree, conflicted=conflicted, seed=seed, spark=spark,
+                                 master=master, progress=progress)
+        return entries(report)
+
+    return verify

@@ -1,22 +1,32 @@
 """The "Verified" section a sync carries: per changed job its verdict, a one-line reason, and for a
-difference its small example. Kept with the snapshot's report (its git note) so ``g2l report`` and
-anyone reading the notes see it again."""
+difference its small example. In the pull-request body (Markdown), in the merge message (its short form,
+plain text), and kept with the snapshot's report (its git note) so ``g2l report`` shows it again.
+
+The verdicts are plain dicts (``entries``): ``{"job", "verdict", "reason"?, "example"?}``. When the
+verification itself failed, the one entry has ``"job": null`` and the reason says why: the sync is kept."""
 
 from __future__ import annotations
 
 import json
 
-from glue2lakehouse.verify.batch import render_example
+EXAMPLE_LINES = 24   # the merge message shows at most this much of an example; the body shows it whole
 
 
 def entries(report) -> list[dict]:
-    return [{"job": j.job, "verdict": j.verdict, **({"reason": j.reason} if j.reason else {}),
+    rows = [{"job": j.job, "verdict": j.verdict, **({"reason": j.reason} if j.reason else {}),
              **({"example": j.example} if j.example else {})} for j in report.jobs]
+    return json.loads(json.dumps(rows, default=str))
 
 
-def markdown(report) -> str:
-    """The section as Markdown (pull-request body)."""
-    return section(entries(report))
+def failed(why: str) -> list[dict]:
+    """The verdicts of a verification that could not run: one entry, no job, the reason."""
+    return [{"job": None, "verdict": "not verified", "reason": f"verification failed: {why}"}]
+
+
+def _example(job: dict) -> list[str]:
+    from glue2lakehouse.verify.batch import render_example
+
+    return render_example(job["example"]) if job.get("example") else []
 
 
 def section(verified: list[dict]) -> str:
@@ -24,12 +34,17 @@ def section(verified: list[dict]) -> str:
     if not verified:
         lines.append("No Glue job changed in this sync: nothing to verify.")
         return "\n".join(lines) + "\n"
+    if len(verified) == 1 and verified[0].get("job") is None:
+        lines.append(f"Nothing was verified: {verified[0].get('reason')}. The sync itself is complete; "
+                     "run `g2l verify --changed` once that is fixed.")
+        return "\n".join(lines) + "\n"
     lines.append("Each changed job ran under the Glue emulator and as converted, on inputs made from the job.")
     lines.append("")
     for job in verified:
         lines.append(f"- `{job['job']}`: **{job['verdict']}**" + (f": {job['reason']}" if job.get("reason") else ""))
-        if job.get("example"):
-            lines += ["", "  ```text"] + ["  " + line for line in render_example(job["example"])] + ["  ```", ""]
+        example = _example(job)
+        if example:
+            lines += ["", "  ```text"] + ["  " + line for line in example] + ["  ```", ""]
     return "\n".join(lines) + "\n"
 
 
@@ -38,26 +53,17 @@ def with_section(body: str, verified: list[dict]) -> str:
     return (body.rstrip("\n") + "\n\n" if body.strip() else "") + section(verified)
 
 
-def short(report) -> str:
-    """One line per job, for the merge message's short form."""
-    return "\n".join(f"Verified: {job.job}: {job.verdict}" + (f" ({job.reason})" if job.reason else "")
-                     for job in report.jobs)
-
-
-def record(repo, commit: str, report) -> None:
-    """Add the verdicts to the snapshot's note (its report as JSON), keeping everything else in it."""
-    text = repo.note(commit)
-    try:
-        document = json.loads(text) if text else {}
-    except ValueError:
-        document = {}
-    document["verified"] = json.loads(json.dumps(entries(report), default=str))
-    repo.set_note(commit, json.dumps(document, indent=1, default=str))   # inputs keep their order
-
-
-def recorded(repo, commit: str) -> list[dict] | None:
-    text = repo.note(commit)
-    try:
-        return json.loads(text).get("verified") if text else None
-    except (ValueError, AttributeError):
-        return None
+def message_lines(verified: list[dict]) -> list[str]:
+    """The merge message's short form: one line per job, and under a difference its small example."""
+    if not verified:
+        return ["Verified: no Glue job changed in this sync"]
+    if len(verified) == 1 and verified[0].get("job") is None:
+        return [f"Verified: nothing ({verified[0].get('reason')}; run 'g2l verify --changed' once fixed)"]
+    lines = ["Verified (changed jobs, on inputs made from each job):"]
+    for job in verified:
+        lines.append(f"  {job['job']}: {job['verdict']}" + (f": {job['reason']}" if job.get("reason") else ""))
+        example = _example(job)
+        if len(example) > EXAMPLE_LINES:
+            example = example[:EXAMPLE_LINES] + [f"... ({len(example) - EXAMPLE_LINES} more lines: 'g2l report')"]
+        lines += ["    " + line for line in example]
+    return lines

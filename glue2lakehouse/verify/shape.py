@@ -75,6 +75,7 @@ class JobShape:
     join_keys: list = field(default_factory=list)           # [(input name, column), (input name, column)] pairs
     unsupported: list[str] = field(default_factory=list)    # one-line reasons the job cannot be verified here
     argument_values: dict = field(default_factory=dict)     # argument name -> value chosen for it
+    unboxed: dict = field(default_factory=dict)             # input name ("*": any) -> {column: format} Unbox parses
 
     def input(self, name: str) -> Input | None:
         return next((i for i in self.inputs if i.name == name), None)
@@ -136,6 +137,12 @@ class _Values:
         raise ValueError(ast.dump(node)[:40])
 
 
+def rest_field(name: str) -> str:
+    """A field the job does not name, for an input it splits or drops fields from ("other_<table>": one per input,
+    so that joined inputs do not clash on it)."""
+    return "other_" + re.sub(r"\W+", "_", name.rstrip("/").split("/")[-1].split(".")[-1]).strip("_").lower()
+
+
 READ_CALLS = {"from_catalog", "from_options", "create_dynamic_frame_from_catalog", "create_dynamic_frame_from_options",
               "create_data_frame_from_catalog", "create_data_frame_from_options"}
 _ARGS_NAMES = {"args", "ARGS", "job_args", "params", "options", "glue_args", "arguments"}
@@ -186,8 +193,10 @@ def _number_or_string(node):
 
 # ---------------------------------------------------------------- the analysis
 class _Analysis:
-    def __init__(self, tree: ast.Module, ddl: dict, arguments: dict):
+    def __init__(self, tree: ast.Module, ddl: dict, arguments: dict, modules: dict | None = None):
         self.tree = tree
+        self.modules = modules or {}        # module name -> source: the job's own modules it imports from
+        self.helper_constants: dict = {}    # reader function (id) -> its module's constants (NAME = literal)
         self.ddl = ddl                      # "db.table" / "table" -> [(column, spark type)]
         self.shape = JobShape()
         self.values = _Values(arguments)
@@ -227,7 +236,11 @@ class _Analysis:
             if not isinstance(database, str) or not isinstance(table, str):
                 self.shape.unsupported.append(f"reads a catalog table named at run time ({ast.unparse(node)[:60]})")
                 return []
-            return [self._input("table", self._table_name(f"{database}.{table}"))]
+            read = [self._input("table", self._table_name(f"{database}.{table}"))]
+            predicate = self.values.value(_arg(node, None, "push_down_predicate"))
+            if isinstance(predicate, str) and predicate.strip():
+                self._predicate(read[0], predicate)   # partition columns, and values that pass the predicate
+            return read
         if name in ("from_options", "create_dynamic_frame_from_options", "create_data_frame_from_options") \
                 and "create_" in text:
             return self._from_options(node)
@@ -258,6 +271,30 @@ class _Analysis:
                 return self._sql(query)
         return None
 
+    def _module_helpers(self) -> None:
+        """Reader functions the job imports from its own modules (``from helpers.io import read_table``)."""
+        for node in ast.walk(self.tree):
+            if not (isinstance(node, ast.ImportFrom) and node.level == 0 and node.module in self.modules):
+                continue
+            try:
+                module = ast.parse(self.modules[node.module])
+            except SyntaxError:
+                continue
+            constants = {}
+            for statement in module.body:
+                if isinstance(statement, ast.Assign) and len(statement.targets) == 1 \
+                        and isinstance(statement.targets[0], ast.Name):
+                    value = self.values.value(statement.value)
+                    if value is not None:
+                        constants[statement.targets[0].id] = value
+            functions = {f.name: f for f in module.body if isinstance(f, ast.FunctionDef) and f.args.args and any(
+                isinstance(sub, ast.Call) and _call_name(sub) in READ_CALLS for sub in ast.walk(f))}
+            for alias in node.names:
+                function = functions.get(alias.name)
+                if function is not None and (alias.asname or alias.name) not in self.helpers:
+                    self.helpers[alias.asname or alias.name] = function
+                    self.helper_constants[id(function)] = constants
+
     def _helper_read(self, function: ast.FunctionDef, node: ast.Call) -> list[str] | None:
         """A call of the job's own reader function: its reads, with the call's arguments bound."""
         params = [a.arg for a in function.args.args]
@@ -271,6 +308,7 @@ class _Analysis:
                 if constant is not None:
                     bound[param] = constant
         saved = dict(self.values.names)
+        self.values.names.update(self.helper_constants.get(id(function), {}))
         self.values.names.update(bound)
         self._inlining.add(function.name)
         found: list[str] = []
@@ -475,7 +513,8 @@ class _Analysis:
             self._transform(receiver.id, node)
             return
         method_forms = {"apply_mapping": "ApplyMapping", "select_fields": "SelectFields", "drop_fields": "DropFields",
-                        "rename_field": "RenameField", "resolveChoice": "ResolveChoice", "split_fields": "SplitFields"}
+                        "rename_field": "RenameField", "resolveChoice": "ResolveChoice", "split_fields": "SplitFields",
+                        "unbox": "Unbox"}
         if name in method_forms and receiver is not None and self._frame_roots(receiver):
             self._transform(method_forms[name], node, self._frame_roots(receiver), method=True)
             return
@@ -495,6 +534,14 @@ class _Analysis:
             keys = options.get("partitionKeys") if isinstance(options, dict) else None
             for key in _strings(keys):
                 self._use(self._frame_roots(frame), key)
+            if _strings(keys):
+                self.rest.update(self._frame_roots(frame))   # Spark writes no table of partition columns only
+        if name == "writeFrame" and isinstance(receiver, ast.Name) and receiver.id in self.sinks:
+            roots = self._frame_roots(_arg(node, 0, "dynamic_frame", "frame"))
+            for key in self.sinks[receiver.id]:   # getSink(partitionKeys=[...]): columns of the frame it writes
+                self._use(roots, key)
+            if self.sinks[receiver.id]:
+                self.rest.update(roots)           # Spark writes no table of partition columns only
         if receiver is not None:
             roots = self._frame_roots(receiver)
             if roots:
@@ -515,6 +562,12 @@ class _Analysis:
             return
         if roots is None:
             roots = self._frame_roots(_arg(node, 0, "frame"))
+        if kind == "Unbox":   # the column holds text (JSON) the job parses: generated as a string of that format
+            path, fmt = self.values.value(argument(1, "path")), self.values.value(argument(2, "format"))
+            if isinstance(path, str) and isinstance(fmt, str):
+                for root in roots or ["*"]:
+                    self.shape.unboxed.setdefault(root, {})[path.strip("`")] = fmt.lower()
+            return
         if not roots:
             return
         if kind == "ApplyMapping":
@@ -533,6 +586,12 @@ class _Analysis:
         elif kind in ("SelectFields", "DropFields", "SplitFields"):
             for path in _strings(self.values.value(argument(1, "paths"))):
                 self._use(roots, path)
+            if kind != "SelectFields":
+                self.rest.update(roots)   # "the rest" must hold a field too, or it is a frame of no columns
+        elif kind == "Map":
+            function = argument(1, "f")
+            if function is not None:
+                self._filter_function(roots, function)   # the record's fields the function reads
         elif kind == "RenameField":
             old = self.values.value(argument(1, "old_name", "oldName"))
             new = self.values.value(argument(2, "new_name", "newName"))
@@ -674,6 +733,22 @@ class _Analysis:
                 self._use(roots, column.name)
         self._sql_literals(parsed)
 
+    def _predicate(self, table: str, text: str) -> None:
+        """A push_down_predicate: its columns are the table's partition columns, whatever the job makes later."""
+        import sqlglot
+        from sqlglot import exp
+        from sqlglot.errors import SqlglotError
+
+        try:
+            parsed = sqlglot.parse_one(text, read="spark")
+        except SqlglotError:
+            return
+        read = self.shape.input(table)
+        for column in parsed.find_all(exp.Column):
+            if column.name and not any(c.source == "ddl" for c in read.columns.values()):
+                read.add(column.name)
+        self._sql_literals(parsed)
+
     def _column_refs(self, node: ast.AST, roots_hint: list[str]) -> None:
         """F.col("x") / col("x") / df["x"] anywhere in a statement, and what they are compared with."""
         for sub in ast.walk(node):
@@ -712,6 +787,8 @@ class _Analysis:
         self.collections: set = set()
         self.aliases: dict = {}
         self.produced: set = set()
+        self.sinks: dict = {}                # getSink variable -> its partitionKeys
+        self.rest: set = set()               # inputs split or dropped from: they get a field the job does not name
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call) and _call_name(node) in ("withColumn", "alias", "withColumnRenamed") \
                     and len(node.args) >= (2 if _call_name(node) == "withColumnRenamed" else 1):
@@ -741,9 +818,14 @@ class _Analysis:
                     isinstance(sub, ast.Call) and _call_name(sub) in READ_CALLS for sub in ast.walk(node)):
                 self.helpers[node.name] = node
         inside = {id(sub) for function in self.helpers.values() for sub in ast.walk(function)}
+        self._module_helpers()
         for statement in _statements(self.tree):
             if id(statement) not in inside:   # a reader function's body is read at each call, arguments bound
                 self._statement(statement)
+        for root in self.rest:
+            read = self.shape.input(root)
+            if read is not None and not any(c.source == "ddl" for c in read.columns.values()):
+                read.add(rest_field(root), "string")
         for catalog, roots in self.mirrors:
             target = self.shape.input(catalog)
             for root in roots:
@@ -772,7 +854,7 @@ class _Analysis:
             targets, value = statement.targets, statement.value
         elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
             targets, value = [statement.target], statement.value
-        elif isinstance(statement, ast.Expr):
+        elif isinstance(statement, (ast.Expr, ast.Return)):
             value = statement.value
         if value is None:
             return
@@ -780,6 +862,9 @@ class _Analysis:
             constant = self.values.value(value)
             if constant is not None and not isinstance(value, ast.Call):
                 self.values.names[targets[0].id] = constant
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Call) \
+                and _call_name(value) == "getSink":
+            self.sinks[targets[0].id] = _strings(self.values.value(_arg(value, None, "partitionKeys")))
         roots_before = self._frame_roots(value)
         for call in sorted((n for n in ast.walk(value) if isinstance(n, ast.Call)),
                            key=lambda n: (n.lineno, n.col_offset)):
@@ -805,7 +890,8 @@ class _Analysis:
 
 def _statements(tree):
     """Every simple statement in source order, inside functions, if / try / with / for blocks too."""
-    found = [node for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr))]
+    found = [node for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr,
+                                                                  ast.Return))]
     return sorted(found, key=lambda n: (n.lineno, n.col_offset))
 
 
@@ -889,8 +975,10 @@ def _argument_value(name: str) -> str:
     return f"g2l_{key}"
 
 
-def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None) -> JobShape:
-    """The shape of a Glue job's inputs; ``arguments`` are the values the run will pass (name -> value)."""
+def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None,
+            modules: dict | None = None) -> JobShape:
+    """The shape of a Glue job's inputs; ``arguments`` are the values the run will pass (name -> value);
+    ``modules`` the source of the job's own modules it imports reader functions from (``modules.job_modules``)."""
     try:
         tree = ast.parse(source)
     except SyntaxError as error:
@@ -898,7 +986,7 @@ def analyze(source: str, ddl: dict | None = None, arguments: dict | None = None)
         shape.unsupported.append(f"is not Python 3 (line {error.lineno}: {error.msg})")
         return shape
     values = {k.replace("-", "_"): v for k, v in (arguments or {}).items()}
-    return _Analysis(tree, {k.lower(): v for k, v in (ddl or {}).items()}, values).run()
+    return _Analysis(tree, {k.lower(): v for k, v in (ddl or {}).items()}, values, modules).run()
 
 
 def ddl_columns(paths) -> dict:

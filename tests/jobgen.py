@@ -33,6 +33,7 @@ HAND_IMPORTS = (
     "import boto3\n"
     "from awsglue.context import GlueContext\n"
     "from awsglue.job import Job\n"
+    "from awsglue.transforms import ApplyMapping, Filter, Join, SelectFields\n"
     "from awsglue.utils import getResolvedOptions\n"
     "from pyspark.context import SparkContext\n"
     "from pyspark.sql import functions as F\n"
@@ -79,7 +80,7 @@ class Builder:
                     f"    connection_options={{\"paths\": [\"s3://bank-risk-raw/{table}/\"], \"recurse\": True}},\n"
                     f"    transformation_ctx=\"{name}\",\n)\n")
         else:
-            code = f"{name} = spark.table(\"risk_db.{table}\")\n"
+            code = f"{name} = DynamicFrame.fromDF(spark.table(\"risk_db.{table}\"), glueContext, \"{name}\")\n"
         self.frames.append(name)
         return code
 
@@ -190,9 +191,12 @@ def job(rng: random.Random) -> str:
         if studio and statement.startswith(("Source", "Transform", "Target")):
             statement = f"# Script generated for node {statement.split('_node')[0]}\n" + statement
         body.append(statement + ("\n" if studio else ""))
+    if not any("write_dynamic_frame" in statement for statement in body):
+        body.append(b.write())  # a job writes what it computed somewhere
     if rng.random() < 0.4:  # an import just before the code that needs it
         at = rng.randrange(len(body) + 1)
-        body.insert(at, "from awsglue.dynamicframe import DynamicFrame\n")
+        first_use = next((i for i, statement in enumerate(body) if "DynamicFrame." in statement), len(body))
+        body.insert(min(at, first_use), "from awsglue.dynamicframe import DynamicFrame\n")  # before its first use
     else:
         parts.append("from awsglue.dynamicframe import DynamicFrame\n")
     body.append("job.commit()\n")

@@ -148,6 +148,7 @@ class Context:
         self.sites: list[tuple[str, bool]] = []          # Glue call sites: (shape, converted without a flag)
         self.helpers: dict[str, None] = {}               # run-time helpers the converted code calls, in order
         self.bookmark_job: str | None = None             # the Job bookmarked reads go through (transform/bookmarks.py)
+        self._overwritten: set[str] | None = None        # paths purged right before their writes (purges.py)
 
     # ---- code generation
     def code(self, node: cst.CSTNode) -> str:
@@ -224,6 +225,14 @@ class Context:
             return [(key, cst.parse_expression(source)) for key, source in entries]
         except cst.ParserSyntaxError:
             return None
+
+    def overwritten_paths(self) -> set[str]:
+        """S3 paths purged right before each write to them: those writes overwrite (``purges.py``)."""
+        if self._overwritten is None:
+            from glue2lakehouse.transform.purges import overwritten_paths
+
+            self._overwritten = overwritten_paths(self.tree)
+        return self._overwritten
 
     def helper(self, name: str) -> str:
         """The name of a run-time helper (``runtime.py``) the converted code calls; it goes into the file."""

@@ -13,6 +13,7 @@ import libcst as cst
 from glue2lakehouse.transform.walk import StatementsOnly, fast_visit
 
 _MARK = "__g2l_removed__"
+REMOVED = _MARK   # a rule that returns this name as a statement's whole value removes the statement
 
 
 def placeholder(original: cst.SimpleStatementLine) -> cst.SimpleStatementLine:

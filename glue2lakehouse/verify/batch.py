@@ -16,7 +16,6 @@ reconcile every output (``compare.reconcile``) and give a verdict:
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -198,18 +197,11 @@ def converted_cases(found, work: Path, settings) -> list[Case]:
 
 
 # ---------------------------------------------------------------- one job
-_ERROR_LINE = re.compile(r"^(?:[\w.]+\.)?(\w*(?:Error|Exception|Exit))\b:?\s*(.*)$")
-
-
 def _last_line(text: str) -> str:
-    """The exception line of a traceback ("AnalysisException: [TABLE_OR_VIEW_NOT_FOUND] ..."), one line."""
-    lines = [line.strip() for line in (text or "").strip().splitlines() if line.strip()]
-    for line in reversed(lines):
-        match = _ERROR_LINE.match(line)
-        if match:
-            message = match.group(2).split(" SQLSTATE")[0].split(". Verify the spelling")[0]
-            return f"{match.group(1)}: {message}"[:240] if message else match.group(1)
-    return lines[-1][:240] if lines else "unknown error"
+    """The exception line of a traceback, one line (a Java error by its own class and message: ``failure.py``)."""
+    from glue2lakehouse.verify.failure import exception_line
+
+    return exception_line(text)
 
 
 def _glue_failure(traceback_text: str) -> str:

@@ -183,8 +183,24 @@ def generate(shape: JobShape, seed: int = 0) -> Dataset:
             for path, _ in columns:
                 _put(row, path.split("."), spread[path][index])
             rows.append(row)
+        columns = _unbox(shape, source.name, columns, rows)
         dataset.tables[source.name] = Table(source, columns, rows)
     return dataset
+
+
+def _unbox(shape: JobShape, name: str, columns: list, rows: list) -> list:
+    """A column the job Unboxes from JSON: its generated struct written as a JSON string (a null stays null)."""
+    paths = {**shape.unboxed.get("*", {}), **shape.unboxed.get(name, {})}
+    for path, fmt in paths.items():
+        if fmt != "json" or "." in path or not any(p == path or p.startswith(path + ".") for p, _ in columns):
+            continue
+        for row in rows:
+            value = row.get(path)
+            row[path] = json.dumps(_plain_value(value), sort_keys=True) if isinstance(value, dict) else value
+        at = next(i for i, (p, _) in enumerate(columns) if p == path or p.startswith(path + "."))
+        columns = [c for c in columns if not (c[0] == path or c[0].startswith(path + "."))]
+        columns.insert(at, (path, "string"))
+    return columns
 
 
 class _Plain:

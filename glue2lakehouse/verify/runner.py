@@ -34,6 +34,7 @@ from glue2lakehouse.verify import environment
 from glue2lakehouse.verify.environment import Environment
 
 EMULATOR = Path(__file__).resolve().parent / "emulator"
+SERVICES = Path(__file__).resolve().parent / "services"   # boto3 / botocore stand-ins: a run never reaches AWS
 INPUT_FORMATS = (".parquet", ".csv", ".json")
 _IDENT = r"`[^`]+`|[A-Za-z_][A-Za-z0-9_]*"
 _THREE_PART = re.compile(rf"(?<![\w.`])({_IDENT})\.({_IDENT})\.({_IDENT})(?![\w`])")
@@ -278,9 +279,9 @@ def job_process_state(job: Path, args: list[str], extra_paths: list[str], glue: 
     saved_argv, saved_path = sys.argv[:], sys.path[:]
     before = set(sys.modules)
     sys.argv = [str(job), *args]
-    sys.path[:0] = ([str(EMULATOR)] if glue else []) + [str(job.parent), *extra_paths]
-    _forget("awsglue")
-    _forget("awsgluedq")
+    sys.path[:0] = ([str(EMULATOR)] if glue else []) + [str(SERVICES), str(job.parent), *extra_paths]
+    for name in ("awsglue", "awsgluedq", "boto3", "botocore"):
+        _forget(name)
     try:
         yield
     finally:
@@ -289,7 +290,7 @@ def job_process_state(job: Path, args: list[str], extra_paths: list[str], glue: 
             module = sys.modules.get(name)
             origin = getattr(module, "__file__", None) or ""
             if name.startswith("awsglue") or not origin or origin.startswith((str(job.parent), str(EMULATOR),
-                                                                              *extra_paths)):
+                                                                              str(SERVICES), *extra_paths)):
                 sys.modules.pop(name, None)
 
 

@@ -75,6 +75,7 @@ class JobShape:
     join_keys: list = field(default_factory=list)           # [(input name, column), (input name, column)] pairs
     unsupported: list[str] = field(default_factory=list)    # one-line reasons the job cannot be verified here
     argument_values: dict = field(default_factory=dict)     # argument name -> value chosen for it
+    unboxed: dict = field(default_factory=dict)             # input name ("*": any) -> {column: format} Unbox parses
 
     def input(self, name: str) -> Input | None:
         return next((i for i in self.inputs if i.name == name), None)
@@ -138,6 +139,14 @@ class _Values:
 
 _AGGREGATES = {"sum", "avg", "mean", "min", "max", "first", "last", "count", "countDistinct", "count_distinct",
                "collect_list", "collect_set", "stddev", "variance", "sumDistinct", "sum_distinct"}
+
+
+def rest_field(name: str) -> str:
+    """A field the job does not name, for an input it splits or drops fields from ("other_<table>": one per input,
+    so that joined inputs do not clash on it)."""
+    return "other_" + re.sub(r"\W+", "_", name.rstrip("/").split("/")[-1].split(".")[-1]).strip("_").lower()
+
+
 READ_CALLS = {"from_catalog", "from_options", "create_dynamic_frame_from_catalog", "create_dynamic_frame_from_options",
               "create_data_frame_from_catalog", "create_data_frame_from_options"}
 _ARGS_NAMES = {"args", "ARGS", "job_args", "params", "options", "glue_args", "arguments"}
@@ -539,7 +548,8 @@ class _Analysis:
             self._transform(receiver.id, node)
             return
         method_forms = {"apply_mapping": "ApplyMapping", "select_fields": "SelectFields", "drop_fields": "DropFields",
-                        "rename_field": "RenameField", "resolveChoice": "ResolveChoice", "split_fields": "SplitFields"}
+                        "rename_field": "RenameField", "resolveChoice": "ResolveChoice", "split_fields": "SplitFields",
+                        "unbox": "Unbox"}
         if name in method_forms and receiver is not None and self._frame_roots(receiver):
             self._transform(method_forms[name], node, self._frame_roots(receiver), method=True)
             return
@@ -559,6 +569,14 @@ class _Analysis:
             keys = options.get("partitionKeys") if isinstance(options, dict) else None
             for key in _strings(keys):
                 self._use(self._frame_roots(frame), key)
+            if _strings(keys):
+                self.rest.update(self._frame_roots(frame))   # Spark writes no table of partition columns only
+        if name == "writeFrame" and isinstance(receiver, ast.Name) and receiver.id in self.sinks:
+            roots = self._frame_roots(_arg(node, 0, "dynamic_frame", "frame"))
+            for key in self.sinks[receiver.id]:   # getSink(partitionKeys=[...]): columns of the frame it writes
+                self._use(roots, key)
+            if self.sinks[receiver.id]:
+                self.rest.update(roots)           # Spark writes no table of partition columns only
         if receiver is not None:
             roots = self._frame_roots(receiver)
             if roots:
@@ -579,6 +597,12 @@ class _Analysis:
             return
         if roots is None:
             roots = self._frame_roots(_arg(node, 0, "frame"))
+        if kind == "Unbox":   # the column holds text (JSON) the job parses: generated as a string of that format
+            path, fmt = self.values.value(argument(1, "path")), self.values.value(argument(2, "format"))
+            if isinstance(path, str) and isinstance(fmt, str):
+                for root in roots or ["*"]:
+                    self.shape.unboxed.setdefault(root, {})[path.strip("`")] = fmt.lower()
+            return
         if not roots:
             return
         if kind == "ApplyMapping":
@@ -597,6 +621,12 @@ class _Analysis:
         elif kind in ("SelectFields", "DropFields", "SplitFields"):
             for path in _strings(self.values.value(argument(1, "paths"))):
                 self._use(roots, path)
+            if kind != "SelectFields":
+                self.rest.update(roots)   # "the rest" must hold a field too, or it is a frame of no columns
+        elif kind == "Map":
+            function = argument(1, "f")
+            if function is not None:
+                self._filter_function(roots, function)   # the record's fields the function reads
         elif kind == "RenameField":
             old = self.values.value(argument(1, "old_name", "oldName"))
             new = self.values.value(argument(2, "new_name", "newName"))
@@ -785,6 +815,8 @@ class _Analysis:
         self.collections: set = set()
         self.aliases: dict = {}
         self.produced: set = set()
+        self.sinks: dict = {}                # getSink variable -> its partitionKeys
+        self.rest: set = set()               # inputs split or dropped from: they get a field the job does not name
         for node in ast.walk(self.tree):
             if isinstance(node, ast.Call) and _call_name(node) in ("withColumn", "alias", "withColumnRenamed") \
                     and len(node.args) >= (2 if _call_name(node) == "withColumnRenamed" else 1):
@@ -819,6 +851,10 @@ class _Analysis:
             if id(statement) not in inside:   # a reader function's body is read at each call, arguments bound
                 self._statement(statement)
         self._frames_into_functions(inside)
+        for root in self.rest:
+            read = self.shape.input(root)
+            if read is not None and not any(c.source == "ddl" for c in read.columns.values()):
+                read.add(rest_field(root), "string")
         for catalog, roots in self.mirrors:
             target = self.shape.input(catalog)
             for root in roots:
@@ -911,7 +947,7 @@ class _Analysis:
             targets, value = statement.targets, statement.value
         elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)) and statement.value is not None:
             targets, value = [statement.target], statement.value
-        elif isinstance(statement, ast.Expr):
+        elif isinstance(statement, (ast.Expr, ast.Return)):
             value = statement.value
         if value is None:
             return
@@ -919,6 +955,9 @@ class _Analysis:
             constant = self.values.value(value)
             if constant is not None and not isinstance(value, ast.Call):
                 self.values.names[targets[0].id] = constant
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and isinstance(value, ast.Call) \
+                and _call_name(value) == "getSink":
+            self.sinks[targets[0].id] = _strings(self.values.value(_arg(value, None, "partitionKeys")))
         roots_before = self._frame_roots(value) or self.default_roots
         for call in sorted((n for n in ast.walk(value) if isinstance(n, ast.Call)),
                            key=lambda n: (n.lineno, n.col_offset)):
@@ -944,7 +983,8 @@ class _Analysis:
 
 def _statements(tree):
     """Every simple statement in source order, inside functions, if / try / with / for blocks too."""
-    found = [node for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr))]
+    found = [node for node in ast.walk(tree) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Expr,
+                                                                  ast.Return))]
     return sorted(found, key=lambda n: (n.lineno, n.col_offset))
 
 
@@ -1067,7 +1107,16 @@ def _with_modules(tree: ast.Module, modules: dict) -> ast.Module:
                                                            ast.ImportFrom))]
         shift = max([getattr(n, "end_lineno", 0) or 0 for n in ast.walk(module)] + [shift]) + 1
     ast.increment_lineno(tree, shift)
-    tree.body = body + tree.body
+    functions = {n.name: n for n in body if isinstance(n, ast.FunctionDef)}
+    renamed = []   # from shared.readers import read_feed as feed_of: the job calls it feed_of
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module in modules:
+            for alias in node.names:
+                if alias.asname and alias.name in functions and alias.asname not in functions:
+                    copy = ast.FunctionDef(**{**{f: getattr(functions[alias.name], f)
+                                                 for f in functions[alias.name]._fields}, "name": alias.asname})
+                    renamed.append(ast.copy_location(copy, functions[alias.name]))
+    tree.body = body + renamed + tree.body
     return tree
 
 

@@ -7,6 +7,8 @@ import re
 import libcst as cst
 
 from glue2lakehouse.transform.context import Context, bind, literal, literal_or, py
+from glue2lakehouse.transform.edits import REMOVED
+from glue2lakehouse.transform.purges import normal
 
 _QUALIFIED = r"(?<![\w.`])(`?){db}\1\.(`?){table}\2(?![\w`])"
 
@@ -21,8 +23,17 @@ def logger_warn(ctx: Context, original: cst.Call, updated: cst.Call):
 
 
 def purge_s3_path(ctx: Context, original: cst.Call, updated: cst.Call):
-    ctx.flag("purge", "purge_s3_path deletes files under the prefix (usually to overwrite): on Databricks write with "
-                      "mode(\"overwrite\"), or dbutils.fs.rm(path, True) for files; remove this call")
+    """A purge (retention 0) right before a write to the same path goes: that write becomes an overwrite (purges.py)."""
+    args = bind(updated, ("s3_path", "options", "transformation_ctx"))
+    if not args.star and not args.unknown({"s3_path", "options", "transformation_ctx"}) \
+            and normal(literal_or(args.get("s3_path"))) in ctx.overwritten_paths():
+        return cst.Name(REMOVED)   # the statement goes, its comments stay with the write below
+    options = literal_or(args.get("options"), {}) if "options" in args else {}
+    retention = options.get("retentionPeriod", 168) if isinstance(options, dict) else None
+    kept = "" if retention in (0, "0") else (" and keeps the files younger than retentionPeriod hours (168 when not "
+                                             "given): delete by modification time to keep them")
+    ctx.flag("purge", f"purge_s3_path deletes files under the prefix (usually to overwrite){kept}: on Databricks write "
+                      "with mode(\"overwrite\"), or dbutils.fs.rm(path, True) for files; remove this call")
     return None
 
 

@@ -11,6 +11,7 @@ import libcst as cst
 
 from glue2lakehouse.transform.analysis import dotted, single_target
 from glue2lakehouse.transform.context import Args, Context, bind, literal, literal_or, py
+from glue2lakehouse.transform.purges import normal
 from glue2lakehouse.transform.rules.readers import FILE_FORMATS, JDBC_TYPES, _dict_items, _path_code, jdbc_option_calls
 
 CATALOG_PARAMS = ("frame", "database", "table_name", "redshift_tmp_dir", "transformation_ctx",
@@ -65,9 +66,9 @@ def write_from_catalog(ctx: Context, original: cst.Call, updated: cst.Call):
     return ctx.parse(_catalog_write(ctx, args.get("frame"), args.get("database"), args.get("table_name"), partition))
 
 
-def _file_write(ctx: Context, frame, fmt: str, path_node, partition, format_items) -> str:
+def _file_write(ctx: Context, frame, fmt: str, path_node, partition, format_items, mode: str = "append") -> str:
     target = "delta" if ctx.settings.s3_writes == "delta" else FILE_FORMATS[fmt]
-    code = f"{ctx.receiver(frame)}.write.mode(\"append\").format({py(target)}){_partition(ctx, partition)}"
+    code = f"{ctx.receiver(frame)}.write.mode({py(mode)}).format({py(target)}){_partition(ctx, partition)}"
     mapping = WRITE_OPTIONS.get(fmt, {})
     given = set()
     for key, value in format_items:
@@ -116,8 +117,10 @@ def write_from_options(ctx: Context, original: cst.Call, updated: cst.Call):
             ctx.flag("options-write", f"connection option {key!r} of the S3 write is not carried over: check it")
     if "compression" in values:
         format_items = list(format_items) + [("compression", values["compression"])]
+    # A purge of this path right before (retention 0) made the write replace the folder's files: an overwrite.
+    mode = "overwrite" if normal(literal_or(values["path"])) in ctx.overwritten_paths() else "append"
     return ctx.parse(_file_write(ctx, args.get("frame"), fmt, values["path"], values.get("partitionKeys"),
-                                 format_items))
+                                 format_items, mode))
 
 
 def write_from_jdbc_conf(ctx: Context, original: cst.Call, updated: cst.Call):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
+import time
 
 from pyspark.sql import SparkSession
 
@@ -216,7 +218,22 @@ class GlueContext:
         return _Sink(self, {"connection_type": connection_type, "path": path, **options})
 
     def purge_s3_path(self, s3_path, options=None, transformation_ctx=""):
-        shutil.rmtree(current().write_path(s3_path), ignore_errors=True)
+        """Deletes the files under the prefix, recursively, that are older than retentionPeriod hours (default 168):
+        younger files stay. The storage-class exclusions change nothing on local files; a manifest is not emulated."""
+        options = dict(options or {})
+        if options.get("manifestFilePath"):
+            raise NotImplementedError("purge_s3_path's manifestFilePath (a list of the deleted files) is not emulated")
+        hours = float(options.get("retentionPeriod", 168))
+        root = current().write_path(s3_path)
+        if hours <= 0:
+            shutil.rmtree(root, ignore_errors=True)
+            return
+        cutoff = time.time() - hours * 3600
+        for folder, _dirs, files in os.walk(root):
+            for name in files:
+                path = os.path.join(folder, name)
+                if os.path.getmtime(path) < cutoff:
+                    os.remove(path)
 
     def purge_table(self, database, table_name, options=None, transformation_ctx="", catalog_id=None):
         """Deletes the table's files older than retentionPeriod hours (default 168); only 0 (all) is emulated."""

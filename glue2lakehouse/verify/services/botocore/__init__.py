@@ -1,0 +1,1 @@
+"""botocore for verification runs: its exception classes, for jobs that catch them (nothing calls AWS)."""

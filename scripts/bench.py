@@ -317,6 +317,10 @@ def convert_process_figure(seed: int, variants: int, rounds: int) -> dict:
         for index, data in enumerate(files):
             (corpus / f"job_{index:04d}.py").parent.mkdir(parents=True, exist_ok=True)
             (corpus / f"job_{index:04d}.py").write_bytes(data)
+        # An installed glue2lakehouse has its bytecode, as libcst has (PYTHONDONTWRITEBYTECODE would otherwise make
+        # every g2l process compile the package from source, a cost no user pays).
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "glue2lakehouse")], check=True,
+                       capture_output=True)
         libcst_code = ("import sys, pathlib, libcst\n"
                        "for path in sorted(pathlib.Path(sys.argv[1]).glob('*.py')):\n"
                        "    libcst.parse_module(path.read_text()).code\n")

@@ -186,17 +186,21 @@ def call_name(node) -> str | None:
     return dotted(func) if func is not None else None
 
 
+SPARK_CONTEXT_CALLS = ("SparkContext", "SparkContext.getOrCreate", "pyspark.SparkContext", "pyspark.context.SparkContext")
+GLUE_CONTEXT_CALLS = ("GlueContext", "awsglue.context.GlueContext")
+JOB_CALLS = ("Job", "awsglue.job.Job")
+
+
 def is_spark_context_call(node) -> bool:
-    return call_name(node) in ("SparkContext", "SparkContext.getOrCreate", "pyspark.SparkContext",
-                               "pyspark.context.SparkContext")
+    return call_name(node) in SPARK_CONTEXT_CALLS
 
 
 def is_glue_context_call(node) -> bool:
-    return call_name(node) in ("GlueContext", "awsglue.context.GlueContext")
+    return call_name(node) in GLUE_CONTEXT_CALLS
 
 
 def is_job_call(node) -> bool:
-    return call_name(node) in ("Job", "awsglue.job.Job")
+    return call_name(node) in JOB_CALLS
 
 
 def single_target(node) -> str | None:
@@ -267,13 +271,14 @@ def analyse(tree: ast.AST) -> Roles:
                                  else [s for clause in inner for s in clause.body], function))
     pending = []
     for name, value in assignments:  # what a constructor call makes does not depend on other names
-        if is_glue_context_call(value):
+        called = call_name(value)  # once: the tests below all look at the called name
+        if called in GLUE_CONTEXT_CALLS:
             roles.glue.add(name)
-        elif is_spark_context_call(value):
+        elif called in SPARK_CONTEXT_CALLS:
             roles.spark_context.add(name)
-        elif is_job_call(value):
+        elif called in JOB_CALLS:
             roles.jobs.add(name)
-        elif (call_name(value) or "").startswith("SparkSession.builder"):
+        elif (called or "").startswith("SparkSession.builder"):
             roles.spark = roles.spark or name
             roles.spark_names.add(name)
         else:

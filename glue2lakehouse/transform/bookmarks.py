@@ -19,27 +19,29 @@ READS = ("create_dynamic_frame.from_options", "create_dynamic_frame.from_catalog
          "create_dynamic_frame_from_options", "create_dynamic_frame_from_catalog")
 
 
+def _is_bookmarked_read(node: ast.Call) -> bool:
+    """A read with a non-empty ``transformation_ctx`` (one Glue bookmarks)."""
+    func = node.func
+    if type(func) is not ast.Attribute:
+        return False
+    name = func.attr
+    if isinstance(func.value, ast.Attribute):
+        name = f"{func.value.attr}.{name}"
+    if not name.endswith(READS):
+        return False
+    for keyword in node.keywords:
+        if keyword.arg == "transformation_ctx":
+            if not (isinstance(keyword.value, ast.Constant) and keyword.value.value in ("", None)):
+                return True
+    return False
+
+
 def bookmarked_reads(tree: ast.AST) -> list[ast.Call]:
     """Reads with a non-empty ``transformation_ctx`` (the ones Glue bookmarks)."""
-    out = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
-            continue
-        func = node.func
-        name = func.attr
-        if isinstance(func.value, ast.Attribute):
-            name = f"{func.value.attr}.{name}"
-        if not name.endswith(READS):
-            continue
-        for keyword in node.keywords:
-            if keyword.arg == "transformation_ctx":
-                if not (isinstance(keyword.value, ast.Constant) and keyword.value.value in ("", None)):
-                    out.append(node)
-    return out
+    return [node for node in ast.walk(tree) if type(node) is ast.Call and _is_bookmarked_read(node)]
 
 
-def _functions(tree: ast.AST) -> list[ast.AST]:
-    return [node for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
 
 
 def _inside(node: ast.AST, scope: ast.AST) -> bool:
@@ -52,18 +54,26 @@ def bookmark_job(tree: ast.AST, roles: Roles) -> str | None:
     if not roles.uses_bookmarks or len(roles.jobs) != 1:
         return None
     name = next(iter(roles.jobs))
-    reads = bookmarked_reads(tree)
+    # One walk: the bookmarked reads, the functions (scopes) and the assignments of the Job name.
+    reads, functions, bindings = [], [], []
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind is ast.Call:
+            if _is_bookmarked_read(node):
+                reads.append(node)
+        elif kind in _SCOPES:
+            functions.append(node)
+        elif (kind is ast.Assign and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+              and node.targets[0].id == name and is_job_call(node.value)):
+            bindings.append(node)
     if not reads:
         return None
-    functions = _functions(tree)
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.Assign) and is_job_call(node.value) and len(node.targets) == 1
-                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == name):
-            scopes = [f for f in functions if _inside(node, f)]
-            if scopes:  # bound inside a function: only reads in that function see it
-                innermost = max(scopes, key=lambda f: f.lineno)
-                if not all(_inside(read, innermost) for read in reads):
-                    return None
+    for node in bindings:
+        scopes = [f for f in functions if _inside(node, f)]
+        if scopes:  # bound inside a function: only reads in that function see it
+            innermost = max(scopes, key=lambda f: f.lineno)
+            if not all(_inside(read, innermost) for read in reads):
+                return None
     return name
 
 

@@ -40,6 +40,8 @@ from glue2lakehouse.transform.rules import REGISTRY
 from glue2lakehouse.transform.rules.writers import SinkFinder, sink_write
 from glue2lakehouse.transform.session import SPARK_BUILDER, job_lines, plan_session, session_lines, session_rewriter
 from glue2lakehouse.transform.splice import Assembly, Group, groups, newline_of, split_lines
+from glue2lakehouse.transform.triggers import TRIGGERS, has_triggers, parse_python
+from glue2lakehouse.transform.words import words_in
 from glue2lakehouse.transform.walk import (
     ARGUMENTS,
     fast_visit,
@@ -53,9 +55,6 @@ from glue2lakehouse.transform.walk import (
     plain,
 )
 
-# A file none of these appear in has nothing for the rules to do.
-TRIGGERS = ("awsglue", "GlueContext", "DynamicFrame", "getResolvedOptions", ".sql(", "create_dynamic_frame",
-            "write_dynamic_frame", "SparkContext", "get_logger", "Job(", "saveAsTable", "insertInto", ".table(")
 # EvaluateDataQuality's collection keys (transform/rules/data_quality.py).
 DQ_KEYS = {f"EvaluateDataQuality.{name}": key for name, key in OUTCOME_KEYS.items()}
 # Method names that only a DynamicFrame has.
@@ -432,14 +431,8 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     keeps untouched statements as they are, so their text is reused) or libcst's own traversal
     (``lambda transformer, node: node.visit(transformer)``), which gives the same output.
     """
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as error:
-        line, column = error.lineno or 1, error.offset or 1
-        raise SyntaxError(f"invalid syntax at line {line}, column {column}", (path, line, column, "")) from None
-    except ValueError as error:  # a NUL byte, for one
-        raise SyntaxError(str(error), (path, 1, 1, "")) from None
-    if not any(trigger in text for trigger in TRIGGERS):
+    tree = parse_python(text, path)
+    if not has_triggers(text):
         return text, [], []
     roles = analyse(tree)
     parts, tail = groups(text, tree)
@@ -599,31 +592,32 @@ class NameCounts:
 
     def __init__(self, parts: list[Group], codes: dict[int, str], names: set[str], path: str):
         self.parts, self.codes, self.path = parts, codes, path
-        self.pattern = re.compile(r"\b(?:" + "|".join(re.escape(n) for n in sorted(names)) + r")\b") if names else None
+        self.found = words_in(names)
         self._groups: dict[int, Counter[str]] = {}
-        self._nodes: dict[int, list[ast.stmt]] | None = None
+        self._nodes: dict[int, list[ast.stmt] | None] | None = None
         self._where: dict[str, list[int]] | None = None
         self._cache: dict[str, int] = {}
 
     def changed(self, index: int) -> None:
         self._groups.pop(index, None)
         if self._nodes is not None:
-            self._nodes[index] = _reparse(self.codes[index], self.path)
+            self._nodes[index] = None  # parsed again when a count asks for it
         self._where = None
         self._cache.clear()
 
     def _parsed(self) -> dict[int, list[ast.stmt]]:
-        """The converted groups' statements: one parse of them all, each statement given to its group by line."""
+        """The converted groups' statements: one parse of the groups a rule changed, each statement given to its
+        group by line; a group whose text is the Glue file's keeps the statements of the file's parse."""
         if self._nodes is None:
-            # Only the converted groups (in file order: top-level groups joined are a module).
-            order = sorted(self.codes)
+            # Only the changed groups (in file order: top-level groups joined are a module).
+            order = [i for i in sorted(self.codes) if self.codes[i] != self.parts[i].text]
             texts = [self.codes[i] for i in order]
             nodes = _reparse("".join(t if t.endswith(("\n", "\r")) or not t else t + "\n" for t in texts), self.path)
             ends, line = [], 1
             for text in texts:
                 line += len(split_lines(text))
                 ends.append(line)
-            self._nodes = {i: [] for i in order}
+            self._nodes = {i: (self.parts[i].nodes if self.codes[i] == self.parts[i].text else []) for i in self.codes}
             group = 0
             for node in nodes:
                 while group < len(ends) - 1 and node.lineno >= ends[group]:
@@ -636,16 +630,17 @@ class NameCounts:
         counts = self._groups.get(index)
         if counts is None:
             nodes = self._parsed()[index] if index in self.codes else self.parts[index].nodes
+            if nodes is None:
+                nodes = self._nodes[index] = _reparse(self.codes[index], self.path)
             counts = self._groups[index] = _names(nodes)
         return counts
 
     def _groups_with(self, name: str) -> list[int]:
         if self._where is None:
             self._where = {}
-            if self.pattern is not None:
-                for index, part in enumerate(self.parts):
-                    for word in set(self.pattern.findall(self.codes.get(index, part.text))):
-                        self._where.setdefault(word, []).append(index)
+            for index, part in enumerate(self.parts):
+                for word in self.found(self.codes.get(index, part.text)):
+                    self._where.setdefault(word, []).append(index)
         return self._where.get(name, [])
 
     def __getitem__(self, name: str) -> int:
@@ -726,11 +721,11 @@ def _is_simple(node: ast.stmt) -> bool:
 
 def _mentions(words: set[str]):
     """A test: does a statement's text mention Glue (the same words that choose the groups)?"""
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b") if words else None
+    found = words_in(words)
 
     def test(lines: list[str], node: ast.stmt) -> bool:
         segment = "".join(lines[node.lineno - 1:node.end_lineno])
-        return any(t in segment for t in CHUNK_TRIGGERS) or bool(pattern and pattern.search(segment))
+        return any(t in segment for t in CHUNK_TRIGGERS) or bool(found(segment))
 
     return test
 
@@ -751,11 +746,10 @@ def _glue_words(tree: ast.Module) -> set[str]:
 
 
 def _choose(parts: list[Group], words: set[str]) -> list[int]:
-    pattern = re.compile(r"\b(?:" + "|".join(re.escape(w) for w in sorted(words)) + r")\b") if words else None
+    found = words_in(words)
     chosen = []
     for index, part in enumerate(parts):
-        if (any(trigger in part.text for trigger in CHUNK_TRIGGERS)
-                or (pattern is not None and pattern.search(part.text))):
+        if any(trigger in part.text for trigger in CHUNK_TRIGGERS) or found(part.text):
             chosen.append(index)
     return chosen
 

@@ -1,0 +1,63 @@
+"""What a g2l process loads: the heavy libraries only for the commands and the files that need them.
+
+Each case runs the real entry point (``python -m glue2lakehouse``) in a fresh process and lists, at exit,
+which of the heavy modules it had loaded. A case names what must not be loaded and what must be (the
+second half shows the probe sees a library that is imported late, inside a rule).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import FIXTURES
+
+JOBS = FIXTURES / "glue_jobs"
+HEAVY = ("libcst", "pygit2", "sqlglot", "hcl2", "ruamel", "pyspark", "pydantic", "rich", "yaml",
+         "glue2lakehouse.sync", "glue2lakehouse.verify", "glue2lakehouse.gitrepo")
+PROBE = (
+    "import atexit, json, sys, runpy\n"
+    f"heavy = {HEAVY!r}\n"
+    "atexit.register(lambda: sys.stderr.write('\\nLOADED ' + json.dumps([m for m in heavy if m in sys.modules]) + '\\n'))\n"
+    "sys.argv = ['g2l', *sys.argv[1:]]\n"
+    "runpy.run_module('glue2lakehouse', run_name='__main__')\n"
+)
+
+# (arguments, modules that must not be loaded, modules that must be)
+CASES = {
+    "help": (["--help"], {"libcst", "pygit2", "sqlglot", "hcl2", "ruamel", "pyspark", "pydantic", "yaml",
+                          "glue2lakehouse.sync", "glue2lakehouse.verify", "glue2lakehouse.gitrepo"}, set()),
+    "convert-help": (["convert", "--help"], {"libcst", "pygit2", "sqlglot", "hcl2", "ruamel", "pyspark",
+                                             "glue2lakehouse.sync", "glue2lakehouse.verify"}, set()),
+    # A helper module with no Glue in it: checked to be Python, carried over, no libcst.
+    "convert-plain-python": (["convert", str(JOBS / "helpers" / "quality_checks.py")],
+                             {"libcst", "pygit2", "sqlglot", "hcl2", "ruamel", "pyspark", "rich",
+                              "glue2lakehouse.sync", "glue2lakehouse.verify", "glue2lakehouse.gitrepo"}, set()),
+    # A Glue job without SQL: the transformer, but not the SQL parser.
+    "convert-glue-job": (["convert", str(JOBS / "collections_split.py")],
+                         {"sqlglot", "pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
+                          "glue2lakehouse.verify", "glue2lakehouse.gitrepo"}, {"libcst"}),
+    # A job whose spark.sql literal names db.table: sqlglot qualifies it.
+    "convert-glue-job-with-sql": (["convert", str(JOBS / "dynamic_sql_report.py")],
+                                  {"pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
+                                   "glue2lakehouse.verify"}, {"libcst", "sqlglot"}),
+}
+
+
+def _loaded(tmp_path, args: list[str]) -> tuple[set[str], subprocess.CompletedProcess]:
+    done = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=tmp_path, capture_output=True, text=True)
+    lines = [line for line in done.stderr.splitlines() if line.startswith("LOADED ")]
+    assert lines, done.stderr[-2000:]
+    return set(json.loads(lines[-1][len("LOADED "):])), done
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_loads_only_what_the_command_needs(tmp_path, case):
+    args, absent, present = CASES[case]
+    loaded, done = _loaded(tmp_path, args)
+    assert done.returncode in (0, 1), done.stderr[-2000:]
+    assert not loaded & absent, f"{case} loaded {sorted(loaded & absent)}"
+    assert present <= loaded, f"{case} did not load {sorted(present - loaded)}"

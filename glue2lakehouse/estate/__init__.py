@@ -274,8 +274,9 @@ def imported_modules(script: str, python, read: Callable[[str], bytes], limit: i
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
                    settings: EstateSettings | None = None, ids: Callable[[str], str] | None = None) -> EstateResult:
     """The estate of a tree converted (see the module's docstring); ``ids``: path -> git blob id, when known."""
-    from glue2lakehouse.estate.bundle import ScriptIndex, script_arguments
+    from glue2lakehouse.estate.bundle import script_arguments
     from glue2lakehouse.estate.cache import active, parsed
+    from glue2lakehouse.estate.incremental import ScriptLookups
 
     cache = active()
 
@@ -290,8 +291,10 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     result = EstateResult(estate=estate, issues=list(estate.issues))
     python = sorted(p for p in paths if p.endswith(".py"))
     python_set = set(python)
-    index = ScriptIndex(python)
-    scripts: dict[str, list[str] | None] = {p: None for p in python}
+    # Matches and import walks are kept from the last read while the Python paths and the blobs read are the same.
+    index = ScriptLookups(cache, python, ids)
+    scripts: dict[str, list[str] | None] = dict.fromkeys(python)
+    names_of = lambda p: memo("python-imports", p, import_names)  # noqa: E731
     for job in estate.jobs.values():
         path = index.match(job.script_location)
         if path is not None:
@@ -303,8 +306,8 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
                                                                                     "job-bookmark-disable")
             # The script and the repository modules it imports run under the job's bookmark option
             # (a module two jobs share: the option that reads incrementally wins).
-            for module in [path, *imported_modules(path, python_set, read,
-                                                          names_of=lambda p: memo("python-imports", p, import_names))]:
+            walk = lambda names, path=path: imported_modules(path, python_set, read, names_of=names)  # noqa: E731
+            for module in [path, *index.modules(path, walk, names_of)]:
                 if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
                     result.bookmarks[module] = option
     if estate.jobs or estate.crawlers:
@@ -359,4 +362,5 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             result.issues.extend(issues)
             if path is not None and path not in given:
                 result.files[path] = text.encode("utf-8")
+    index.save()
     return result

@@ -120,6 +120,16 @@ class EstateCache:
     def put(self, namespace: str, key, value) -> None:
         self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def take(self, namespace: str, key):
+        """The stored value, or None; unlike ``peek`` it is not kept for the next run unless ``put`` again."""
+        data = self.used.get((namespace, key)) or self.stored.get((namespace, key))
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001
+            return None
+
     def peek(self, namespace: str, key):
         """The stored value, or None (counts as used)."""
         slot = (namespace, key)

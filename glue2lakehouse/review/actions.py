@@ -91,6 +91,7 @@ def needs_action(finding: dict) -> bool:
 def group(findings: list[dict]) -> list[Action]:
     """The actions the findings ask for: one per distinct action, listing its items; no-action findings left out."""
     actions: dict[tuple, Action] = {}
+    listed: dict[tuple, set] = {}   # each action's items, for the membership test (a list is searched end to end)
     for finding in findings:
         if not needs_action(finding):
             continue
@@ -110,7 +111,9 @@ def group(findings: list[dict]) -> list[Action]:
         action = actions.get(key)
         if action is None:
             action = actions[key] = Action(rule, text)
-        if item not in action.items:
+            listed[key] = set()
+        if item not in listed[key]:
+            listed[key].add(item)
             action.items.append(item)
         action.findings.append(finding)
     return list(actions.values())

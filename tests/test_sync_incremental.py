@@ -205,3 +205,40 @@ def test_the_report_text_of_other_values_is_left_to_json():
                                                                             indent=1, sort_keys=True)
     value = {"findings": [{"file": "a.py", "line": 3, "rule": "r", "message": "é ${x} \"q\"\n"}] * 3, "e": {}}
     assert dumps_indented(value) == json.dumps(value, indent=1, sort_keys=True)
+
+
+def _convert_estate(files: dict[str, str], cache):
+    from glue2lakehouse.config import EstateSettings
+    from glue2lakehouse.estate import convert_estate
+    from glue2lakehouse.estate.cache import activated, blob_id
+
+    data = {path: text.encode() for path, text in files.items()}
+    with activated(cache):
+        result = convert_estate(sorted(data), data.__getitem__, SETTINGS, EstateSettings(),
+                                (lambda p: blob_id(data[p])) if cache is not None else None)
+    if cache is not None:
+        cache.save()
+    return (result.files, result.replaced, [(i.path, i.line, i.rule, i.message) for i in result.issues],
+            result.bookmarks)
+
+
+def test_scripts_that_change_arguments_or_imports_rebuild_their_jobs_from_the_cached_estate(tmp_path):
+    """No definition changed, so the estate is the cached one; a script reading a new argument makes its bundle
+    job built again (from the estate model kept in the cache), and a helper importing another module changes
+    which modules run under a job's bookmark option: both equal a read from nothing."""
+    from glue2lakehouse.estate.cache import EstateCache
+
+    from .estategen import estate
+
+    files = estate(random.Random(21), 40, per_domain_jobs=4)
+    cache_file = tmp_path / "estate.pickle"
+    first = _convert_estate(files, EstateCache(cache_file))
+    script = sorted(p for p in files if "_job_" in p and p.endswith(".py") and '"JOB_NAME"' in files[p])[0]
+    files[script] = files[script].replace('"JOB_NAME"', '"JOB_NAME", "extra_flag"', 1)
+    helper = sorted(p for p in files if p.endswith(".py") and "_job_" not in p)[0]
+    files[helper] = f"import {script[:-3].replace('/', '.')}\n" + files[helper]
+    cache = EstateCache(cache_file)
+    incremental = _convert_estate(files, cache)
+    assert cache.misses <= 6, cache.misses           # the two scripts' arguments and imports, nothing else
+    assert incremental == _convert_estate(files, None)
+    assert incremental[0] != first[0]

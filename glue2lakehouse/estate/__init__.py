@@ -261,17 +261,42 @@ def _bundle(estate: Callable[[], Estate], read_key: str | None, scripts: dict, i
     return bundle
 
 
+SCRIPT_FACTS = ("script-arguments", "python-imports")
+
+
+def _script_facts(cache, oid: str, data: bytes, namespace: str):
+    """A changed script's arguments and imports from one parse: the one asked for is returned, the other stored in
+    its table for the same blob (a sync parses each changed script once, not once per question)."""
+    import ast
+
+    from glue2lakehouse.estate.bundle import script_arguments
+
+    text = data.decode("utf-8-sig")
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = None
+    values = {"script-arguments": script_arguments(tree), "python-imports": import_names(tree)}
+    for other, value in values.items():
+        if other != namespace:
+            cache.table_get(other, oid, lambda value=value: value)
+    return values[namespace]
+
+
 BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
 
 
-def import_names(source: str) -> list[str] | None:
+def import_names(source) -> list[str] | None:
     """The absolute module names a Python file imports (``a.b`` and ``a.b.c`` for ``from a.b import c``), in
-    the order of Python's ast walk; None when it does not parse."""
+    the order of Python's ast walk; None when it does not parse. ``source``: the text, or its ``ast`` tree (None:
+    it does not parse)."""
     import ast
 
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(source) if isinstance(source, str) else source
     except (SyntaxError, ValueError):
+        return None
+    if tree is None:
         return None
     names = []
     for node in ast.walk(tree):
@@ -325,6 +350,9 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
     def memo(namespace: str, path: str, parse):
         """``parse`` of a file's text, cached by its blob id (raises UnicodeDecodeError as decoding does)."""
         if cache is not None and ids is not None:
+            if namespace in SCRIPT_FACTS:
+                return cache.table_get(namespace, ids(path), lambda: _script_facts(cache, ids(path), read(path),
+                                                                                    namespace))
             return cache.table_get(namespace, ids(path), lambda: parse(read(path).decode("utf-8-sig")))
         return parsed(namespace, read(path).decode("utf-8-sig"), parse)
 

@@ -297,10 +297,12 @@ def cached_job(builder, key: str, names: list[str], workflow: str | None, render
     key_of = None
     if cache is not None:
         estate = builder.estate
+        settings = getattr(builder, "settings_keys", None)
+        if settings is None:   # the same for every job of the bundle: computed once
+            settings = builder.settings_keys = (settings_key(builder.transform), settings_key(builder.settings))
         key_of = fingerprint((key, names, workflow, [estate.jobs[name] for name in names],
                               builder._triggers(names, workflow),
-                              estate.workflows.get(workflow) if workflow else None,
-                              settings_key(builder.transform), settings_key(builder.settings)))
+                              estate.workflows.get(workflow) if workflow else None, *settings))
     seen = getattr(builder, "lookups", None)
     if key_of is None:
         if seen is not None:

@@ -321,8 +321,11 @@ def _listing(repo: GitRepo, cache: EstateCache, tree: str | None) -> dict[str, T
     truth: a tree id names one content)."""
     if tree is None:
         return {}
-    files = cache.take(LISTING, tree)
-    return files if isinstance(files, dict) else repo.tree_files(tree)
+    packed = cache.take(LISTING, tree)
+    if isinstance(packed, tuple) and len(packed) == 3:
+        paths, oids, modes = packed
+        return dict(zip(paths, map(TreeEntry, oids, modes)))
+    return repo.tree_files(tree)
 
 
 def _keep_listings(cache: EstateCache, trees) -> None:
@@ -333,9 +336,16 @@ def _keep_listings(cache: EstateCache, trees) -> None:
             if (LISTING, old) in cache.stored:
                 cache.touch([(LISTING, old)])
             else:
-                cache.put(LISTING, old, old_files)
+                cache.put(LISTING, old, _packed(old_files))
         if new != old:
-            cache.put(LISTING, new, files)
+            cache.put(LISTING, new, _packed(files))
+
+
+def _packed(files: dict[str, TreeEntry]) -> tuple:
+    """A listing as three tuples (paths, blob ids, modes): plain values pickle and load several times faster than
+    thousands of TreeEntry objects."""
+    entries = files.values()
+    return tuple(files), tuple(e.oid for e in entries), tuple(e.mode for e in entries)
 
 
 def _blob(repo: GitRepo, previous: TreeEntry | None, data: bytes) -> str:

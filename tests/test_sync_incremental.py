@@ -165,7 +165,7 @@ def test_a_dry_run_keeps_the_listings_of_the_last_sync(tmp_path):
     """A dry run builds a snapshot that is not published: the next real sync still finds the last sync's
     listings in the cache (it does not list the trees from git again)."""
     from glue2lakehouse.estate.cache import EstateCache
-    from glue2lakehouse.snapshot import LISTING
+    from glue2lakehouse.snapshot import LISTING, _listing
 
     glue = new_repo(tmp_path / "glue")
     write(glue, "jobs/a.py", _script(random.Random(1)))
@@ -183,8 +183,10 @@ def test_a_dry_run_keeps_the_listings_of_the_last_sync(tmp_path):
     cache = EstateCache.for_git_dir(repo.git_dir)
     assert all(cache.take(LISTING, tree) is not None for tree in trees)
     assert sync(dbx).status == "merged"
-    listed = EstateCache.for_git_dir(repo.git_dir).take(LISTING, repo.commit_tree(repo.branch_ref("glue-upstream")))
-    assert listed == repo.tree_files(repo.branch_ref("glue-upstream"))
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    for tree in (repo.commit_tree(repo.branch_ref("glue-upstream")), repo.commit_tree(repo.ref("refs/g2l/glue-source"))):
+        assert cache.take(LISTING, tree) is not None
+        assert _listing(repo, cache, tree) == repo.tree_files(tree)
 
 
 JSON_VALUES = st.recursive(

@@ -361,17 +361,6 @@ class GitRepo:
             out[file.path] = TreeEntry(str(file.id), file.mode)
         return out
 
-    def listing_from(self, tree: str, base_tree: str, base: dict[str, TreeEntry]) -> dict[str, TreeEntry]:
-        """The files of ``tree`` (as ``tree_files`` gives them), from the files of another tree ``base_tree`` and the
-        diff of the two: what it costs follows what differs."""
-        files = dict(base)
-        for path, entry in self.diff_entries(base_tree, tree).items():
-            if entry is None:
-                files.pop(path, None)
-            else:
-                files[path] = entry
-        return files
-
     def has_partial_objects(self) -> bool:
         """Whether this clone may lack objects its trees name (a partial clone)."""
         return self.get_config("extensions.partialClone") is not None or self.get_config("remote.origin.promisor") \

@@ -343,6 +343,29 @@ class GitRepo:
         changes.sort(key=lambda c: c.path)
         return changes
 
+    def diff_entries(self, old_tree: str, new_tree: str) -> dict[str, TreeEntry | None]:
+        """path -> its entry in ``new_tree`` (None: not there) for every file whose entry differs between two trees
+        of this repository; no rename detection, and only the subtrees that differ are read. Gitlinks are entries
+        too (mode 0o160000)."""
+        diff = self.repo[old_tree].diff_to_tree(self.repo[new_tree])
+        out: dict[str, TreeEntry | None] = {}
+        added = []
+        for delta in diff.deltas:
+            if delta.status == pygit2.GIT_DELTA_DELETED:
+                out[delta.old_file.path] = None
+            else:
+                if delta.old_file.path != delta.new_file.path:
+                    out.setdefault(delta.old_file.path, None)
+                added.append(delta.new_file)
+        for file in added:   # after the deletions: a path deleted and added again (a type change) is the new entry
+            out[file.path] = TreeEntry(str(file.id), file.mode)
+        return out
+
+    def has_partial_objects(self) -> bool:
+        """Whether this clone may lack objects its trees name (a partial clone)."""
+        return self.get_config("extensions.partialClone") is not None or self.get_config("remote.origin.promisor") \
+            is not None
+
     def changed_paths(self, old: str | None, new: str | None) -> list[str]:
         """Paths whose entry differs between two commits (or trees); None is the empty tree. Only the subtrees
         that differ are read."""
@@ -708,6 +731,42 @@ class SourceRepo:
             out = self._ls_tree()
         self.paths = {entry.oid: path for path, entry in out.items()}
         return out
+
+    def copy_into(self, target: "GitRepo") -> str | None:
+        """Copy the commit's tree into ``target``'s object store and return its id: the trees ``target`` already has
+        are not entered (what they name is there already), the blobs it has are not copied, gitlinks are not
+        followed. So a sync copies what changed since the last one. None when a tree cannot be read here (a
+        partial clone made with a tree filter) or ``target`` is itself a partial clone."""
+        if self.tree is None or target.has_partial_objects():
+            return None
+        dest = target.repo.odb
+        if self.tree.id in dest:
+            return str(self.tree.id)
+        blobs: dict[pygit2.Oid, None] = {}
+        trees: list[pygit2.Oid] = []
+
+        def walk(tree) -> None:
+            for entry in tree:
+                mode = entry.filemode
+                if mode == pygit2.GIT_FILEMODE_TREE:
+                    if entry.id not in dest:
+                        walk(self.repo[entry.id])
+                elif mode != pygit2.GIT_FILEMODE_COMMIT and entry.id not in dest:
+                    blobs[entry.id] = None
+            trees.append(tree.id)   # after its subtrees: a tree is written once what it names is there
+
+        try:
+            walk(self.tree)
+        except KeyError:
+            return None
+        self.prefetch([str(oid) for oid in blobs])
+        for oid in blobs:
+            target.write_blob(self.read(str(oid)))
+        odb = self.repo.odb
+        for oid in trees:
+            kind, data = odb.read(oid)
+            dest.write(kind, data)
+        return str(self.tree.id)
 
     def _ls_tree(self) -> dict[str, TreeEntry]:
         result = self._git("ls-tree", "-r", "-z", "--full-tree", self.commit)

@@ -22,6 +22,7 @@ from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead
 from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
+from glue2lakehouse.jsontext import dumps_indented
 from glue2lakehouse.transform import Finding, default_workers, transform_files
 
 SOURCE_REF = "refs/g2l/glue-source"
@@ -45,10 +46,15 @@ class GlueSource:
     commit: str                          # the Glue commit, or "folder:<hash>" for a plain folder
     files: dict[str, TreeEntry]          # path -> blob already in the Databricks repo's object store
     skipped: list[str] = field(default_factory=list)
+    changed: set[str] | None = None      # the paths whose entry differs from ``base`` (None: no base given)
 
 
-def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
-    """Read the Glue source (a git repo at ``ref``, or a plain folder) into the repo's object store."""
+def read_source(repo: GitRepo, path: Path, ref: str,
+                base: tuple[str, dict[str, TreeEntry]] | None = None) -> GlueSource:
+    """Read the Glue source (a git repo at ``ref``, or a plain folder) into the repo's object store.
+
+    ``base``: (tree, its files) of the last sync's source tree; a Glue repository is then read as the diff of
+    that tree and the Glue commit's, so that what a sync reads follows what changed."""
     if not path.exists():
         raise G2LError(f"the Glue source {path} does not exist",
                        "fix [glue] source in .g2l.toml (or pass the right path)")
@@ -60,6 +66,25 @@ def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
         raise G2LError("the Glue source is the Databricks repository itself", "point [glue] source at the Glue repository")
     if is_git_worktree_root(path):
         source = SourceRepo(path, ref)
+        tree = source.copy_into(repo) if base is not None else None
+        if tree is not None:
+            base_tree, base_files = base
+            files = dict(base_files)
+            skipped, changed = [], set()
+            for name, entry in repo.diff_entries(base_tree, tree).items():
+                if entry is not None and (name in OWNED_PATHS or entry.mode == 0o160000):
+                    skipped.append(name)
+                    entry = None
+                if entry is None:
+                    if files.pop(name, None) is not None:
+                        changed.add(name)
+                else:
+                    files[name] = entry
+                    changed.add(name)
+            for name in OWNED_PATHS & files.keys():   # a base listed before they were skipped
+                del files[name]
+                changed.add(name)
+            return GlueSource(source.commit, files, sorted(skipped), changed)
         files: dict[str, TreeEntry] = {}
         skipped = []
         listed = source.files()
@@ -71,7 +96,7 @@ def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
             if not repo.has_object(entry.oid):
                 repo.write_blob(source.read(entry.oid))
             files[name] = entry
-        return GlueSource(source.commit, files, skipped)
+        return GlueSource(source.commit, files, skipped, _changed(base, files))
     files = {}
     skipped = []
     for dirpath, dirnames, filenames in os.walk(path):
@@ -92,7 +117,14 @@ def read_source(repo: GitRepo, path: Path, ref: str) -> GlueSource:
                 raise G2LError(f"cannot read {full}: {error.strerror}", "check the Glue source's permissions") from None
             files[rel] = TreeEntry(repo.write_blob(data), mode)
     digest = hashlib.sha256("".join(f"{p}\0{e.oid}\0" for p, e in sorted(files.items())).encode()).hexdigest()
-    return GlueSource(f"folder:{digest[:16]}", files, skipped)
+    return GlueSource(f"folder:{digest[:16]}", files, skipped, _changed(base, files))
+
+
+def _changed(base: tuple[str, dict[str, TreeEntry]] | None, files: dict[str, TreeEntry]) -> set[str] | None:
+    if base is None:
+        return None
+    old = base[1]
+    return {p for p, e in files.items() if old.get(p) != e} | (old.keys() - files.keys())
 
 
 @dataclass
@@ -105,7 +137,7 @@ class Snapshot:
     changes: list[Change]
     files: int
     transformed: int
-    findings: list[Finding]
+    finding_dicts: list[dict]            # the findings as the report holds them (file, line, rule, message)
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
     job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
@@ -113,6 +145,10 @@ class Snapshot:
     @property
     def tree_changed(self) -> bool:
         return self.new
+
+    @property
+    def findings(self) -> list[Finding]:
+        return [Finding(f["file"], f["line"], f["rule"], f["message"]) for f in self.finding_dicts]
 
 
 def snapshot_info(repo: GitRepo, commit: str | None) -> dict[str, str]:
@@ -122,27 +158,49 @@ def snapshot_info(repo: GitRepo, commit: str | None) -> dict[str, str]:
     return trailers(message)
 
 
+_read_findings: dict[tuple, tuple[str, list[dict]]] = {}
+
+
 def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
+    """The findings of a snapshot's report (its note); a sync reads the last one twice (the snapshot, the summary):
+    it is parsed once while the note's text is the same. Callers must not change the dicts."""
     if commit is None:
         return []
     note = repo.note(commit)
     if not note:
         return []
+    key = (str(repo.git_dir), commit)
+    known = _read_findings.get(key)
+    if known is not None and known[0] == note:
+        return list(known[1])
     try:
-        return json.loads(note).get("findings", [])
+        findings = json.loads(note).get("findings", [])
     except (ValueError, AttributeError):
         return []
+    if isinstance(findings, list):
+        _read_findings.clear()   # the last note read is the one read again
+        _read_findings[key] = (note, findings)
+    return list(findings) if isinstance(findings, list) else findings
 
 
 def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress=None,
                    workers: int | None = None) -> Snapshot:
-    """Build (but do not publish) the next snapshot commit; files are transformed on ``workers`` processes."""
-    source = read_source(repo, glue_path, config.glue_ref)
+    """Build (but do not publish) the next snapshot commit; files are transformed on ``workers`` processes.
+
+    What a sync reads and writes follows what changed: the Glue tree is read as its diff with the last source
+    tree, the file listings of the last snapshot and source trees come from the cache (``_listing``), only changed
+    files are transformed, and the findings of the others are carried over from the last report."""
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
     # The estate (job definitions, DDL) is converted whole each time, its outputs depend on several files; what
     # unchanged files parse to is kept between syncs in .git (estate/cache.py).
     cache = EstateCache.for_git_dir(repo.git_dir)
+    named_source = info.get("G2L-Source")
+    prev_source = named_source if named_source and repo.has_object(named_source) else None
+    prev_source_tree = repo.commit_tree(prev_source) if prev_source else None
+    prev_source_files = _listing(repo, cache, prev_source_tree)
+    source = read_source(repo, glue_path, config.glue_ref,
+                         (prev_source_tree, prev_source_files) if prev_source_tree else None)
     cache.live = {entry.oid for entry in source.files.values()}
     with activated(cache):
         paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
@@ -151,29 +209,44 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
                     default_workers() if workers is None else max(1, workers))
         estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,
                                 lambda p: source.files[p].oid)
-    cache.save()
     settings = replace(config.transform, bookmarks=estate.bookmarks)
     fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint
-    prev_source = info.get("G2L-Source")
-    prev_source_files = repo.tree_files(prev_source) if prev_source and repo.has_object(prev_source) else {}
-    prev_out = repo.tree_files(previous) if previous else {}
-    prev_findings = {}
-    for item in stored_findings(repo, previous):
-        prev_findings.setdefault(item["file"], []).append(item)
+    prev_tree = repo.commit_tree(previous) if previous else None
+    prev_out = _listing(repo, cache, prev_tree)
 
     out: dict[str, TreeEntry] = {}
-    findings: list[Finding] = []
+    findings: list[dict] = []
     transformed = 0
-    todo = []
-    for path, entry in sorted(source.files.items()):
-        old = prev_source_files.get(path)
-        if reuse and old is not None and old.oid == entry.oid and path in prev_out:
-            out[path] = prev_out[path]
-            findings.extend(Finding(f["file"], f["line"], f["rule"], f["message"]) for f in prev_findings.get(path, [])
-                            if not f["rule"].startswith(ESTATE_RULES))
-        else:
-            todo.append((path, entry))
+    touched: list[str] = []   # the paths whose entry may differ from the last snapshot's
+    if reuse and prev_source_files:
+        changed = source.changed
+        if changed is None:
+            changed = {p for p, e in source.files.items() if prev_source_files.get(p) != e}
+        todo = []
+        for path in changed:
+            entry = source.files.get(path)
+            if entry is None:
+                continue
+            old = prev_source_files.get(path)
+            if (old is not None and old.oid == entry.oid and path in prev_out
+                    and 0o120000 not in (old.mode, entry.mode)):   # a file made executable (or not): same output
+                out[path] = TreeEntry(prev_out[path].oid, entry.mode)
+                touched.append(path)
+            else:
+                todo.append((path, entry))
+        todo += [(p, e) for p, e in source.files.items() if p not in changed and p not in prev_out]
+        todo.sort()
+        out.update({p: prev_out[p] for p in source.files if p not in out and p in prev_out and p not in changed})
+        # The findings of the files not transformed again, from the last report, in path order.
+        by_file: dict[str, list[dict]] = {}
+        for item in stored_findings(repo, previous):
+            by_file.setdefault(item["file"], []).append(item)
+        for path in sorted(by_file.keys() & out.keys()):
+            findings += [{"file": f["file"], "line": f["line"], "rule": f["rule"], "message": f["message"]}
+                         for f in by_file[path] if not f["rule"].startswith(ESTATE_RULES)]
+    else:
+        todo = sorted(source.files.items())
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
@@ -181,26 +254,42 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
                               len(files), workers)
     for index, ((path, entry), result) in enumerate(zip(files, results)):
         out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
-        findings.extend(result.findings)
+        findings += [f.as_dict() for f in result.findings]
         transformed += 1
         if progress:
             progress(index + 1, len(files))
+    touched += [path for path, _ in todo]
     for path, data in sorted(estate.replaced.items()):
         out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
+        touched.append(path)
     for path, data in sorted(estate.files.items()):
         out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), 0o100644)
-    findings.extend(estate.findings())
+        touched.append(path)
+    findings += [{"file": i.path, "line": i.line, "rule": i.rule, "message": i.message} for i in estate.issues]
 
-    tree = _tree_from(repo, repo.commit_tree(previous) if previous else None, prev_out, out)
-    source_tree = _tree_from(repo, repo.commit_tree(prev_source) if prev_source_files else None, prev_source_files,
-                             source.files)
+    # The trees: the last ones with only what changed edited in.
+    if prev_tree is None:
+        tree = repo.build_tree(out)
+    else:
+        edits: dict[str, TreeEntry | None] = {p: out[p] for p in touched if prev_out.get(p) != out[p]}
+        edits.update(dict.fromkeys(prev_out.keys() - out.keys()))
+        tree = edit_tree(repo, prev_tree, edits)
+    if prev_source_files:
+        changed = source.changed if source.changed is not None else _changed((prev_source_tree, prev_source_files),
+                                                                              source.files)
+        source_tree = edit_tree(repo, prev_source_tree, {p: source.files.get(p) for p in changed})
+    else:
+        source_tree = repo.build_tree(source.files)
+    _keep_listings(cache, [(prev_source_tree, prev_source_files, source_tree, source.files),
+                           (prev_tree, prev_out, tree, out)])
+    cache.save()
     glue_previous = info.get("Glue-Commit")
-    if previous is not None and repo.commit_tree(previous) == tree:
-        return Snapshot(previous, previous, glue_previous or source.commit, glue_previous, prev_source or "",
+    if previous is not None and prev_tree == tree:
+        return Snapshot(previous, previous, glue_previous or source.commit, glue_previous, named_source or "",
                         [], len(out), 0, findings, source.skipped, new=False)
-    changes = repo.diff_trees(repo.commit_tree(previous) if previous else None, tree)
+    changes = repo.diff_trees(prev_tree, tree)
     job_changes = _job_changes(repo, prev_out, out, changes)
-    source_parents = [prev_source] if prev_source and repo.has_object(prev_source) else []
+    source_parents = [prev_source] if prev_source else []
     source_commit = repo.create_commit(source_tree, source_parents,
                                        f"Glue source {source.commit}\n\nGlue-Commit: {source.commit}\n")
     counts = {}
@@ -222,6 +311,41 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
                     findings, source.skipped, new=True, job_changes=job_changes)
+
+
+LISTING = "listing"
+
+
+def _listing(repo: GitRepo, cache: EstateCache, tree: str | None) -> dict[str, TreeEntry]:
+    """The files of ``tree``: kept in the cache by the sync that built it, else listed from git (never a source of
+    truth: a tree id names one content)."""
+    if tree is None:
+        return {}
+    packed = cache.take(LISTING, tree)
+    if isinstance(packed, tuple) and len(packed) == 3:
+        paths, oids, modes = packed
+        return dict(zip(paths, map(TreeEntry, oids, modes)))
+    return repo.tree_files(tree)
+
+
+def _keep_listings(cache: EstateCache, trees) -> None:
+    """Keep the file listings of the trees just built (and of the last ones, in case this snapshot is not
+    published: a dry run) for the next sync."""
+    for old, old_files, new, files in trees:
+        if old is not None:
+            if (LISTING, old) in cache.stored:
+                cache.touch([(LISTING, old)])
+            else:
+                cache.put(LISTING, old, _packed(old_files))
+        if new != old:
+            cache.put(LISTING, new, _packed(files))
+
+
+def _packed(files: dict[str, TreeEntry]) -> tuple:
+    """A listing as three tuples (paths, blob ids, modes): plain values pickle and load several times faster than
+    thousands of TreeEntry objects."""
+    entries = files.values()
+    return tuple(files), tuple(e.oid for e in entries), tuple(e.mode for e in entries)
 
 
 def _blob(repo: GitRepo, previous: TreeEntry | None, data: bytes) -> str:
@@ -266,6 +390,6 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
                  at_start: dict[str, str | None]) -> dict[str, tuple[str | None, str | None]]:
     """The ref updates (old, new) that publish the snapshot, its source tree and its report (a git note); the
     objects are written, the refs are moved by the caller in one compare-and-swap transaction."""
-    note = repo.note_commit(snapshot.commit, json.dumps(report, indent=1, sort_keys=True))
+    note = repo.note_commit(snapshot.commit, dumps_indented(report))
     new = {f"refs/heads/{config.branch}": snapshot.commit, SOURCE_REF: snapshot.source_commit, NOTES_REF: note}
     return {name: (at_start.get(name), value or at_start.get(name)) for name, value in new.items()}

@@ -309,7 +309,7 @@ def _fill(result: SyncResult, snapshot: Snapshot, plan: Plan, native_count: int)
     result.databricks_code_preserved = len(plan.databricks_files)
     result.conflicts = plan.conflicts
     result.overlaps = plan.overlaps
-    result.findings = [f.as_dict() for f in snapshot.findings]
+    result.findings = list(snapshot.finding_dicts)
 
 
 def _native_count(repo: GitRepo, commit: str | None) -> int:

@@ -32,7 +32,7 @@ class EstateResult:
     replaced: dict[str, bytes] = field(default_factory=dict)     # Glue files replaced by their conversion (DDL)
     issues: list[Issue] = field(default_factory=list)
     bookmarks: dict[str, str] = field(default_factory=dict)      # script path -> bookmark option of its job
-    estate: Estate | None = None
+    estate: Estate | None = None     # the model (without a cache; with one, None: it is loaded only when needed)
 
     def findings(self):
         from glue2lakehouse.transform import Finding
@@ -55,12 +55,36 @@ def read_estate(paths: list[str], read: Callable[[str], bytes],
     ``ids``: path -> git blob id, when the caller knows them (else they are computed from the bytes). With an
     active cache (``estate/cache.py``), files are classified and units (a definition file, a Terraform module)
     read only when their blobs changed; the result is the same as without it."""
-    estate, kinds, _ = _read_estate_keyed(paths, read, ids)
-    return estate, kinds
+    read_model = _read_estate_keyed(paths, read, ids)
+    return read_model.full(), read_model.kinds
 
 
-def _read_estate_keyed(paths, read, ids):
-    """read_estate, and the key of its inputs in the active cache (None without one)."""
+@dataclass
+class _EstateRead:
+    """What reading the estate gives convert_estate: the model without its jobs, triggers and workflows
+    (``view``), each job's (script location, bookmark option) in order, and ``full()``, the whole model (read from
+    the cache only when asked: a sync whose definitions did not change does not need it)."""
+
+    view: Estate
+    kinds: dict[str, str]
+    key: str | None
+    jobs: list[tuple]
+    full: Callable[[], Estate]
+
+
+def _job_inputs(estate: Estate) -> list[tuple]:
+    return [(job.script_location, {**job.default_arguments, **job.non_overridable_arguments}.get(
+        "--job-bookmark-option", "job-bookmark-disable")) for job in estate.jobs.values()]
+
+
+def _read(estate: Estate, kinds: dict[str, str], key: str | None) -> _EstateRead:
+    return _EstateRead(estate, kinds, key, _job_inputs(estate), lambda: estate)
+
+
+def _read_estate_keyed(paths, read, ids) -> _EstateRead:
+    """read_estate, with the key of its inputs in the active cache (None without one)."""
+    from dataclasses import replace
+
     from glue2lakehouse.estate.cache import active, blob_id
     from glue2lakehouse.estate.discover import candidate
     from glue2lakehouse.estate.incremental import fingerprint
@@ -75,21 +99,35 @@ def _read_estate_keyed(paths, read, ids):
 
     candidates = [path for path in sorted(paths) if candidate(path)]
     if cache is None:
-        return (*_read_estate(paths, candidates, read, None, oid), None)
+        return _read(*_read_estate(paths, candidates, read, None, oid), None)
     # The same definition files as last time: the same estate (and the entries it was built from stay cached).
     key = fingerprint([(path, oid(path)) for path in candidates])
     stored = cache.peek("estate-read", key)
-    if stored is not None:
-        estate, kinds, uses = stored
-        cache.touch(uses)
-        return estate, kinds, key
+    if isinstance(stored, tuple) and len(stored) == 4 and (MODEL, key) in cache.stored:
+        view, kinds, namespaces, jobs = stored
+        cache.keep_namespaces(namespaces)
+        cache.touch([(MODEL, key)])
+
+        def full() -> Estate:
+            model = cache.peek(MODEL, key)
+            return model if model is not None else _read_estate(paths, candidates, read, None, oid)[0]
+
+        return _EstateRead(view, kinds, key, jobs, full)
     outer, cache.trace = cache.trace, []
     try:
         estate, kinds = _read_estate(paths, candidates, read, cache, oid)
     finally:
         uses, cache.trace = cache.trace, outer
-    cache.put("estate-read", key, (estate, kinds, uses))
-    return estate, kinds, key
+    result = _read(estate, kinds, key)
+    view = replace(estate, jobs={}, triggers={}, workflows={})
+    # The entries the read used stay cached while the estate is read from the cache: kept by namespace (the list
+    # of thousands of entries would cost more to load than the estate itself).
+    cache.put("estate-read", key, (view, kinds, frozenset(slot[0] for slot in uses), result.jobs))
+    cache.put(MODEL, key, estate)
+    return result
+
+
+MODEL = "estate-model"
 
 
 def _read_estate(paths, candidates, read, cache, oid):
@@ -189,47 +227,76 @@ def _guarded(estate: Estate, path: str, call) -> None:
                                    "its definitions are not converted, please report it"))
 
 
-def _bundle(estate: Estate, read_key: str | None, scripts: dict, index, transform: TransformSettings,
+def _bundle(estate: Callable[[], Estate], read_key: str | None, scripts: dict, index, transform: TransformSettings,
             settings: EstateSettings, cache, read: Callable[[str], bytes]):
     """``build_bundle``, or the last one built from the same estate (``read_key``: the key of the definition files
     it was read from) and settings when every script it looked up (which path a location matched, which
-    arguments that script reads) is still the same."""
+    arguments that script reads) is still the same. ``estate()`` gives the model (asked only to build)."""
     from glue2lakehouse.estate.bundle import build_bundle
     from glue2lakehouse.estate.incremental import fingerprint, settings_key
 
     key = (fingerprint((read_key, settings_key(transform), settings_key(settings))) if cache is not None and read_key
            else None)
     if key is None:
-        return build_bundle(estate, scripts, transform, settings, read=read)
+        return build_bundle(estate(), scripts, transform, settings, read=read)
     stored = cache.peek("bundle", key)
     if stored is not None:
         lookups, bundle, uses = stored
         if all(index.match(item[1]) == item[2] if item[0] == "match" else
                item[0] == "script" and scripts.get(item[1], item[2]) == item[3] for item in lookups):
-            cache.touch(uses)   # the jobs' own entries stay cached for the next change
+            # The jobs' own entries stay cached for the next change.
+            if isinstance(uses, frozenset):
+                cache.keep_namespaces(uses)
+            else:
+                cache.touch(uses)
             return bundle
     lookups: list = []
     outer, cache.trace = cache.trace, []
     try:
-        bundle = build_bundle(estate, scripts, transform, settings, lookups, read=read)
+        bundle = build_bundle(estate(), scripts, transform, settings, lookups, read=read)
     finally:
         uses, cache.trace = cache.trace, outer
     if ("unrecorded",) not in lookups:
-        cache.put("bundle", key, (lookups, bundle, uses))
+        cache.put("bundle", key, (lookups, bundle, frozenset(slot[0] for slot in uses)))
     return bundle
+
+
+SCRIPT_FACTS = ("script-arguments", "python-imports")
+
+
+def _script_facts(cache, oid: str, data: bytes, namespace: str):
+    """A changed script's arguments and imports from one parse: the one asked for is returned, the other stored in
+    its table for the same blob (a sync parses each changed script once, not once per question)."""
+    import ast
+
+    from glue2lakehouse.estate.bundle import script_arguments
+
+    text = data.decode("utf-8-sig")
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = None
+    values = {"script-arguments": script_arguments(tree), "python-imports": import_names(tree)}
+    for other, value in values.items():
+        if other != namespace:
+            cache.table_get(other, oid, lambda value=value: value)
+    return values[namespace]
 
 
 BOOKMARK_RANK = {"job-bookmark-disable": 0, "job-bookmark-pause": 1, "job-bookmark-enable": 2}
 
 
-def import_names(source: str) -> list[str] | None:
+def import_names(source) -> list[str] | None:
     """The absolute module names a Python file imports (``a.b`` and ``a.b.c`` for ``from a.b import c``), in
-    the order of Python's ast walk; None when it does not parse."""
+    the order of Python's ast walk; None when it does not parse. ``source``: the text, or its ``ast`` tree (None:
+    it does not parse)."""
     import ast
 
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(source) if isinstance(source, str) else source
     except (SyntaxError, ValueError):
+        return None
+    if tree is None:
         return None
     names = []
     for node in ast.walk(tree):
@@ -274,42 +341,47 @@ def imported_modules(script: str, python, read: Callable[[str], bytes], limit: i
 def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: TransformSettings,
                    settings: EstateSettings | None = None, ids: Callable[[str], str] | None = None) -> EstateResult:
     """The estate of a tree converted (see the module's docstring); ``ids``: path -> git blob id, when known."""
-    from glue2lakehouse.estate.bundle import ScriptIndex, script_arguments
+    from glue2lakehouse.estate.bundle import script_arguments
     from glue2lakehouse.estate.cache import active, parsed
+    from glue2lakehouse.estate.incremental import ScriptLookups
 
     cache = active()
 
     def memo(namespace: str, path: str, parse):
         """``parse`` of a file's text, cached by its blob id (raises UnicodeDecodeError as decoding does)."""
         if cache is not None and ids is not None:
+            if namespace in SCRIPT_FACTS:
+                return cache.table_get(namespace, ids(path), lambda: _script_facts(cache, ids(path), read(path),
+                                                                                    namespace))
             return cache.table_get(namespace, ids(path), lambda: parse(read(path).decode("utf-8-sig")))
         return parsed(namespace, read(path).decode("utf-8-sig"), parse)
 
     settings = settings or EstateSettings()
-    estate, kinds, read_key = _read_estate_keyed(paths, read, ids)
-    result = EstateResult(estate=estate, issues=list(estate.issues))
+    model = _read_estate_keyed(paths, read, ids)
+    estate, kinds, read_key = model.view, model.kinds, model.key
+    result = EstateResult(issues=list(estate.issues))
     python = sorted(p for p in paths if p.endswith(".py"))
     python_set = set(python)
-    index = ScriptIndex(python)
-    scripts: dict[str, list[str] | None] = {p: None for p in python}
-    for job in estate.jobs.values():
-        path = index.match(job.script_location)
+    # Matches and import walks are kept from the last read while the Python paths and the blobs read are the same.
+    index = ScriptLookups(cache, python, ids)
+    scripts: dict[str, list[str] | None] = dict.fromkeys(python)
+    names_of = lambda p: memo("python-imports", p, import_names)  # noqa: E731
+    for location, option in model.jobs:
+        path = index.match(location)
         if path is not None:
             try:
                 scripts[path] = memo("script-arguments", path, script_arguments)
             except UnicodeDecodeError:
                 pass
-            option = {**job.default_arguments, **job.non_overridable_arguments}.get("--job-bookmark-option",
-                                                                                    "job-bookmark-disable")
             # The script and the repository modules it imports run under the job's bookmark option
             # (a module two jobs share: the option that reads incrementally wins).
-            for module in [path, *imported_modules(path, python_set, read,
-                                                          names_of=lambda p: memo("python-imports", p, import_names))]:
+            walk = lambda names, path=path: imported_modules(path, python_set, read, names_of=names)  # noqa: E731
+            for module in [path, *index.modules(path, walk, names_of)]:
                 if BOOKMARK_RANK.get(option, 0) >= BOOKMARK_RANK.get(result.bookmarks.get(module, ""), -1):
                     result.bookmarks[module] = option
-    if estate.jobs or estate.crawlers:
+    if model.jobs or estate.crawlers:
         try:
-            bundle = _bundle(estate, read_key, scripts, index, transform, settings, cache, read)
+            bundle = _bundle(model.full, read_key, scripts, index, transform, settings, cache, read)
         except UNEXPECTED as error:
             result.issues.append(Issue(estate.definition_files[0] if estate.definition_files else "", 1,
                                        "estate-internal-error",
@@ -359,4 +431,7 @@ def convert_estate(paths: list[str], read: Callable[[str], bytes], transform: Tr
             result.issues.extend(issues)
             if path is not None and path not in given:
                 result.files[path] = text.encode("utf-8")
+    index.save()
+    if cache is None:
+        result.estate = model.full()
     return result

@@ -99,11 +99,14 @@ class BundleOutput:
     issues: list[Issue] = field(default_factory=list)
 
 
-def script_arguments(source: str) -> list[str] | None:
-    """The names a Glue script reads with getResolvedOptions(sys.argv, [...]), or None when it does not."""
+def script_arguments(source) -> list[str] | None:
+    """The names a Glue script reads with getResolvedOptions(sys.argv, [...]), or None when it does not.
+    ``source``: the text, or its ``ast`` tree (None: it does not parse)."""
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(source) if isinstance(source, str) else source
     except (SyntaxError, ValueError):
+        return None
+    if tree is None:
         return None
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and len(node.args) >= 2:

@@ -29,7 +29,7 @@ from typing import Callable, TypeVar
 
 from glue2lakehouse import __version__
 
-FORMAT = 1
+FORMAT = 2   # 2: listings, script look-ups, the estate read without its model
 FILE = "g2l-cache/estate.pickle"
 T = TypeVar("T")
 
@@ -54,6 +54,7 @@ class EstateCache:
         self.tables: dict[str, tuple[dict, dict]] = {}   # namespace -> (stored, used)
         self.dirty = False
         self.live: set[str] | None = None  # blob ids of the tree being read: table entries of other blobs go
+        self.kept: set[str] = set()         # namespaces whose stored entries are all kept (keep_namespaces)
         if file is not None:
             self.stored = _load(file)
 
@@ -117,8 +118,23 @@ class EstateCache:
             if slot not in self.used and slot in self.stored:
                 self.used[slot] = self.stored[slot]
 
+    def keep_namespaces(self, namespaces) -> None:
+        """Keep every stored entry of these namespaces: what a run read from the cache as a whole (the estate, the
+        bundle) was built from them, so the next change needs them."""
+        self.kept.update(namespaces)
+
     def put(self, namespace: str, key, value) -> None:
         self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def take(self, namespace: str, key):
+        """The stored value, or None; unlike ``peek`` it is not kept for the next run unless ``put`` again."""
+        data = self.used.get((namespace, key)) or self.stored.get((namespace, key))
+        if data is None:
+            return None
+        try:
+            return pickle.loads(data)
+        except Exception:  # noqa: BLE001
+            return None
 
     def peek(self, namespace: str, key):
         """The stored value, or None (counts as used)."""
@@ -138,7 +154,7 @@ class EstateCache:
     def save(self) -> None:
         """Write the entries this run used (only when they differ from what was loaded); never raises."""
         for slot, data in self.stored.items():   # a table this run did not open is kept as it was
-            if slot[0] == "table" and slot[1] not in self.tables:
+            if slot[0] == "table" and slot[1] not in self.tables or slot[0] in self.kept and slot not in self.used:
                 self.used[slot] = data
         for namespace, (stored, used) in self.tables.items():
             if self.live is not None:   # entries of blobs still in the tree are kept, used or not

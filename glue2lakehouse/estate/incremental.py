@@ -297,10 +297,12 @@ def cached_job(builder, key: str, names: list[str], workflow: str | None, render
     key_of = None
     if cache is not None:
         estate = builder.estate
+        settings = getattr(builder, "settings_keys", None)
+        if settings is None:   # the same for every job of the bundle: computed once
+            settings = builder.settings_keys = (settings_key(builder.transform), settings_key(builder.settings))
         key_of = fingerprint((key, names, workflow, [estate.jobs[name] for name in names],
                               builder._triggers(names, workflow),
-                              estate.workflows.get(workflow) if workflow else None,
-                              settings_key(builder.transform), settings_key(builder.settings)))
+                              estate.workflows.get(workflow) if workflow else None, *settings))
     seen = getattr(builder, "lookups", None)
     if key_of is None:
         if seen is not None:
@@ -350,3 +352,82 @@ def cached(namespace: str, inputs, compute: Callable[[], T]) -> T:
     if key is None:
         return compute()
     return cache.get(namespace, key, compute)
+
+
+# ---------------------------------------------------------------- what the jobs look up among the scripts
+class ScriptLookups:
+    """Which script a job's location names, and which repository modules a script imports, kept from the last
+    read while the repository's Python paths are the same (a location matches the same path, an import finds the
+    same modules) and, for an import walk, every file it read is the same blob. So a sync that changed a few
+    scripts walks the imports of those scripts only, not of every job's.
+
+    ``python``: the sorted Python paths of the tree; ``ids``: path -> blob id (None: nothing is kept)."""
+
+    SLOT = ("script-lookups", "last")
+
+    def __init__(self, cache: EstateCache | None, python: list[str], ids: Callable[[str], str] | None):
+        from glue2lakehouse.estate.bundle import ScriptIndex
+
+        self._index_class = ScriptIndex
+        self.python = python
+        self.cache = cache if ids is not None else None
+        self.ids = ids
+        self.key = fingerprint(python) if self.cache is not None else None
+        stored = self.cache.peek(*self.SLOT) if self.cache is not None and self.key else None
+        same = isinstance(stored, tuple) and len(stored) == 3 and stored[0] == self.key
+        self.stored_matches: dict = stored[1] if same else {}
+        self.walks: dict = stored[2] if same else {}
+        self.matches: dict = {}
+        self.used_walks: dict = {}
+        self._index = None
+
+    @property
+    def index(self):
+        if self._index is None:
+            self._index = self._index_class(self.python)
+        return self._index
+
+    def match(self, location):
+        """``ScriptIndex.match`` of ``location`` (kept while the Python paths are the same)."""
+        if self.cache is None:
+            return self.index.match(location)
+        try:
+            return self.matches[location]
+        except KeyError:
+            pass
+        except TypeError:   # a location that is not hashable: never kept
+            return self.index.match(location)
+        stored = self.stored_matches.get(location, _MISSING)
+        found = self.matches[location] = self.index.match(location) if stored == _MISSING else stored
+        return found
+
+    def modules(self, script: str, walk: Callable[[Callable[[str], object]], list[str]],
+                names_of: Callable[[str], object]) -> list[str]:
+        """``walk(names_of)`` (the import walk from ``script``), or the last one when every file it read is the
+        same blob."""
+        if self.cache is None:
+            return walk(names_of)
+        stored = self.walks.get(script)
+        ids = self.ids
+        if stored is not None and self._same_blobs(stored[1]):
+            self.used_walks[script] = stored
+            return list(stored[0])
+        visited: list = []
+
+        def recorded(path: str):
+            visited.append((path, ids(path)))
+            return names_of(path)
+
+        modules = walk(recorded)
+        self.used_walks[script] = (tuple(modules), tuple(visited))
+        return modules
+
+    def _same_blobs(self, visited) -> bool:
+        try:
+            return all(self.ids(path) == oid for path, oid in visited)
+        except KeyError:
+            return False
+
+    def save(self) -> None:
+        if self.cache is not None and self.key:
+            self.cache.put(*self.SLOT, (self.key, self.matches, self.used_walks))

@@ -53,6 +53,13 @@ NO_ACTION = [
 ]
 _GROUPED = [(rule, re.compile(pattern), action) for rule, pattern, action in GROUPED]
 _NO_ACTION = [(rule, re.compile(pattern)) for rule, pattern in NO_ACTION]
+# The same tables by rule: a finding is matched against its own rule's patterns only (thousands of findings a sync).
+_GROUPED_BY_RULE: dict[str, list] = {}
+for _rule, _pattern, _action in _GROUPED:
+    _GROUPED_BY_RULE.setdefault(_rule, []).append((_rule, _pattern, _action))
+_NO_ACTION_BY_RULE: dict[str, list] = {}
+for _rule, _pattern in _NO_ACTION:
+    _NO_ACTION_BY_RULE.setdefault(_rule, []).append(_pattern)
 
 
 @dataclass
@@ -84,19 +91,23 @@ def _where_key(where: str):
 
 def needs_action(finding: dict) -> bool:
     """False for findings that only record what was converted or dropped (nothing for a person to do)."""
+    patterns = _NO_ACTION_BY_RULE.get(finding.get("rule"))
+    if not patterns:
+        return True
     message = finding.get("message", "")
-    return not any(finding.get("rule") == rule and pattern.search(message) for rule, pattern in _NO_ACTION)
+    return not any(pattern.search(message) for pattern in patterns)
 
 
 def group(findings: list[dict]) -> list[Action]:
     """The actions the findings ask for: one per distinct action, listing its items; no-action findings left out."""
     actions: dict[tuple, Action] = {}
+    listed: dict[tuple, set] = {}   # each action's items, for the membership test (a list is searched end to end)
     for finding in findings:
         if not needs_action(finding):
             continue
         rule, message = finding.get("rule", ""), finding.get("message", "")
-        for grouped_rule, pattern, text in _GROUPED:
-            match = pattern.search(message) if rule == grouped_rule else None
+        for grouped_rule, pattern, text in _GROUPED_BY_RULE.get(rule, ()):
+            match = pattern.search(message)
             if match:
                 key = (rule, text)
                 item = match.group("item")
@@ -110,7 +121,9 @@ def group(findings: list[dict]) -> list[Action]:
         action = actions.get(key)
         if action is None:
             action = actions[key] = Action(rule, text)
-        if item not in action.items:
+            listed[key] = set()
+        if item not in listed[key]:
+            listed[key].add(item)
             action.items.append(item)
         action.findings.append(finding)
     return list(actions.values())

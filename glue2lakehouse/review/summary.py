@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from glue2lakehouse.review.actions import group
 from glue2lakehouse.review.semantics import Facts, changed_facts
@@ -225,22 +226,28 @@ def finding_key(finding: dict) -> tuple:
     return finding["file"], finding["rule"], finding["message"]
 
 
+_KEY = itemgetter("file", "rule", "message")   # finding_key, counted in C
+
+
 def diff_findings(old: list[dict], new: list[dict]) -> tuple[list[dict], list[dict]]:
     """Findings new in ``new`` and resolved since ``old`` (matched by file, rule and message, not line)."""
-    before, after = Counter(map(finding_key, old)), Counter(map(finding_key, new))
+    before, after = Counter(map(_KEY, old)), Counter(map(_KEY, new))
+    if before == after:   # a sync whose changes did not add or resolve any finding
+        return [], []
     added, gone = after - before, before - after
-    new_items, resolved = [], []
-    for finding in new:
-        key = finding_key(finding)
-        if added[key] > 0:
-            added[key] -= 1
-            new_items.append(finding)
-    for finding in old:
-        key = finding_key(finding)
-        if gone[key] > 0:
-            gone[key] -= 1
-            resolved.append(finding)
-    return new_items, resolved
+    return _take(new, added), _take(old, gone)
+
+
+def _take(findings: list[dict], counts: Counter) -> list[dict]:
+    """The first ``counts[key]`` findings of each key, in order."""
+    out = []
+    if counts:
+        for finding in findings:
+            key = _KEY(finding)
+            if counts.get(key, 0) > 0:
+                counts[key] -= 1
+                out.append(finding)
+    return out
 
 
 def summarize(changes: list[dict], old_files: dict[str, bytes | None], new_files: dict[str, bytes | None],

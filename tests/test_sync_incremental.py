@@ -1,0 +1,246 @@
+"""A sync reads and writes what changed, and gives what a full rebuild gives.
+
+A sync reads the Glue repository as the diff of its tree with the last source tree, takes the file
+listings of the last snapshot and source trees from the cache in .git, transforms only the changed
+files and carries the other files' findings over from the last report. Random weeks of Glue changes of
+every kind a repository sees (edits, new folders, deletions, renames, a script made executable, a file
+replaced by a folder of the same name, symbolic links, a .gitattributes of the Glue team's own, a
+submodule) must give, week after week, the snapshot a rebuild from nothing gives: every Glue file
+transformed (or copied) as ``transform_file`` makes it, nothing else in the tree, and the same trees,
+findings and report as a sync whose cache was deleted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from glue2lakehouse.config import TransformSettings
+from glue2lakehouse.gitrepo import GitRepo
+from glue2lakehouse.jsontext import dumps_indented
+from glue2lakehouse.sync import initialize, sync
+from glue2lakehouse.transform import transform_file
+
+from .helpers import commit_all, git, new_repo, write
+
+SETTINGS = TransformSettings(catalog="prod")
+JOB = '''import sys
+from awsglue.utils import getResolvedOptions
+from awsglue.context import GlueContext
+from pyspark.context import SparkContext
+
+args = getResolvedOptions(sys.argv, ["JOB_NAME", "run_date"])
+glueContext = GlueContext(SparkContext.getOrCreate())
+frame = glueContext.create_dynamic_frame.from_catalog(database="{db}", table_name="{table}")
+frame.toDF().write.mode("overwrite").saveAsTable("{db}.{table}_out")
+'''
+HELPER = "def clean(df):\n    return df.dropDuplicates()\n"
+
+
+def _script(rng: random.Random) -> str:
+    return JOB.format(db=rng.choice(["risk", "finance", "ops"]), table=rng.choice(["trades", "limits", "positions"]))
+
+
+def _week(rng: random.Random, glue) -> str:
+    """One change of the Glue repository (files on disk; the caller commits)."""
+    files = sorted(p for p in git(glue, "ls-files").split("\n") if p and (glue / p).is_file()
+                   and not (glue / p).is_symlink() and p != ".gitattributes")
+    kind = rng.choice(["edit", "edit", "add", "delete", "rename", "chmod", "file-to-folder", "symlink",
+                       "gitattributes", "submodule"])
+    if kind == "edit" and files:
+        path = rng.choice(files)
+        write(glue, path, (glue / path).read_text() + f'print("week {rng.randint(0, 999)}")\n')
+    elif kind == "delete" and len(files) > 2:
+        (glue / rng.choice(files)).unlink()
+    elif kind == "rename" and files:
+        path = rng.choice(files)
+        target = f"moved_{rng.randint(0, 99)}/{path.rsplit('/', 1)[-1]}"
+        if not (glue / target).exists():
+            (glue / target).parent.mkdir(parents=True, exist_ok=True)
+            os.replace(glue / path, glue / target)
+    elif kind == "chmod" and files:
+        path = glue / rng.choice(files)
+        path.chmod(path.stat().st_mode ^ 0o111)
+    elif kind == "file-to-folder" and files:
+        path = rng.choice(files)
+        (glue / path).unlink()
+        write(glue, f"{path}/inner_job.py", _script(rng))
+    elif kind == "symlink" and files:
+        link = glue / f"links/link_{rng.randint(0, 99)}.py"
+        if not link.exists() and not link.is_symlink():
+            link.parent.mkdir(exist_ok=True)
+            os.symlink("../" + rng.choice(files), link)
+    elif kind == "gitattributes":
+        write(glue, ".gitattributes", f"*.py text eol=lf\n# {rng.randint(0, 999)}\n")
+    elif kind == "submodule":
+        name = f"vendor/lib_{rng.randint(0, 9)}"
+        if not (glue / name).exists():
+            (glue / name).mkdir(parents=True)   # an empty folder: a submodule not checked out
+            git(glue, "update-index", "--add", "--cacheinfo", f"160000,{'1' * 40},{name}")
+    else:
+        write(glue, f"jobs/new_{rng.randint(0, 999)}/job.py", _script(rng))
+    return kind
+
+
+def _expected(glue) -> dict[str, tuple[int, bytes]]:
+    """path -> (mode, content) of the snapshot a rebuild from nothing makes of the Glue repository's HEAD."""
+    out = {}
+    listing = git(glue, "ls-tree", "-r", "-z", "HEAD").split("\0")
+    for item in filter(None, listing):
+        meta, _, path = item.partition("\t")
+        mode, _, oid = meta.split()
+        if mode == "160000" or path in (".gitattributes", ".g2l.toml"):
+            continue
+        data = GitRepo(glue).read_blob(oid)
+        if mode != "120000" and path.endswith(".py"):
+            data = transform_file(data, path, SETTINGS).data
+        out[path] = (int(mode, 8), data)
+    return out
+
+
+def _snapshot(dbx) -> dict[str, tuple[int, bytes]]:
+    repo = GitRepo(dbx)
+    return {p: (e.mode, repo.read_blob(e.oid)) for p, e in repo.tree_files(repo.branch_ref("glue-upstream")).items()}
+
+
+def _state(dbx) -> dict:
+    note = json.loads(git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream"))
+    for name in ("timestamp", "snapshot", "merge_commit"):   # when, and the commits made then
+        note.pop(name)
+    return {"snapshot_tree": git(dbx, "rev-parse", "glue-upstream^{tree}").strip(),
+            "source_tree": git(dbx, "rev-parse", "refs/g2l/glue-source^{tree}").strip(),
+            "head_tree": git(dbx, "rev-parse", "HEAD^{tree}").strip(), "note": note}
+
+
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2 ** 32 - 1), weeks=st.integers(2, 4))
+def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("incremental")
+    glue = new_repo(root / "glue")
+    for index in range(6):
+        write(glue, f"jobs/{['risk', 'finance'][index % 2]}/job_{index}.py", _script(rng))
+    write(glue, "jobs/common/helpers.py", HELPER)
+    write(glue, "README.md", "Glue jobs\n")
+    commit_all(glue, "glue")
+    dbx = new_repo(root / "dbx")
+    assert initialize(dbx, glue, catalog="prod").status == "merged"
+    cache = dbx / ".git" / "g2l-cache"
+    for _ in range(weeks):
+        kinds = [_week(rng, glue) for _ in range(rng.randint(1, 3))]
+        commit_all(glue, "a week of Glue changes")
+        before = {name: git(dbx, "rev-parse", name).strip()
+                  for name in ("HEAD", "glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l")}
+        kept = root / "kept-cache"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(cache, kept)
+        result = sync(dbx, workers=1)
+        assert result.status in ("merged", "up-to-date"), (kinds, result.status)
+        assert _snapshot(dbx) == _expected(glue), kinds
+        incremental = _state(dbx)
+        # The same week again, from the same commits, without the cache: the same trees, findings and report.
+        git(dbx, "reset", "-q", "--hard", before["HEAD"])
+        for name in ("glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l"):
+            git(dbx, "update-ref", name if name.startswith("refs/") else f"refs/heads/{name}", before[name])
+        shutil.rmtree(cache)
+        again = sync(dbx, workers=1)
+        assert again.status == result.status
+        assert again.findings == result.findings
+        assert _state(dbx) == incremental, kinds
+        # Go on from the incremental run's cache, as a user's repository would.
+        shutil.rmtree(cache)
+        shutil.copytree(kept, cache)
+        git(dbx, "reset", "-q", "--hard", before["HEAD"])
+        for name in ("glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l"):
+            git(dbx, "update-ref", name if name.startswith("refs/") else f"refs/heads/{name}", before[name])
+        assert sync(dbx, workers=1).status == result.status
+        assert _state(dbx) == incremental
+
+
+def test_a_dry_run_keeps_the_listings_of_the_last_sync(tmp_path):
+    """A dry run builds a snapshot that is not published: the next real sync still finds the last sync's
+    listings in the cache (it does not list the trees from git again)."""
+    from glue2lakehouse.estate.cache import EstateCache
+    from glue2lakehouse.snapshot import LISTING, _listing
+
+    glue = new_repo(tmp_path / "glue")
+    write(glue, "jobs/a.py", _script(random.Random(1)))
+    write(glue, "jobs/b.py", _script(random.Random(2)))
+    commit_all(glue, "glue")
+    dbx = new_repo(tmp_path / "dbx")
+    assert initialize(dbx, glue, catalog="prod").status == "merged"
+    repo = GitRepo(dbx)
+    trees = {repo.commit_tree(repo.branch_ref("glue-upstream")), repo.commit_tree(repo.ref("refs/g2l/glue-source"))}
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    assert all(cache.take(LISTING, tree) is not None for tree in trees)
+    write(glue, "jobs/a.py", (glue / "jobs/a.py").read_text() + "print('x')\n")
+    commit_all(glue, "edit")
+    assert sync(dbx, dry_run=True).status == "would-merge"
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    assert all(cache.take(LISTING, tree) is not None for tree in trees)
+    assert sync(dbx).status == "merged"
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    for tree in (repo.commit_tree(repo.branch_ref("glue-upstream")), repo.commit_tree(repo.ref("refs/g2l/glue-source"))):
+        assert cache.take(LISTING, tree) is not None
+        assert _listing(repo, cache, tree) == repo.tree_files(tree)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True) | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    | st.tuples(children, children),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=JSON_VALUES)
+def test_the_report_text_is_what_json_writes(value):
+    assert dumps_indented(value) == json.dumps(value, indent=1, sort_keys=True)
+
+
+def test_the_report_text_of_other_values_is_left_to_json():
+    assert dumps_indented({1: "a", 2: {"b": [True, None]}}) == json.dumps({1: "a", 2: {"b": [True, None]}},
+                                                                            indent=1, sort_keys=True)
+    value = {"findings": [{"file": "a.py", "line": 3, "rule": "r", "message": "é ${x} \"q\"\n"}] * 3, "e": {}}
+    assert dumps_indented(value) == json.dumps(value, indent=1, sort_keys=True)
+
+
+def _convert_estate(files: dict[str, str], cache):
+    from glue2lakehouse.config import EstateSettings
+    from glue2lakehouse.estate import convert_estate
+    from glue2lakehouse.estate.cache import activated, blob_id
+
+    data = {path: text.encode() for path, text in files.items()}
+    with activated(cache):
+        result = convert_estate(sorted(data), data.__getitem__, SETTINGS, EstateSettings(),
+                                (lambda p: blob_id(data[p])) if cache is not None else None)
+    if cache is not None:
+        cache.save()
+    return (result.files, result.replaced, [(i.path, i.line, i.rule, i.message) for i in result.issues],
+            result.bookmarks)
+
+
+def test_scripts_that_change_arguments_or_imports_rebuild_their_jobs_from_the_cached_estate(tmp_path):
+    """No definition changed, so the estate is the cached one; a script reading a new argument makes its bundle
+    job built again (from the estate model kept in the cache), and a helper importing another module changes
+    which modules run under a job's bookmark option: both equal a read from nothing."""
+    from glue2lakehouse.estate.cache import EstateCache
+
+    from .estategen import estate
+
+    files = estate(random.Random(21), 40, per_domain_jobs=4)
+    cache_file = tmp_path / "estate.pickle"
+    first = _convert_estate(files, EstateCache(cache_file))
+    script = sorted(p for p in files if "_job_" in p and p.endswith(".py") and '"JOB_NAME"' in files[p])[0]
+    files[script] = files[script].replace('"JOB_NAME"', '"JOB_NAME", "extra_flag"', 1)
+    helper = sorted(p for p in files if p.endswith(".py") and "_job_" not in p)[0]
+    files[helper] = f"import {script[:-3].replace('/', '.')}\n" + files[helper]
+    cache = EstateCache(cache_file)
+    incremental = _convert_estate(files, cache)
+    assert cache.misses <= 6, cache.misses           # the two scripts' arguments and imports, nothing else
+    assert incremental == _convert_estate(files, None)
+    assert incremental[0] != first[0]

@@ -105,13 +105,22 @@ class BatchReport:
         return "\n".join(lines)
 
 
-def render_example(example: dict) -> list[str]:
+def render_example(example: dict, max_rows: int | None = None) -> list[str]:
+    """The example as text tables; ``max_rows``: at most that many rows of each table (the merge message's
+    short form), the rest counted, so that every input and both sides' outputs still show."""
     from glue2lakehouse.verify.inputs import render_table
 
+    def table(columns, rows) -> list[str]:
+        shown = rows if max_rows is None else rows[:max_rows]
+        lines = ["    " + line for line in render_table(columns, shown)]
+        if len(shown) < len(rows):
+            lines.append(f"    ... ({len(rows) - len(shown)} more rows)")
+        return lines
+
     lines = ["Smallest example found:" if example.get("shrunk") else "Example (not shrunk):"]
-    for name, table in example["inputs"].items():
+    for name, data in example["inputs"].items():
         lines.append(f"  input {name}:")
-        lines += ["    " + line for line in render_table(table["columns"], table["rows"])]
+        lines += table(data["columns"], data["rows"])
     for output in example["outputs"]:
         for side, label in (("glue", "Glue wrote"), ("databricks", "Databricks wrote")):
             rows = output[side]
@@ -120,7 +129,7 @@ def render_example(example: dict) -> list[str]:
                 continue
             lines.append(f"  {label} {output['output']} ({len(rows)} rows):")
             columns = output.get(f"{side}_columns") or (list(rows[0]) if rows else [])
-            lines += ["    " + line for line in render_table(columns, rows)]
+            lines += table(columns, rows)
     return lines
 
 

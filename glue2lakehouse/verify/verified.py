@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-EXAMPLE_LINES = 24   # the merge message shows at most this much of an example; the body shows it whole
+EXAMPLE_LINES = 40   # the merge message shows at most this much of an example; the body shows it whole
+MESSAGE_ROWS = 3     # and at most this many rows of each of its tables
 
 
 def entries(report) -> list[dict]:
@@ -23,10 +24,10 @@ def failed(why: str) -> list[dict]:
     return [{"job": None, "verdict": "not verified", "reason": f"verification failed: {why}"}]
 
 
-def _example(job: dict) -> list[str]:
+def _example(job: dict, max_rows: int | None = None) -> list[str]:
     from glue2lakehouse.verify.batch import render_example
 
-    return render_example(job["example"]) if job.get("example") else []
+    return render_example(job["example"], max_rows) if job.get("example") else []
 
 
 def section(verified: list[dict]) -> str:
@@ -62,7 +63,7 @@ def message_lines(verified: list[dict]) -> list[str]:
     lines = ["Verified (changed jobs, on inputs made from each job):"]
     for job in verified:
         lines.append(f"  {job['job']}: {job['verdict']}" + (f": {job['reason']}" if job.get("reason") else ""))
-        example = _example(job)
+        example = _example(job, MESSAGE_ROWS)
         if len(example) > EXAMPLE_LINES:
             example = example[:EXAMPLE_LINES] + [f"... ({len(example) - EXAMPLE_LINES} more lines: 'g2l report')"]
         lines += ["    " + line for line in example]

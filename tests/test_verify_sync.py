@@ -210,3 +210,17 @@ def test_the_guides_conflicting_week_through_the_python_api(tmp_path):
     assert f"  {JOB}: not verified: conflicted: resolve risk_calculations/process_b.py" in \
         (target / ".git" / "MERGE_MSG").read_text()
     assert result.to_dict()["verified"] == result.verified
+
+
+def test_a_dry_run_verifies_the_merge_it_would_make_and_changes_nothing(tmp_path):
+    glue, dbx = _trades_repos(tmp_path)
+    edit(dbx, "large_trades.py", '.filter(F.col("`notional`") > 100)', '.filter(F.col("`notional`") > 150)')
+    commit_all(dbx, "large from 150")
+    edit(glue, "large_trades.py", 'row["notional"] > 100', 'row["notional"] > 200')
+    commit_all(glue, "large from 200")
+    before = git(dbx, "for-each-ref", "--format=%(refname) %(objectname)")
+    result = sync(dbx, dry_run=True, verify=verifier())
+    assert result.status == "would-conflict"
+    assert [job["reason"].split(":")[0] for job in result.verified] == ["conflicted"]
+    assert git(dbx, "for-each-ref", "--format=%(refname) %(objectname)") == before
+    assert git(dbx, "status", "--porcelain") == "" and not (dbx / ".git" / "MERGE_MSG").exists()

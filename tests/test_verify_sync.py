@@ -72,6 +72,21 @@ def test_the_short_form_says_why_nothing_was_verified():
     assert message_lines([]) == ["Verified: no Glue job changed in this sync"]
 
 
+
+def test_the_short_form_shows_what_each_side_wrote_before_the_inputs_and_stays_short():
+    table = {"columns": ["c0", "c1"], "rows": [{"c0": i, "c1": "x"} for i in range(60)]}
+    example = {"shrunk": True, "inputs": {"risk_db.ratings": table, **{f"risk_db.t{i}": table for i in range(5)}},
+               "outputs": [{"output": "risk_db.collateral_coverage", "glue": [{"ratio": 0.5}],
+                            "databricks": [{"ratio": 50.0}]}]}
+    lines = message_lines([{"job": JOB, "verdict": "differs", "reason": "risk_db.collateral_coverage: 1 row differs",
+                            "example": example}])
+    assert lines[1] == f"  {JOB}: differs: risk_db.collateral_coverage: 1 row differs"
+    text = "\n".join(lines)
+    assert text.index("Glue wrote") < text.index("Databricks wrote") < text.index("input risk_db.ratings")
+    assert len(lines) <= 2 + 40 + 1 and lines[-1].endswith("more lines: 'g2l report')")
+    assert "input risk_db.ratings" in section([{"job": JOB, "verdict": "differs", "example": example}])
+
+
 def _trades_repos(tmp_path):
     glue = new_repo(tmp_path / "glue")
     shutil.copy(FIXTURES / "verify" / "done_when" / "large_trades.py", glue / "large_trades.py")
@@ -195,3 +210,17 @@ def test_the_guides_conflicting_week_through_the_python_api(tmp_path):
     assert f"  {JOB}: not verified: conflicted: resolve risk_calculations/process_b.py" in \
         (target / ".git" / "MERGE_MSG").read_text()
     assert result.to_dict()["verified"] == result.verified
+
+
+def test_a_dry_run_verifies_the_merge_it_would_make_and_changes_nothing(tmp_path):
+    glue, dbx = _trades_repos(tmp_path)
+    edit(dbx, "large_trades.py", '.filter(F.col("`notional`") > 100)', '.filter(F.col("`notional`") > 150)')
+    commit_all(dbx, "large from 150")
+    edit(glue, "large_trades.py", 'row["notional"] > 100', 'row["notional"] > 200')
+    commit_all(glue, "large from 200")
+    before = git(dbx, "for-each-ref", "--format=%(refname) %(objectname)")
+    result = sync(dbx, dry_run=True, verify=verifier())
+    assert result.status == "would-conflict"
+    assert [job["reason"].split(":")[0] for job in result.verified] == ["conflicted"]
+    assert git(dbx, "for-each-ref", "--format=%(refname) %(objectname)") == before
+    assert git(dbx, "status", "--porcelain") == "" and not (dbx / ".git" / "MERGE_MSG").exists()

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import json
 
-EXAMPLE_LINES = 40   # the merge message shows at most this much of an example; the body shows it whole
+EXAMPLE_LINES = 40   # the merge message shows at most this much of an example (what each side wrote
+                     # first, then the inputs); the body and g2l report show it whole
 MESSAGE_ROWS = 3     # and at most this many rows of each of its tables
 
 
@@ -64,6 +65,9 @@ def message_lines(verified: list[dict]) -> list[str]:
     for job in verified:
         lines.append(f"  {job['job']}: {job['verdict']}" + (f": {job['reason']}" if job.get("reason") else ""))
         example = _example(job, MESSAGE_ROWS)
+        at = next((i for i, line in enumerate(example) if line.startswith(("  Glue wrote", "  Databricks wrote"))),
+                  len(example))
+        example = example[:1] + example[at:] + example[1:at]   # what each side wrote first, then the inputs
         if len(example) > EXAMPLE_LINES:
             example = example[:EXAMPLE_LINES] + [f"... ({len(example) - EXAMPLE_LINES} more lines: 'g2l report')"]
         lines += ["    " + line for line in example]

@@ -167,26 +167,31 @@ class RemoteRunner:
 
     def _upload_files(self, data: Path, root: str) -> None:
         """Every file of DATA/s3 written under ``root`` on the endpoint, at the same relative path: a text file
-        (CSV, JSON lines, text) line for line, a Parquet or ORC file through its rows and schema. A file becomes
-        a folder of that name holding one part (Spark reads either the same way)."""
+        (CSV, JSON lines, text) line for line, a Parquet or ORC file through its rows and schema. Spark names the
+        files it writes: a ``part-*`` file is appended to its folder (the job reads the folder), any other file
+        becomes a folder of its own name holding one part (the job reads it by its name; Spark reads a folder
+        the same way)."""
         folder = data / "s3"
         if not folder.is_dir():
             return
         for source in sorted(p for p in folder.rglob("*") if p.is_file()):
-            target = f"{root}/{source.relative_to(data).as_posix()}"
+            relative = source.relative_to(data)
+            in_folder = source.name.startswith("part-")
+            target = f"{root}/{(relative.parent if in_folder else relative).as_posix()}"
+            mode = "append" if in_folder else "overwrite"
             suffix = source.suffix.lower()
             if suffix in (".parquet", ".orc"):
                 df = self.local.read.format(suffix[1:]).load(str(source))
                 (self.session.createDataFrame(df.collect(), df.schema).coalesce(1)
-                 .write.mode("overwrite").format(suffix[1:]).save(target))
+                 .write.mode(mode).format(suffix[1:]).save(target))
                 continue
             try:
                 lines = source.read_text(encoding="utf-8").splitlines()
             except UnicodeDecodeError:
-                raise G2LError(f"the input file {source.relative_to(data)} is neither text nor Parquet/ORC",
+                raise G2LError(f"the input file {relative} is neither text nor Parquet/ORC",
                                "give it uncompressed, or verify that job without --remote") from None
             (self.session.createDataFrame([(line,) for line in lines], "value string").coalesce(1)
-             .write.mode("overwrite").text(target))
+             .write.mode(mode).text(target))
 
     def _clean(self, env: RemoteEnvironment, run_root: str) -> None:
         from glue2lakehouse.verify.runner import input_view

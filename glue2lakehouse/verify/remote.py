@@ -76,6 +76,15 @@ def check_remote(url: str, scratch: str | None, timeout: float = 10.0) -> None:
                        "check the URL and that the cluster is running and reachable from here") from None
 
 
+_LOST = ("SparkConnectGrpcException", "StatusCode.UNAVAILABLE", "StatusCode.UNAUTHENTICATED")
+
+
+def _endpoint_failed(job, error) -> G2LError:
+    first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
+    return G2LError(f"the Spark Connect endpoint failed while verifying {Path(job).name} ({first})",
+                    "check that the cluster is still running, then run g2l verify again")
+
+
 class RemoteEnvironment(Environment):
     """The Databricks side's paths and tables on the endpoint: reads from the run's input folder there,
     writes to its output folder, tables in the scratch schema."""
@@ -131,18 +140,25 @@ class RemoteRunner:
         with tempfile.TemporaryDirectory(prefix="g2l-verify-remote-") as tmp:
             env = RemoteEnvironment(Path(data).resolve(), Path(tmp), side.path_aliases,
                                     inputs_root=f"{run_root}/in", outputs_root=f"{run_root}/out", schema=self.schema)
-            self.session.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
-            frames = self._data_tables(Path(data))
-            if dataset is not None:
-                frames.update(inputs.frames(dataset, self.session))
-            for name, frame in frames.items():
-                env.tables[name.lower()] = frame
-                frame.createOrReplaceTempView(input_view(name.lower()))
-            self._upload_files(Path(data), f"{run_root}/in")
+            try:
+                self.session.sql(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+                frames = self._data_tables(Path(data))
+                if dataset is not None:
+                    frames.update(inputs.frames(dataset, self.session))
+                for name, frame in frames.items():
+                    env.tables[name.lower()] = frame
+                    frame.createOrReplaceTempView(input_view(name.lower()))
+                self._upload_files(Path(data), f"{run_root}/in")
+            except G2LError:
+                raise
+            except Exception as error:  # noqa: BLE001 - the endpoint failed, not the job: stop, in one line
+                raise _endpoint_failed(side.job, error) from None
             try:
                 with connect_mode(self.session):
                     error = run_script(Path(side.job).resolve(), args, side.extra_paths, False, env)
                 outputs, error = collect_outputs(self.session, env, error)
+                if error is not None and any(sign in error for sign in _LOST):
+                    raise _endpoint_failed(side.job, error.strip().splitlines()[-1])
             finally:
                 self._clean(env, run_root)
             return RunResult(outputs, error)
@@ -196,10 +212,13 @@ class RemoteRunner:
     def _clean(self, env: RemoteEnvironment, run_root: str) -> None:
         from glue2lakehouse.verify.runner import input_view
 
-        for name in env.tables:
-            self.session.catalog.dropTempView(input_view(name))
-        for location in sorted(env.locations):
-            self.session.sql(f"DROP TABLE IF EXISTS {location}")
+        try:   # best effort: an endpoint that went away has already failed the run, saying so
+            for name in env.tables:
+                self.session.catalog.dropTempView(input_view(name))
+            for location in sorted(env.locations):
+                self.session.sql(f"DROP TABLE IF EXISTS {location}")
+        except Exception:  # noqa: BLE001
+            pass
         if self.local_scratch:
             shutil.rmtree(run_root, ignore_errors=True)
 
@@ -266,7 +285,10 @@ def open_sessions(url: str, master: str | None = None, *, scratch: str | None = 
         session.sql("SELECT 1").collect()   # the endpoint answers (and accepts the token) before any job runs
         # the same settings as the local session (tens of rows), and errors without the server's JVM stack
         for key, value in {**SMALL_DATA_CONF, "spark.sql.pyspark.jvmStacktrace.enabled": "false"}.items():
-            session.conf.set(key, value)
+            try:
+                session.conf.set(key, value)
+            except Exception:  # noqa: BLE001 - a serverless endpoint refuses some settings; they only save time
+                pass
     except G2LError:
         local.stop()
         raise

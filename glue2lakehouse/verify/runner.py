@@ -223,6 +223,8 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
 
     def save_as_table(orig):
         def wrapper(self, name, *a, **k):
+            if name in getattr(env, "locations", ()):   # materialize's own copy of an input, already resolved
+                return orig(self, name, *a, **k)
             table = local_table(name)
             materialize(self, table)
             env.record("table", table, env.table_location(table))

@@ -487,7 +487,9 @@ def verify(
     seed: int = typer.Option(0, "--seed", help="Seed of the generated inputs (same seed, same inputs)."),
     changed: bool = typer.Option(False, "--changed", help="In a dual-track repo: the jobs the last sync (or REV) touched."),
     master: Optional[str] = typer.Option(None, "--master", help="Spark master URL (default local[*])."),
-    remote: Optional[str] = typer.Option(None, "--remote", help="Spark Connect endpoint, sc://host:port (one job, with --data)."),
+    remote: Optional[str] = typer.Option(None, "--remote", help="Run the Databricks side on a Spark Connect endpoint, sc://host:port (Databricks: sc://<workspace>:443/;token=...;x-databricks-cluster-id=...), or local[N]."),
+    remote_scratch: Optional[str] = typer.Option(None, "--remote-scratch", help="With --remote: a folder the cluster reads and writes (inputs sent, paths written); required unless the endpoint is local."),
+    remote_schema: Optional[str] = typer.Option(None, "--remote-schema", help="With --remote: the schema the jobs' tables are written to (default: a new g2l_verify_* schema, dropped at the end)."),
     catalog: str = typer.Option("main", "--catalog", help="Catalog for the fresh conversion."),
     root: Optional[Path] = typer.Option(None, "--root", help="The folder a single job imports its modules from (default: its folder)."),
     as_json: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
@@ -514,7 +516,8 @@ def verify(
     else:
         report = run_verify_command(paths or [], data=data, arg=arg or [], against=against, seed=seed,
                                     changed=changed, master=master, remote=remote, catalog=catalog, root=root,
-                                    progress=None if quiet else lambda line: typer.echo(line, err=True))
+                                    progress=None if quiet else lambda line: typer.echo(line, err=True),
+                                    remote_scratch=remote_scratch, remote_schema=remote_schema)
     _emit(report.to_dict(), as_json, report.render_text())
     raise typer.Exit(report.exit_code)
 

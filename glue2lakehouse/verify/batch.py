@@ -249,8 +249,10 @@ class Verifier:
     """Verifies jobs one after the other in one Spark session."""
 
     def __init__(self, spark, *, seed: int = 0, arguments: dict | None = None, data: Path | None = None,
-                 ddl: dict | None = None, intended: list | None = None, shrink_budget: int = SHRINK_BUDGET):
+                 ddl: dict | None = None, intended: list | None = None, shrink_budget: int = SHRINK_BUDGET,
+                 remote=None):
         self.spark = spark
+        self.remote = remote    # a remote.RemoteRunner: the Databricks side runs on a Spark Connect endpoint
         self.seed = seed
         self.arguments = dict(arguments or {})
         self.data = Path(data).resolve() if data else None
@@ -288,7 +290,15 @@ class Verifier:
         if dataset is not None:
             inputs.write(dataset, data, tables=False)
         glue = self._run(case.glue, data, args, True, tables)
-        dbx = self._run(case.dbx, data, args, False, tables) if glue.error is None else None
+        dbx = None
+        if glue.error is None and self.remote is not None:
+            start = time.perf_counter()
+            try:
+                dbx = self.remote.run(case.dbx, data, args, dataset)
+            finally:
+                self.spark_seconds += time.perf_counter() - start
+        elif glue.error is None:
+            dbx = self._run(case.dbx, data, args, False, tables)
         outputs = reconcile(glue.outputs, dbx.outputs) if dbx is not None and dbx.error is None else []
         return Runs(glue, dbx, outputs)
 
@@ -494,10 +504,14 @@ def _example_outputs(runs: Runs) -> list[dict]:
 # ---------------------------------------------------------------- many jobs
 def verify_cases(cases: list[Case], *, spark=None, master: str | None = None, seed: int = 0,
                  arguments: dict | None = None, data: Path | None = None, ddl: dict | None = None,
-                 intended: list | None = None, progress=None, shrink_budget: int = SHRINK_BUDGET) -> BatchReport:
-    """Every case in one Spark session (``spark`` when given, else a new local one)."""
+                 intended: list | None = None, progress=None, shrink_budget: int = SHRINK_BUDGET,
+                 remote: str | None = None, remote_scratch: str | None = None,
+                 remote_schema: str | None = None) -> BatchReport:
+    """Every case in one Spark session (``spark`` when given, else a new local one); with ``remote`` (a Spark
+    Connect URL, or local[N]) the Databricks side of each on that endpoint (see remote.py)."""
     report = BatchReport()
     own = spark is None
+    runner = None
     if own:
         from glue2lakehouse.errors import G2LError
         from glue2lakehouse.verify.runner import new_session
@@ -512,12 +526,17 @@ def verify_cases(cases: list[Case], *, spark=None, master: str | None = None, se
             report.jobs = [Verdict(case.label, NOT_VERIFIED, reason) for case in cases]
             return report
         start = time.perf_counter()
-        spark = new_session(master)
+        if remote:
+            from glue2lakehouse.verify.remote import open_sessions
+
+            spark, runner = open_sessions(remote, master, scratch=remote_scratch, schema=remote_schema)
+        else:
+            spark = new_session(master)
         spark.sparkContext.setLogLevel("OFF")
         report.session_seconds = time.perf_counter() - start
     start = time.perf_counter()
     verifier = Verifier(spark, seed=seed, arguments=arguments, data=data, ddl=ddl, intended=intended,
-                        shrink_budget=shrink_budget)
+                        shrink_budget=shrink_budget, remote=runner)
     try:
         for index, case in enumerate(cases):
             verdict = verifier.verify(case)
@@ -527,6 +546,8 @@ def verify_cases(cases: list[Case], *, spark=None, master: str | None = None, se
     finally:
         report.seconds = time.perf_counter() - start
         report.spark_seconds = verifier.spark_seconds
+        if runner is not None:
+            runner.close()
         if own:
             spark.stop()
     return report

@@ -4,7 +4,8 @@
 - ``--against DBX_JOB``: one Glue job against a given Databricks job;
 - ``--changed [REV]`` inside a dual-track repository: the jobs the last sync (or REV) touched, the Glue
   version from the snapshot's raw Glue tree against the work tree's version;
-- ``--remote sc://...``: one job, with ``--data``, the Databricks side on a Spark Connect endpoint.
+- ``--remote sc://...`` (with any of the above but ``--changed``): the Databricks side of every job on a Spark
+  Connect endpoint, on the same inputs (generated here, and sent; see remote.py).
 Intended differences come from ``.g2l.toml`` (``[[verify.intended]]`` with ``job``, ``output``, ``reason``).
 """
 
@@ -53,7 +54,7 @@ def parse_intended(document: dict) -> list[dict]:
 
 
 def run_verify_command(paths: list[Path], *, data, arg, against, seed, changed, master, remote, catalog, root,
-                       progress=None):
+                       progress=None, remote_scratch=None, remote_schema=None):
     from glue2lakehouse.config import transform_settings
     from glue2lakehouse.verify.batch import verify_paths
     from glue2lakehouse.verify.verify import check_requirements
@@ -63,7 +64,14 @@ def run_verify_command(paths: list[Path], *, data, arg, against, seed, changed, 
         raise G2LError(f"the data folder {data} does not exist",
                        "give --data DIR with DIR/<database>/<table>.csv and DIR/s3/<bucket>/<key>, or leave it out")
     if remote:
-        return _remote(paths, data, arguments, against, remote, catalog, root)
+        from glue2lakehouse.verify.remote import check_remote
+
+        if changed:
+            raise G2LError("--changed runs on local Spark; --remote is not supported with it",
+                           "drop --remote, or pass the jobs' files to verify on the endpoint")
+        check_remote(remote, remote_scratch)   # a bad URL or an endpoint that does not answer: before Spark starts
+    elif remote_scratch or remote_schema:
+        raise G2LError("--remote-scratch and --remote-schema are for --remote", "add --remote sc://host:port")
     if changed:
         from glue2lakehouse.verify.changed import verify_changed
 
@@ -83,7 +91,8 @@ def run_verify_command(paths: list[Path], *, data, arg, against, seed, changed, 
     intended = intended_differences(Path.cwd())
     return verify_paths(list(paths), settings=transform_settings({"catalog": catalog}), against=against, seed=seed,
                         arguments=arguments, data=data, intended=intended, master=master,
-                        progress=_progress(progress), root=root)
+                        progress=_progress(progress), root=root, remote=remote, remote_scratch=remote_scratch,
+                        remote_schema=remote_schema)
 
 
 def _progress(echo):
@@ -93,28 +102,3 @@ def _progress(echo):
     def report(index, total, verdict):
         echo(f"[{index}/{total}] {verdict.verdict}: {verdict.job}")
     return report
-
-
-def _remote(paths, data, arguments, against, remote, catalog, root):
-    """The Databricks side on a Spark Connect endpoint: one job, on the inputs of --data."""
-    from glue2lakehouse.config import transform_settings
-    from glue2lakehouse.verify.batch import BatchReport, Verdict
-    from glue2lakehouse.verify.verify import verify
-
-    if len(paths) != 1 or data is None:
-        raise G2LError("--remote verifies one job on the inputs of --data",
-                       "pass one job and --data DIR (generated inputs run on the local session only)")
-    args = [item for name, value in arguments.items() for item in (f"--{name}", value)]
-    old = verify(Path(paths[0]), Path(data), args, against=against, remote=remote,
-                 settings=transform_settings({"catalog": catalog}), root=root)
-    verdict = Verdict(str(paths[0]), "equal" if old.exit_code == 0 else "differs" if old.exit_code == 1
-                      else "not verified")
-    if old.errors:
-        verdict.reason = f"the {old.errors[0]['job']} job failed: {old.errors[0]['traceback'].strip().splitlines()[-1]}"
-    verdict.outputs = [{"output": o["name"], "rows_glue": o["glue_rows"], "rows_databricks": o["databricks_rows"],
-                        "equal": o["status"] == "match", "schema_equal": o["schema_match"],
-                        "only_in_glue": o["missing"], "only_in_databricks": o["extra"]} for o in old.outputs]
-    if verdict.verdict == "differs":
-        verdict.reason = next((f"{o['output']}: outputs differ" for o in verdict.outputs if not o["equal"]),
-                              "the Glue job wrote no output")
-    return BatchReport([verdict])

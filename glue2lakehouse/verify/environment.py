@@ -59,6 +59,10 @@ class Environment:
             return str(self.scratch / "s3" / match.group(1) / match.group(2))
         return str(self.scratch / "local" / path.lstrip("/"))
 
+    def table_location(self, table: str) -> str:
+        """The name a catalog table 'db.t' of the job has in this run's session (the same, locally)."""
+        return table
+
     def record(self, kind: str, name: str, location: str, fmt: str = "parquet", options: dict | None = None) -> None:
         if self.silent:
             return  # a write that is not an output of the job (a Spigot sample)

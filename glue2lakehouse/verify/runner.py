@@ -35,6 +35,7 @@ from glue2lakehouse.verify.environment import Environment
 
 EMULATOR = Path(__file__).resolve().parent / "emulator"
 SERVICES = Path(__file__).resolve().parent / "services"   # boto3 / botocore stand-ins: a run never reaches AWS
+INPUT_PREFIX = "g2l_input__"
 INPUT_FORMATS = (".parquet", ".csv", ".json")
 _IDENT = r"`[^`]+`|[A-Za-z_][A-Za-z0-9_]*"
 _THREE_PART = re.compile(rf"(?<![\w.`])({_IDENT})\.({_IDENT})\.({_IDENT})(?![\w`])")
@@ -96,14 +97,19 @@ def reset_catalog(spark) -> None:
 
 def input_view(table: str) -> str:
     """The temporary view an in-memory input table 'db.t' is registered as."""
-    return "g2l_input__" + re.sub(r"\W", "_", table)
+    return INPUT_PREFIX + re.sub(r"\W", "_", table)
 
 
 def _input_sql(query: str, tables) -> str:
-    for table in sorted(tables, key=len, reverse=True):
+    return _renamed_sql(query, {table: input_view(table) for table in tables})
+
+
+def _renamed_sql(query: str, names: dict) -> str:
+    """Every two-part reference to a table of ``names`` ('db.t' -> the name it has in this run) renamed."""
+    for table in sorted(names, key=len, reverse=True):
         database, _, name = table.rpartition(".")
         pattern = rf"(?<![\w.`])`?{re.escape(database)}`?\s*\.\s*`?{re.escape(name)}`?(?![\w`])"
-        query = re.sub(pattern, input_view(table), query, flags=re.IGNORECASE)
+        query = re.sub(pattern, names[table], query, flags=re.IGNORECASE)
     return query
 
 
@@ -182,11 +188,16 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
         return paths
 
     def table_name(name: str) -> str:
+        if name.startswith(INPUT_PREFIX) or name in getattr(env, "locations", ()):
+            return name   # already resolved (Spark Connect's session.table calls its reader's table)
         table = local_table(name)
-        return input_view(table) if table in env.tables and table not in env.written else table
+        return input_view(table) if table in env.tables and table not in env.written else env.table_location(table)
 
     def sql_text(query: str) -> str:
-        return _input_sql(local_sql(query), [t for t in env.tables if t not in env.written])
+        names = {t: input_view(t) for t in env.tables if t not in env.written}
+        names.update({o.name: o.location for o in env.outputs.values()
+                      if o.kind == "table" and o.location != o.name and o.name not in names})
+        return _renamed_sql(local_sql(query), names)
 
     patch(SparkSession, "table", lambda orig: lambda self, name: orig(self, table_name(name)))
     patch(DataFrameReader, "table", lambda orig: lambda self, name: orig(self, table_name(name)))
@@ -199,30 +210,34 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
 
     def materialize(self, table: str) -> None:
         """A write to an in-memory input table (or into a database no input created) needs the real thing."""
-        session = getattr(getattr(self, "_df", None), "sparkSession", None)
+        # classic PySpark's writer holds its DataFrame, Spark Connect's its session
+        session = getattr(getattr(self, "_df", None), "sparkSession", None) or getattr(self, "_spark", None)
         if session is None:
             return
-        database = table.rpartition(".")[0]
+        location = env.table_location(table)
+        database = location.rpartition(".")[0]
         if database:
-            session.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            session.sql("CREATE DATABASE IF NOT EXISTS " + ".".join(f"`{part}`" for part in database.split(".")))
         if table in env.tables and table not in env.written:
             env.written.add(table)
-            session.table(input_view(table)).write.saveAsTable(table)
+            session.table(input_view(table)).write.saveAsTable(location)
 
     def save_as_table(orig):
         def wrapper(self, name, *a, **k):
+            if name in getattr(env, "locations", ()):   # materialize's own copy of an input, already resolved
+                return orig(self, name, *a, **k)
             table = local_table(name)
             materialize(self, table)
-            env.record("table", table, table)
-            return orig(self, table, *a, **k)
+            env.record("table", table, env.table_location(table))
+            return orig(self, env.table_location(table), *a, **k)
         return wrapper
 
     def insert_into(orig):
         def wrapper(self, tableName, *a, **k):  # noqa: N803
             table = local_table(tableName)
             materialize(self, table)
-            env.record("table", table, table)
-            return orig(self, table, *a, **k)
+            env.record("table", table, env.table_location(table))
+            return orig(self, env.table_location(table), *a, **k)
         return wrapper
 
     def fmt(orig):
@@ -352,8 +367,19 @@ def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue
             frame.createOrReplaceTempView(input_view(name.lower()))
             spark.sql(f"CREATE DATABASE IF NOT EXISTS `{name.rpartition('.')[0] or 'default'}`")
         error = run_script(job, args, extra_paths, glue, env)
-        outputs = collect(spark, env) if error is None else {}
+        outputs, error = collect_outputs(spark, env, error)
         return RunResult(outputs, error)
+
+
+def collect_outputs(spark, env: Environment, error: str | None) -> tuple[dict, str | None]:
+    """The outputs of a run that did not fail; an output that cannot be read back (a path written with no
+    file in it) makes the run's error, as the job's own failure would."""
+    if error is not None:
+        return {}, error
+    try:
+        return collect(spark, env), None
+    except Exception:  # noqa: BLE001 - Spark's error, reported in one line by the verdict
+        return {}, "the job's output could not be read back\n" + traceback.format_exc()
 
 
 def run_script(job: Path, args: list[str] | None, extra_paths: list | None, glue: bool, env: Environment,
@@ -389,12 +415,17 @@ def tune_for_small_data(spark) -> None:
     logging.getLogger("DataFrameQueryContextLogger").setLevel(logging.CRITICAL)
 
 
-def new_session(master: str | None = None, remote: str | None = None):
+def new_session(master: str | None = None, remote: str | None = None, connect_port: int | None = None):
+    """A local session (``connect_port``: also serving Spark Connect on that port), or one on ``remote``."""
     from pyspark.sql import SparkSession
 
     warehouse = tempfile.mkdtemp(prefix="g2l-warehouse-")
     builder = SparkSession.builder.appName("g2l-verify")
     builder = builder.remote(remote) if remote else builder.master(master or "local[*]")
+    if connect_port is not None:
+        builder = (builder.config("spark.plugins", "org.apache.spark.sql.connect.SparkConnectPlugin")
+                   .config("spark.connect.grpc.binding.address", "127.0.0.1")
+                   .config("spark.connect.grpc.binding.port", str(connect_port)))
     if remote and remote.startswith("local"):  # a Connect server started here: its tables go to a scratch folder
         builder = builder.config("spark.sql.warehouse.dir", warehouse)
     if not remote:

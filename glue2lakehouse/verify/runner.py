@@ -449,12 +449,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sys-path", action="append", default=[])
     parser.add_argument("--path-alias", action="append", default=[])
     parser.add_argument("--master")
-    parser.add_argument("--remote")
     options = parser.parse_args(argv)
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    if options.remote:  # the job's own SparkSession.builder.getOrCreate() connects to the endpoint too
-        os.environ["SPARK_REMOTE"] = options.remote
-    spark = new_session(options.master, options.remote)
+    spark = new_session(options.master)   # local only: it resets the catalog (verify/remote.py runs endpoints)
     aliases = dict(item.split("=", 1) for item in options.path_alias)
     result = run_job(spark, Path(options.job), Path(options.data), options.arg, glue=options.mode == "glue",
                      extra_paths=options.sys_path, path_aliases=aliases)

@@ -97,7 +97,7 @@ class Side:
     path_aliases: dict = field(default_factory=dict)
 
 
-def _run_subprocess(side: Side, data: Path, args: list[str], glue: bool, master, remote, tmp: Path):
+def _run_subprocess(side: Side, data: Path, args: list[str], glue: bool, master, tmp: Path):
     from glue2lakehouse.verify.runner import RunResult
 
     out = tmp / ("glue.json" if glue else "databricks.json")
@@ -108,16 +108,14 @@ def _run_subprocess(side: Side, data: Path, args: list[str], glue: bool, master,
     command += [f"--path-alias={k}={v}" for k, v in side.path_aliases.items()]
     if master:
         command += ["--master", master]
-    if remote:
-        command += ["--remote", remote]
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode != 0 or not out.exists():
         return RunResult({}, f"the Spark run failed to start or finish:\n{proc.stderr[-4000:]}")
     return RunResult.from_json(out.read_text())
 
 
-def run_verification(glue: Side, dbx: Side, data: Path, args: list[str], *, spark=None, master=None,
-                     remote=None) -> VerifyReport:
+def run_verification(glue: Side, dbx: Side, data: Path, args: list[str], *, spark=None,
+                     master=None) -> VerifyReport:
     """Run both sides (in ``spark`` when given, else each in a fresh session of its own) and compare."""
     if not data.is_dir():
         raise G2LError(f"the data folder {data} does not exist",
@@ -131,11 +129,8 @@ def run_verification(glue: Side, dbx: Side, data: Path, args: list[str], *, spar
 
                 results[name] = run_job(spark, side.job, data, args, glue=is_glue, extra_paths=side.extra_paths,
                                         path_aliases=side.path_aliases)
-            else:
-                # The Glue emulator needs a SparkContext and RDDs, as Glue's DynamicFrames do: under --remote
-                # it runs on local Spark, and the Databricks job on the Spark Connect endpoint.
-                results[name] = _run_subprocess(side, data, args, is_glue, master, None if is_glue else remote,
-                                                Path(tmp))
+            else:   # --remote runs through verify/remote.py, never here
+                results[name] = _run_subprocess(side, data, args, is_glue, master, Path(tmp))
     for name, result in results.items():
         if result.error:
             report.errors.append({"job": name, "traceback": result.error})
@@ -182,7 +177,7 @@ def repository_sides(job: Path, work: Path):
 
 
 def verify(job: Path, data: Path, args: list[str], *, against: Path | None = None, spark=None, master=None,
-           remote=None, settings=None, root: Path | None = None) -> VerifyReport:
+           settings=None, root: Path | None = None) -> VerifyReport:
     """``root``: the folder the job imports its modules from (default: the job's folder)."""
     check_requirements()
     job = job.resolve() if job.exists() else job
@@ -208,7 +203,7 @@ def verify(job: Path, data: Path, args: list[str], *, against: Path | None = Non
 
             glue = Side(job, [str(root)] if root else [])
             dbx = converted_side(job, root or job.parent, work, settings or TransformSettings())
-        return run_verification(glue, dbx, data.resolve(), args, spark=spark, master=master, remote=remote)
+        return run_verification(glue, dbx, data.resolve(), args, spark=spark, master=master)
 
 
 def _in_dual_track_repo(job: Path) -> bool:

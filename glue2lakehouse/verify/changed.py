@@ -11,7 +11,6 @@ the tree a sync is about to commit (``sync --verify``, before its merge commit e
 
 from __future__ import annotations
 
-import ast
 import tempfile
 from pathlib import Path
 
@@ -52,26 +51,11 @@ def _module_files(name: str, files: set[str]) -> list[str]:
 def imported_files(path: str, text: str, files: set[str]) -> list[str]:
     """The estate files one Python file imports (absolute names from the estate's root, relative names from
     its package). A file that does not parse imports nothing we can tell."""
-    try:
-        tree = ast.parse(text)
-    except SyntaxError:
-        return []
-    package = path.split("/")[:-1]
+    from glue2lakehouse.verify.modules import imported_names
+
     found: list[str] = []
-    for node in ast.walk(tree):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
-                prefix = ".".join(base + ([node.module] if node.module else []))
-            else:
-                prefix = node.module or ""
-            names = [prefix] + [f"{prefix}.{alias.name}" if prefix else alias.name for alias in node.names]
-        for name in names:
-            if name:
-                found += [f for f in _module_files(name, files) if f != path and f not in found]
+    for name in imported_names(text, path.split("/")[:-1]):
+        found += [f for f in _module_files(name, files) if f != path and f not in found]
     return found
 
 

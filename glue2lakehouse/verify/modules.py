@@ -9,19 +9,21 @@ import ast
 from pathlib import Path
 
 
-def _imports(path: Path, package: str) -> list[str]:
+def imported_names(text: str, package: list[str]) -> list[str]:
+    """Every dotted name a Python text imports: ``import a.b`` gives a.b, ``from a import b`` gives a and a.b;
+    relative names are resolved from ``package`` (the importing module's package, as parts). A text that does
+    not parse imports nothing we can tell."""
     try:
-        tree = ast.parse(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, SyntaxError, ValueError):
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
         return []
     names = []
-    parts = package.split(".") if package else []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names += [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             if node.level:
-                base = parts[: len(parts) - (node.level - 1)] if node.level - 1 <= len(parts) else []
+                base = package[: len(package) - (node.level - 1)] if node.level - 1 <= len(package) else []
                 prefix = ".".join(base + ([node.module] if node.module else []))
             else:
                 prefix = node.module or ""
@@ -29,6 +31,14 @@ def _imports(path: Path, package: str) -> list[str]:
                 names.append(prefix)
             names += [f"{prefix}.{alias.name}" if prefix else alias.name for alias in node.names if alias.name != "*"]
     return names
+
+
+def _imports(path: Path, package: str) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    return imported_names(text, package.split(".") if package else [])
 
 
 def _find(name: str, roots: list[Path]) -> Path | None:

@@ -319,18 +319,7 @@ class _Analysis:
     def _predicate(self, roots: list[str], text: str) -> None:
         """A push-down predicate: its columns are the table's (partition columns), even when the job later makes
         a column of the same name; its literals are generated so that some rows pass it."""
-        import sqlglot
-        from sqlglot import exp
-        from sqlglot.errors import SqlglotError
-
-        try:
-            parsed = sqlglot.parse_one(text, read="spark")
-        except SqlglotError:
-            return
-        for column in parsed.find_all(exp.Column):
-            if column.name:
-                self._read_by_name(roots, column.name)
-        self._sql_literals(parsed)
+        self._expression(roots, text, self._read_by_name)
 
     def _read_by_name(self, roots: list[str], name: str) -> None:
         """A column the read itself names: the table's, even when the job later makes one of that name."""
@@ -754,7 +743,9 @@ class _Analysis:
                         self.shape.join_keys.append((one, two))
         return frames
 
-    def _expression(self, roots: list[str], text: str) -> None:
+    def _expression(self, roots: list[str], text: str, use=None) -> None:
+        """A SQL expression (filter("..."), a predicate): its columns used on ``roots`` (by ``use``, default
+        ``_use``), its literals kept for the values."""
         import sqlglot
         from sqlglot import exp
         from sqlglot.errors import SqlglotError
@@ -765,7 +756,7 @@ class _Analysis:
             return
         for column in parsed.find_all(exp.Column):
             if column.name:
-                self._use(roots, column.name)
+                (use or self._use)(roots, column.name)
         self._sql_literals(parsed)
 
     def _column_refs(self, node: ast.AST, roots_hint: list[str]) -> None:

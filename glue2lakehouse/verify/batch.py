@@ -526,6 +526,10 @@ def verify_cases(cases: list[Case], *, spark=None, master: str | None = None, se
             report.jobs = [Verdict(case.label, NOT_VERIFIED, reason) for case in cases]
             return report
         start = time.perf_counter()
+        from pyspark.sql import SparkSession
+
+        # A session already running in this process (a notebook's, a test's) is used and left running.
+        own = SparkSession.getActiveSession() is None
         if remote:
             from glue2lakehouse.verify.remote import open_sessions
 

@@ -271,6 +271,9 @@ def open_sessions(url: str, master: str | None = None, *, scratch: str | None = 
     from glue2lakehouse.verify.runner import SMALL_DATA_CONF, new_session
 
     check_remote(url, scratch)
+    from pyspark.sql import SparkSession
+
+    running = SparkSession.getActiveSession() is not None   # used, and left running, as verify_cases does
     port = None
     if is_local_master(url):
         port = _free_port()
@@ -290,10 +293,12 @@ def open_sessions(url: str, master: str | None = None, *, scratch: str | None = 
             except Exception:  # noqa: BLE001 - a serverless endpoint refuses some settings; they only save time
                 pass
     except G2LError:
-        local.stop()
+        if not running:
+            local.stop()
         raise
     except Exception as error:  # noqa: BLE001 - gRPC and Spark Connect raise many kinds; one line says which
-        local.stop()
+        if not running:
+            local.stop()
         first = (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
         raise G2LError(f"the Spark Connect endpoint did not accept a session ({first})",
                        "check the URL, its token and cluster id, and that the cluster is running") from None

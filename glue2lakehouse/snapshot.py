@@ -210,16 +210,20 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     keys = resume.settings_keys(config.transform, config.estate)
     kept = resume.load(cache, prev_source_tree, prev_tree, keys)
     kept_findings = kept.findings(stored_findings(repo, previous)) if kept is not None else None
+    parsed: dict = {}
     if kept_findings is None or not (prev_out.keys() >= set(kept.outputs) and resume.carried(
-            kept, source.changed, prev_source_files, source.files, lambda p: repo.read_blob(source.files[p].oid))):
+            kept, source.changed, prev_source_files, source.files, lambda p: repo.read_blob(source.files[p].oid),
+            parsed)):
         kept = None
     if kept is not None:
+        resume.remember_parsed(cache, parsed)
         estate = None
         settings = replace(config.transform, bookmarks=kept.bookmarks)
         fingerprint = kept.fingerprint
     else:
         cache.live = {entry.oid for entry in source.files.values()}
         with activated(cache), gcpause.collecting():   # parsers of changed definitions: the collector as usual
+            resume.seed(cache)
             paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
             # Definition files new to the cache (an initial migration) are parsed on every core first.
             parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,

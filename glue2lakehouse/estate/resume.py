@@ -99,9 +99,11 @@ def facts(data: bytes) -> tuple | None:
     return script_arguments(tree), import_names(tree)
 
 
-def carried(kept: Kept | None, changed, old_files: dict, new_files: dict, read: Callable[[str], bytes]) -> bool:
+def carried(kept: Kept | None, changed, old_files: dict, new_files: dict, read: Callable[[str], bytes],
+            parsed: dict | None = None) -> bool:
     """Whether the changes from the kept sync's source (``old_files``) to ``new_files`` leave its estate as it
-    was (see the module's docstring). Reads the changed Python files a job or an import walk depends on."""
+    was (see the module's docstring). Reads the changed Python files a job or an import walk depends on; what
+    they parse to goes into ``parsed`` (path -> (blob id, arguments, imports)), for ``seed``."""
     from glue2lakehouse.estate.discover import candidate
 
     if kept is None or changed is None:
@@ -119,6 +121,8 @@ def carried(kept: Kept | None, changed, old_files: dict, new_files: dict, read: 
         if found is None:
             return False
         arguments, names = found
+        if parsed is not None:
+            parsed[path] = (new.oid, arguments, names)
         if path in kept.arguments and kept.arguments[path] != digest(arguments):
             return False
         if path in kept.imports and kept.imports[path] != digest(names):
@@ -167,3 +171,25 @@ def depended(cache, ids: Callable[[str], str], read: Callable[[str], bytes], est
 
 
 _NONE = object()
+
+
+FRESH = (NAMESPACE, "parsed")
+
+
+def remember_parsed(cache, parsed: dict) -> None:
+    """Keep what the changed scripts parsed to since the estate was last converted (the definitions' cache, where
+    the conversion looks for them, is not loaded by a sync that carries the estate over)."""
+    if cache is not None:
+        known = cache.take(*FRESH)
+        cache.put(*FRESH, {**(known if isinstance(known, dict) else {}), **parsed})
+
+
+def seed(cache) -> None:
+    """Before converting the estate: what scripts parsed to in the syncs that carried it over, put where the
+    conversion looks (so a script edited then is not parsed again)."""
+    known = cache.take(*FRESH) if cache is not None else None
+    if not isinstance(known, dict):
+        return
+    for oid, arguments, names in known.values():
+        cache.table_get("script-arguments", oid, lambda arguments=arguments: arguments)
+        cache.table_get("python-imports", oid, lambda names=names: names)

@@ -154,7 +154,7 @@ def sync(
         from glue2lakehouse.verify.verified import section
 
         text += "\n\n" + section(result.verified)
-    _emit(result.to_dict(), as_json, text)
+    _emit(result.to_dict() if as_json else None, as_json, text)
     raise typer.Exit(result.exit_code)
 
 

@@ -93,6 +93,15 @@ def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: dict[
             out[path] = TreeEntry(str(entry.id), entry.filemode)
 
 
+def _has_folder(tree, name: str, depth: int) -> bool:
+    """Whether the notes tree has the fan-out folder ``name``'s note would be under at ``depth``."""
+    try:
+        tree["/".join(name[2 * i:2 * i + 2] for i in range(depth))]
+    except KeyError:
+        return False
+    return True
+
+
 class GitRepo:
     """A Databricks repository with a working tree."""
 
@@ -388,6 +397,25 @@ class GitRepo:
             return self.repo.lookup_note(oid, NOTES_REF).message
         except KeyError:
             return None
+
+    def note_id(self, oid: str) -> str | None:
+        """The blob id of ``oid``'s note (None: no note), found in the notes tree without reading the note (libgit2's
+        note look-up reads and decompresses it: a report of thousands of findings is megabytes)."""
+        try:
+            tree = self.repo.references[NOTES_REF].peel(pygit2.Tree)
+        except (KeyError, pygit2.GitError, ValueError):
+            return None
+        name = str(oid)
+        for depth in range(0, min(len(name) // 2, 20)):   # git's fan-out: ab/cdef..., ab/cd/ef..., as notes grow
+            path = "/".join([name[2 * i:2 * i + 2] for i in range(depth)] + [name[2 * depth:]])
+            try:
+                entry = tree[path]
+            except KeyError:
+                if depth and not _has_folder(tree, name, depth):
+                    return None
+                continue
+            return str(entry.id) if entry.type_str == "blob" else None
+        return None
 
     def set_note(self, oid: str, text: str) -> None:
         now = pygit2.Signature(BOT.name, BOT.email)

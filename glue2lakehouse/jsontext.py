@@ -113,6 +113,9 @@ def _encode(value, level: int, out: list[str]) -> None:
         if not value:
             out.append("[]")
             return
+        if _c_encoder is not None and len(value) > 1 and all(_flat_dict(item) for item in value):
+            out.append(_flat_dicts(value, level))
+            return
         pad = "\n" + " " * (level + 1)
         separator = "," + pad
         out.append("[")
@@ -132,3 +135,25 @@ def _encode(value, level: int, out: list[str]) -> None:
 
 def _key(item):
     return item[0]
+
+
+def _flat_dict(value) -> bool:
+    """A non-empty dict of str keys and scalar values (a finding)."""
+    if type(value) is not dict or not value:
+        return False
+    for key, item in value.items():
+        if type(key) is not str or type(item) not in _SCALARS:
+            return False
+    return True
+
+
+def _flat_dicts(items, level: int) -> str:
+    """A list of flat dicts (a report's findings) at ``level``, written by one call of the C encoder: it writes each
+    dict's items one per line at the dicts' level, and the same separator between the dicts; the separators
+    between dicts are then rewritten to their own level. Strings never hold a raw line break (JSON escapes it), so
+    ``},<line break>`` followed by the dicts' indent and ``{`` is only ever such a separator."""
+    inner = " " * (level + 2)
+    outer = " " * (level + 1)
+    text = "".join(_flat_encoder(level + 1)(list(items), 0))   # [{k: v,\n<inner>k: v},\n<inner>{...}]
+    text = text[2:-2].replace("},\n" + inner + "{", "\n" + outer + "},\n" + outer + "{\n" + inner)
+    return "[\n" + outer + "{\n" + inner + text + "\n" + outer + "}\n" + " " * level + "]"

@@ -59,9 +59,11 @@ class SyncResult:
             return EXIT_ERROR
         return EXIT_CONFLICTS if self.conflicts else EXIT_OK
 
-    def to_dict(self) -> dict:
-        # A copy of plain values (dataclasses.asdict deep-copies every leaf: slow for thousands of findings).
-        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+    def to_dict(self, copy: bool = True) -> dict:
+        """The result as plain values: a copy (dataclasses.asdict deep-copies every leaf: slow for thousands of
+        findings), or with ``copy=False`` the result's own lists and dicts, for a caller that only reads them (the
+        report written to the snapshot's note)."""
+        data = {f.name: _plain(getattr(self, f.name)) if copy else getattr(self, f.name) for f in fields(self)}
         if self.verified is None:
             del data["verified"]
         data["exit_code"] = self.exit_code

@@ -16,9 +16,9 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from glue2lakehouse import __version__
+from glue2lakehouse import __version__, gcpause
 from glue2lakehouse.config import Config
-from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead
+from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead, resume
 from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
@@ -162,24 +162,27 @@ _read_findings: dict[tuple, tuple[str, list[dict]]] = {}
 
 
 def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
-    """The findings of a snapshot's report (its note); a sync reads the last one twice (the snapshot, the summary):
-    it is parsed once while the note's text is the same. Callers must not change the dicts."""
+    """The findings of a snapshot's report (its note); a sync reads the last one several times (the snapshot, the
+    summary): it is read and parsed once while the note is the same blob. Callers must not change the dicts."""
     if commit is None:
         return []
-    note = repo.note(commit)
-    if not note:
+    note_id = repo.note_id(commit)
+    if note_id is None:
         return []
     key = (str(repo.git_dir), commit)
     known = _read_findings.get(key)
-    if known is not None and known[0] == note:
+    if known is not None and known[0] == note_id:
         return list(known[1])
+    note = repo.note(commit)
+    if not note:
+        return []
     try:
         findings = json.loads(note).get("findings", [])
     except (ValueError, AttributeError):
         return []
     if isinstance(findings, list):
         _read_findings.clear()   # the last note read is the one read again
-        _read_findings[key] = (note, findings)
+        _read_findings[key] = (note_id, findings)
     return list(findings) if isinstance(findings, list) else findings
 
 
@@ -201,19 +204,35 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     prev_source_files = _listing(repo, cache, prev_source_tree)
     source = read_source(repo, glue_path, config.glue_ref,
                          (prev_source_tree, prev_source_files) if prev_source_tree else None)
-    cache.live = {entry.oid for entry in source.files.values()}
-    with activated(cache):
-        paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
-        # Definition files new to the cache (an initial migration) are parsed on every core first.
-        parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
-                    default_workers() if workers is None else max(1, workers))
-        estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform, config.estate,
-                                lambda p: source.files[p].oid)
-    settings = replace(config.transform, bookmarks=estate.bookmarks)
-    fingerprint = settings.fingerprint()
-    reuse = previous is not None and info.get("G2L-Settings") == fingerprint
     prev_tree = repo.commit_tree(previous) if previous else None
     prev_out = _listing(repo, cache, prev_tree)
+    # The last sync's estate, when nothing that changed since can change it (estate/resume.py).
+    keys = resume.settings_keys(config.transform, config.estate)
+    kept = resume.load(cache, prev_source_tree, prev_tree, keys)
+    kept_findings = kept.findings(stored_findings(repo, previous)) if kept is not None else None
+    parsed: dict = {}
+    if kept_findings is None or not (prev_out.keys() >= set(kept.outputs) and resume.carried(
+            kept, source.changed, prev_source_files, source.files, lambda p: repo.read_blob(source.files[p].oid),
+            parsed)):
+        kept = None
+    if kept is not None:
+        resume.remember_parsed(cache, parsed)
+        estate = None
+        settings = replace(config.transform, bookmarks=kept.bookmarks)
+        fingerprint = kept.fingerprint
+    else:
+        cache.live = {entry.oid for entry in source.files.values()}
+        with activated(cache), gcpause.collecting():   # parsers of changed definitions: the collector as usual
+            resume.seed(cache)
+            paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
+            # Definition files new to the cache (an initial migration) are parsed on every core first.
+            parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
+                        default_workers() if workers is None else max(1, workers))
+            estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform,
+                                    config.estate, lambda p: source.files[p].oid)
+        settings = replace(config.transform, bookmarks=estate.bookmarks)
+        fingerprint = settings.fingerprint()
+    reuse = previous is not None and info.get("G2L-Settings") == fingerprint
 
     out: dict[str, TreeEntry] = {}
     findings: list[dict] = []
@@ -252,20 +271,27 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     out.update(links)
     results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), settings,
                               len(files), workers)
-    for index, ((path, entry), result) in enumerate(zip(files, results)):
-        out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
-        findings += [f.as_dict() for f in result.findings]
-        transformed += 1
-        if progress:
-            progress(index + 1, len(files))
+    with gcpause.collecting():   # a sync pauses the collector (gcpause.py); the transformer runs as before
+        for index, ((path, entry), result) in enumerate(zip(files, results)):
+            out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
+            findings += [f.as_dict() for f in result.findings]
+            transformed += 1
+            if progress:
+                progress(index + 1, len(files))
     touched += [path for path, _ in todo]
-    for path, data in sorted(estate.replaced.items()):
-        out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
-        touched.append(path)
-    for path, data in sorted(estate.files.items()):
-        out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), 0o100644)
-        touched.append(path)
-    findings += [{"file": i.path, "line": i.line, "rule": i.rule, "message": i.message} for i in estate.issues]
+    if kept is not None:   # the generated files are the last snapshot's
+        out.update({path: prev_out[path] for path in kept.outputs})
+        findings += kept_findings
+    else:
+        for path, data in sorted(estate.replaced.items()):
+            out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
+            touched.append(path)
+        for path, data in sorted(estate.files.items()):
+            out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), 0o100644)
+            touched.append(path)
+        estate_findings = [{"file": i.path, "line": i.line, "rule": i.rule, "message": i.message}
+                           for i in estate.issues]
+        findings += estate_findings
 
     # The trees: the last ones with only what changed edited in.
     if prev_tree is None:
@@ -282,6 +308,15 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
         source_tree = repo.build_tree(source.files)
     _keep_listings(cache, [(prev_source_tree, prev_source_files, source_tree, source.files),
                            (prev_tree, prev_out, tree, out)])
+    if kept is None:
+        depended = resume.depended(cache, lambda p: source.files[p].oid, lambda p: repo.read_blob(source.files[p].oid),
+                                   config.estate)
+        if depended is not None:
+            ends = (estate_findings[0], estate_findings[-1]) if estate_findings else ()
+            kept = resume.Kept(tuple(sorted(estate.files.keys() | estate.replaced.keys())), len(estate_findings),
+                               ends, estate.bookmarks, fingerprint, *depended)
+    if kept is not None:
+        resume.keep(cache, source_tree, tree, keys, kept)
     cache.save()
     glue_previous = info.get("Glue-Commit")
     if previous is not None and prev_tree == tree:

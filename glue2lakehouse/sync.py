@@ -15,7 +15,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from glue2lakehouse import attributes, journal, unmarked
+from glue2lakehouse import attributes, gcpause, journal, unmarked
 from glue2lakehouse.config import CONFIG_FILE, Config, TransformSettings, parse_config, render_config
 from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo, TreeEntry, driver_command, edit_tree
@@ -435,10 +435,11 @@ def sync(path: str | os.PathLike, *, glue_source: str | os.PathLike | None = Non
     options = dict(glue_source=glue_source, dry_run=dry_run, force_overwrite=force_overwrite, branch=branch,
                    no_commit=no_commit, progress=progress, workers=workers, pr_body=pr_body,
                    commit_conflicts=commit_conflicts, verify=verify)
-    if dry_run:
-        return _sync(repo, **options)
-    with journal.exclusive(repo, "g2l sync"):
-        return _sync(repo, **options)
+    with gcpause.paused():
+        if dry_run:
+            return _sync(repo, **options)
+        with journal.exclusive(repo, "g2l sync"):
+            return _sync(repo, **options)
 
 
 def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, branch: str | None, no_commit: bool,
@@ -505,7 +506,8 @@ def _sync(repo: GitRepo, *, glue_source, dry_run: bool, force_overwrite: bool, b
 
         def glue_refs() -> dict:
             # The report of the sync that merged a snapshot is kept: a catch-up of an old one moves no Glue ref.
-            return {} if already_merged else publish_refs(repo, config, snapshot, result.to_dict(), refs_at_start)
+            return {} if already_merged else publish_refs(repo, config, snapshot, result.to_dict(copy=False),
+                                                          refs_at_start)
 
         install_drivers(repo)
         if branch:

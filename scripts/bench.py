@@ -286,15 +286,18 @@ def estate_sync_figures(glue: Path, dbx: Path, changed: list[str], rounds: int, 
     compiled()
     head = _git(dbx, "rev-parse", "HEAD").strip()
     refs = {name: _git(dbx, "rev-parse", "-q", "--verify", name).strip() for name in SYNC_REFS}
-    cache = dbx / ".git" / "g2l-cache" / "estate.pickle"
-    cache_data = cache.read_bytes() if cache.exists() else None
+    cache = dbx / ".git" / "g2l-cache"   # its files (the per-sync one, the definitions' one) put back as they were
+    cache_data = {file.name: file.read_bytes() for file in cache.glob("*.pickle")} if cache.is_dir() else {}
 
     def restore():
         _git(dbx, "reset", "-q", "--hard", head)
         for name, value in refs.items():
             _git(dbx, "update-ref", name, value)
-        if cache_data is not None:
-            cache.write_bytes(cache_data)
+        for file in cache.glob("*.pickle") if cache.is_dir() else []:
+            if file.name not in cache_data:
+                file.unlink()
+        for name, data in cache_data.items():
+            (cache / name).write_bytes(data)
 
     ours, merges, transforms = [], [], []
     python = [name for name in changed if name.endswith(".py")]

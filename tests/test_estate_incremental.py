@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from glue2lakehouse.config import EstateSettings, TransformSettings
 from glue2lakehouse.estate import convert_estate
-from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
+from glue2lakehouse.estate.cache import DEFINITIONS, EstateCache, activated, blob_id
 from glue2lakehouse.sync import initialize, sync
 
 from .estategen import edit, estate
@@ -73,16 +73,19 @@ def test_damaged_or_foreign_cache_is_ignored(tmp_path):
     files = estate(random.Random(3), 40, per_domain_jobs=4)
     expected = _outputs(_convert(files, None))
     cache_file = tmp_path / "estate.pickle"
-    cache_file.write_bytes(b"not a pickle at all")
+    definitions = tmp_path / DEFINITIONS
+    for file in (cache_file, definitions):
+        file.write_bytes(b"not a pickle at all")
     assert _outputs(_convert(files, EstateCache(cache_file))) == expected
     # Entries written by another version are dropped as a whole.
     import pickle
 
-    document = pickle.loads(cache_file.read_bytes())
+    document = pickle.loads(definitions.read_bytes())
+    assert document["entries"]
     document["version"] = "0.0.0-other"
-    cache_file.write_bytes(pickle.dumps(document))
+    definitions.write_bytes(pickle.dumps(document))
     cache = EstateCache(cache_file)
-    assert cache.stored == {}
+    assert not any(cache.has(slot) for slot in document["entries"])
     assert _outputs(_convert(files, cache)) == expected
 
 

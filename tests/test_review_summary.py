@@ -88,3 +88,41 @@ def test_report_errors_are_one_line(tmp_path):
     assert run.returncode == 2 and run.stderr.count("\n") == 1 and "no sync commit" in run.stderr
     run = g2l(dbx, "report", "nope")
     assert run.returncode == 2 and "'nope' is not a commit" in run.stderr
+
+
+def _plain_diff(old: list[dict], new: list[dict]) -> tuple[list[dict], list[dict]]:
+    """diff_findings as it is specified: multisets by (file, rule, message), the first findings of each key."""
+    from collections import Counter
+
+    key = lambda f: (f["file"], f["rule"], f["message"])  # noqa: E731
+    before, after = Counter(map(key, old)), Counter(map(key, new))
+
+    def take(findings, counts):
+        out = []
+        for finding in findings:
+            if counts.get(key(finding), 0) > 0:
+                counts[key(finding)] -= 1
+                out.append(finding)
+        return out
+
+    return take(new, after - before), take(old, before - after)
+
+
+def test_new_and_resolved_findings_are_the_same_when_both_lists_end_alike():
+    """The findings both lists end with (the definitions', when they did not change) are set aside first: the
+    new and resolved findings are what comparing the whole lists gives."""
+    from hypothesis import given, settings, strategies as st
+
+    from glue2lakehouse.review.summary import diff_findings
+
+    finding = st.builds(lambda f, l, r, m: {"file": f, "line": l, "rule": r, "message": m},
+                        st.sampled_from(["a.py", "b.py"]), st.integers(1, 3), st.sampled_from(["x", "estate-y"]),
+                        st.sampled_from(["m", "n"]))
+
+    @settings(max_examples=400, deadline=None)
+    @given(old=st.lists(finding, max_size=6), new=st.lists(finding, max_size=6), tail=st.lists(finding, max_size=6))
+    def check(old, new, tail):
+        old, new = old + tail, new + [dict(f) for f in tail]
+        assert diff_findings(old, new) == _plain_diff(old, new)
+
+    check()

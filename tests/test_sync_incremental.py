@@ -202,6 +202,22 @@ def test_the_report_text_is_what_json_writes(value):
     assert dumps_indented(value) == json.dumps(value, indent=1, sort_keys=True)
 
 
+FLAT = st.dictionaries(st.sampled_from(["file", "line", "rule", "message", "é", "}", "{"]),
+                       st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True, allow_infinity=True)
+                       | st.text(alphabet=st.sampled_from('ab{}[],: "\\\n\té'), max_size=12), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(findings=st.lists(FLAT, max_size=6), level=st.integers(0, 3))
+def test_a_list_of_findings_is_written_as_json_writes_it(findings, level):
+    """Lists of flat dicts (a report's findings, braces and line breaks in their messages) take the encoder's
+    one-call path; nested at any depth, the text is json's."""
+    value: object = findings
+    for _ in range(level):
+        value = {"findings": value, "n": [1, {"x": None}]}
+    assert dumps_indented(value) == json.dumps(value, indent=1, sort_keys=True)
+
+
 def test_the_report_text_of_other_values_is_left_to_json():
     assert dumps_indented({1: "a", 2: {"b": [True, None]}}) == json.dumps({1: "a", 2: {"b": [True, None]}},
                                                                             indent=1, sort_keys=True)

@@ -8,10 +8,16 @@ keeps what reading a whole unit (one definition file, one Terraform module) did 
 model, replayed when the unit's files are unchanged and what it looked up in the estate is
 unchanged too (``estate/incremental.py``).
 
-The cache is never a source of truth: it lives in ``.git/g2l-cache/estate.pickle``, holds only
-values computed from blob contents by this version of glue2lakehouse (another version, or a file
-that cannot be read, starts it empty), and a run with it gives byte for byte what a run without
-it gives. It keeps the entries the last run used, so it does not grow with the history.
+The cache is never a source of truth: it lives in ``.git/g2l-cache/``, holds only values computed
+from blob contents by this version of glue2lakehouse (another version, or a file that cannot be
+read, starts it empty), and a run with it gives byte for byte what a run without it gives. It keeps
+the entries the last run used, so it does not grow with the history.
+
+It is two files. ``estate.pickle`` holds what every sync reads (the file listings of the last trees,
+the estate of the last sync: ``PER_SYNC``), and is small. ``estate-definitions.pickle`` holds the
+rest (parses of definition files, recorded units, bundle jobs: what reading changed definitions
+needs), loaded the first time a run asks for one of its entries and written back only then: a sync
+whose definitions did not change neither loads nor writes it.
 
 Readers use it through ``parsed(reader, text, parse)``: with no active cache (``g2l convert``,
 the tests of one reader) that is ``parse(text)``.
@@ -29,8 +35,10 @@ from typing import Callable, TypeVar
 
 from glue2lakehouse import __version__
 
-FORMAT = 2   # 2: listings, script look-ups, the estate read without its model
+FORMAT = 3   # 2: listings, script look-ups, the estate read without its model; 3: two files, the last estate
 FILE = "g2l-cache/estate.pickle"
+DEFINITIONS = "estate-definitions.pickle"   # beside FILE
+PER_SYNC = frozenset({"listing", "estate-resume"})   # namespaces kept in FILE; every other one in DEFINITIONS
 T = TypeVar("T")
 
 _active: contextvars.ContextVar["EstateCache | None"] = contextvars.ContextVar("g2l_estate_cache", default=None)
@@ -41,12 +49,18 @@ def blob_id(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
+def per_sync(slot: tuple) -> bool:
+    return slot[0] in PER_SYNC
+
+
 class EstateCache:
-    """(namespace, key) -> a pickled value; loaded from and saved to one file (or kept in memory only)."""
+    """(namespace, key) -> a pickled value; loaded from and saved to two files (or kept in memory only)."""
 
     def __init__(self, file: Path | None = None):
         self.file = file
-        self.stored: dict[tuple, bytes] = {}
+        self.definitions_file = file.with_name(DEFINITIONS) if file is not None else None
+        self.stored: dict[tuple, bytes] = {}    # what was loaded (the definitions' entries once asked for)
+        self.definitions_loaded = file is None
         self.used: dict[tuple, bytes] = {}
         self.hits = 0
         self.misses = 0
@@ -57,6 +71,23 @@ class EstateCache:
         self.kept: set[str] = set()         # namespaces whose stored entries are all kept (keep_namespaces)
         if file is not None:
             self.stored = _load(file)
+            for slot in [slot for slot in self.stored if not per_sync(slot)]:   # a file of another layout
+                del self.stored[slot]
+
+    def _load_definitions(self) -> None:
+        """Load the definitions' file (once, the first time one of its entries is asked for)."""
+        if self.definitions_loaded:
+            return
+        self.definitions_loaded = True
+        for slot, data in _load(self.definitions_file).items():
+            if not per_sync(slot):
+                self.stored.setdefault(slot, data)
+
+    def has(self, slot: tuple) -> bool:
+        """Whether an entry is stored or used for ``slot``."""
+        if not per_sync(slot):
+            self._load_definitions()
+        return slot in self.used or slot in self.stored
 
     @classmethod
     def for_git_dir(cls, git_dir: Path) -> "EstateCache":
@@ -67,6 +98,8 @@ class EstateCache:
         slot = (namespace, key)
         if self.trace is not None:
             self.trace.append(slot)
+        if namespace not in PER_SYNC:
+            self._load_definitions()
         data = self.used.get(slot)
         if data is None:
             data = self.stored.get(slot)
@@ -90,14 +123,7 @@ class EstateCache:
     def table_get(self, namespace: str, key, compute: Callable[[], T]) -> T:
         """Like ``get``, for many small values kept together in one entry (loaded once). The value returned is
         shared: callers must not change it."""
-        if namespace not in self.tables:
-            data = self.stored.get(("table", namespace))
-            try:
-                stored = pickle.loads(data) if data is not None else {}
-            except Exception:  # noqa: BLE001
-                stored = {}
-            self.tables[namespace] = (stored if isinstance(stored, dict) else {}, {})
-        stored, used = self.tables[namespace]
+        stored, used = self._table(namespace)
         if key in used:
             return used[key]
         if key in stored:
@@ -110,10 +136,30 @@ class EstateCache:
         self.dirty = True
         return value
 
+    def _table(self, namespace: str) -> tuple[dict, dict]:
+        if namespace not in self.tables:
+            self._load_definitions()
+            data = self.stored.get(("table", namespace))
+            try:
+                stored = pickle.loads(data) if data is not None else {}
+            except Exception:  # noqa: BLE001
+                stored = {}
+            self.tables[namespace] = (stored if isinstance(stored, dict) else {}, {})
+        return self.tables[namespace]
+
+    def table_value(self, namespace: str, key, default=None):
+        """A table's entry as ``table_get`` would find it, without computing one (``default`` when absent)."""
+        stored, used = self._table(namespace)
+        if key in used:
+            return used[key]
+        return stored.get(key, default)
+
     def touch(self, slots) -> None:
         """Keep these stored entries (a replayed unit used them when it was read)."""
         if self.trace is not None:
             self.trace.extend(slots)
+        if not all(per_sync(slot) for slot in slots):
+            self._load_definitions()
         for slot in slots:
             if slot not in self.used and slot in self.stored:
                 self.used[slot] = self.stored[slot]
@@ -128,6 +174,8 @@ class EstateCache:
 
     def take(self, namespace: str, key):
         """The stored value, or None; unlike ``peek`` it is not kept for the next run unless ``put`` again."""
+        if namespace not in PER_SYNC:
+            self._load_definitions()
         data = self.used.get((namespace, key)) or self.stored.get((namespace, key))
         if data is None:
             return None
@@ -141,6 +189,8 @@ class EstateCache:
         slot = (namespace, key)
         if self.trace is not None:
             self.trace.append(slot)
+        if namespace not in PER_SYNC:
+            self._load_definitions()
         data = self.used.get(slot) or self.stored.get(slot)
         if data is None:
             return None
@@ -152,7 +202,8 @@ class EstateCache:
         return value
 
     def save(self) -> None:
-        """Write the entries this run used (only when they differ from what was loaded); never raises."""
+        """Write the entries this run used, each file only when its entries differ from what was loaded (the
+        definitions' file only when it was loaded or has new entries); never raises."""
         for slot, data in self.stored.items():   # a table this run did not open is kept as it was
             if slot[0] == "table" and slot[1] not in self.tables or slot[0] in self.kept and slot not in self.used:
                 self.used[slot] = data
@@ -164,23 +215,45 @@ class EstateCache:
             if used.keys() != stored.keys():
                 self.dirty = True
             self.used[("table", namespace)] = pickle.dumps(used, protocol=pickle.HIGHEST_PROTOCOL)
-        if self.file is None or (self.used.keys() == self.stored.keys() and not self.dirty):
+        if self.file is None:
+            self.stored = dict(self.used)
+            self.dirty = False
             return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.file.parent, prefix=".estate-", suffix=".tmp")
-            try:
-                with os.fdopen(handle, "wb") as out:
-                    pickle.dump({"format": FORMAT, "version": __version__, "entries": self.used}, out,
-                                protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(temp, self.file)
-            finally:
-                if os.path.exists(temp):
-                    os.unlink(temp)
-        except OSError:
-            pass
-        self.stored = dict(self.used)
+        sync_part = {slot: data for slot, data in self.used.items() if per_sync(slot)}
+        definitions = {slot: data for slot, data in self.used.items() if not per_sync(slot)}
+        if definitions and not self.definitions_loaded:   # new entries: kept with the stored ones
+            self._load_definitions()
+            for slot, data in self.stored.items():
+                if not per_sync(slot):
+                    definitions.setdefault(slot, data)
+        if _differs(sync_part, {s: d for s, d in self.stored.items() if per_sync(s)}):
+            _write(self.file, sync_part)
+        if self.definitions_loaded and (self.dirty or _differs(
+                definitions, {s: d for s, d in self.stored.items() if not per_sync(s)})):
+            _write(self.definitions_file, definitions)
+        self.stored = dict(self.used) if self.definitions_loaded else {**self.stored, **sync_part}
         self.dirty = False
+
+
+def _differs(entries: dict, stored: dict) -> bool:
+    return entries.keys() != stored.keys() or any(stored[slot] != data for slot, data in entries.items())
+
+
+def _write(file: Path, entries: dict) -> None:
+    """Write ``entries`` to ``file`` (by a rename: a reader sees the old file or the new one); never raises."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=file.parent, prefix=".estate-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump({"format": FORMAT, "version": __version__, "entries": entries}, out,
+                            protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temp, file)
+        finally:
+            if os.path.exists(temp):
+                os.unlink(temp)
+    except OSError:
+        pass
 
 
 def _load(file: Path) -> dict[tuple, bytes]:
@@ -251,7 +324,7 @@ def parse_ahead(cache: EstateCache, files: list[tuple[str, str]], workers: int) 
         if kind in WHOLE_FILE_PARSERS:
             namespace, target = WHOLE_FILE_PARSERS[kind]
             slot = (namespace, blob_id(text.encode("utf-8", "surrogatepass")))
-            if slot not in cache.used and slot not in cache.stored:
+            if not cache.has(slot):
                 todo.append((slot, (namespace, target, text)))
     if workers < 2 or len(todo) < PARALLEL_THRESHOLD:
         return 0

@@ -231,11 +231,29 @@ _KEY = itemgetter("file", "rule", "message")   # finding_key, counted in C
 
 def diff_findings(old: list[dict], new: list[dict]) -> tuple[list[dict], list[dict]]:
     """Findings new in ``new`` and resolved since ``old`` (matched by file, rule and message, not line)."""
+    # The findings both lists end with (those of the definitions, when they did not change) are left out first:
+    # removing the same findings from both leaves the difference, and the first findings of each key, the same.
+    common = _common_tail(old, new)
+    if common:
+        old, new = old[:len(old) - common], new[:len(new) - common]
     before, after = Counter(map(_KEY, old)), Counter(map(_KEY, new))
     if before == after:   # a sync whose changes did not add or resolve any finding
         return [], []
     added, gone = after - before, before - after
     return _take(new, added), _take(old, gone)
+
+
+def _common_tail(old: list[dict], new: list[dict]) -> int:
+    """How many equal findings ``old`` and ``new`` end with."""
+    most = min(len(old), len(new))
+    if most and old[-most:] == new[-most:]:   # one comparison in C when one list ends with the whole other
+        return most
+    count = 0
+    for before, after in zip(reversed(old), reversed(new)):
+        if before != after:
+            break
+        count += 1
+    return count
 
 
 def _take(findings: list[dict], counts: Counter) -> list[dict]:

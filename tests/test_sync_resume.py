@@ -1,0 +1,221 @@
+"""A sync whose changes cannot change the estate carries the last sync's estate over, and gives what a sync
+without any cache gives.
+
+Real-shaped estates (``tests/estategen.py``) take random weeks: the Glue team's edits of definitions
+and scripts (``estategen.edit``), and edits of scripts that change what the estate reads from them (a new
+job argument, a new import of the domain's helper module) or nothing it reads (a statement, a mode).
+After each week the sync with the cache of the earlier weeks must give the trees and the report that the
+same sync gives with no cache at all. Then: a week that edits scripts only neither loads nor writes the
+definitions' cache file, a damaged or missing cache file of either kind is rebuilt without a trace.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from glue2lakehouse.estate.cache import DEFINITIONS
+from glue2lakehouse.sync import initialize, sync
+
+from .estategen import edit, estate
+from .helpers import commit_all, git, new_repo, write
+
+REFS = ("HEAD", "glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l")
+
+
+def _script_edit(rng: random.Random, files: dict[str, str]) -> list[str]:
+    """An edit of a job script: a statement (nothing the estate reads), a new job argument, a new import."""
+    scripts = sorted(p for p in files if p.endswith(".py") and "_job_" in p)
+    path = rng.choice(scripts)
+    kind = rng.choice(("statement", "argument", "import"))
+    if kind == "argument":
+        files[path] = files[path].replace('["JOB_NAME", "run_date"', f'["JOB_NAME", "run_date", "extra_{rng.randint(0, 9)}"', 1)
+    elif kind == "import":
+        domain = path.split("/")[1]
+        files[path] = f"from glue.{domain}.helpers import load\n" + files[path]
+    else:
+        files[path] = re.sub(r"^([ \t]*)job\.commit\(\)", rf'\1print("week {rng.randint(0, 99)}")\n\1job.commit()',
+                             files[path], count=1, flags=re.MULTILINE)
+    return [path]
+
+
+def _apply(glue, files: dict[str, str], touched: list[str]) -> None:
+    for path in touched:
+        if path in files:
+            write(glue, path, files[path])
+        else:
+            (glue / path).unlink(missing_ok=True)
+
+
+def _state(dbx) -> dict:
+    note = json.loads(git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream"))
+    for name in ("timestamp", "snapshot", "merge_commit"):   # when, and the commits made then
+        note.pop(name)
+    return {"snapshot_tree": git(dbx, "rev-parse", "glue-upstream^{tree}").strip(),
+            "source_tree": git(dbx, "rev-parse", "refs/g2l/glue-source^{tree}").strip(),
+            "head_tree": git(dbx, "rev-parse", "HEAD^{tree}").strip(), "note": note}
+
+
+def _refs(dbx) -> dict[str, str]:
+    return {name: git(dbx, "rev-parse", name).strip() for name in REFS}
+
+
+def _put_back(dbx, refs: dict[str, str]) -> None:
+    git(dbx, "reset", "-q", "--hard", refs["HEAD"])
+    for name in REFS[1:]:
+        git(dbx, "update-ref", name if name.startswith("refs/") else f"refs/heads/{name}", refs[name])
+
+
+def _repos(root, seed: int, jobs: int = 24):
+    files = estate(random.Random(seed), jobs, per_domain_jobs=4)
+    glue = new_repo(root / "glue")
+    for path, text in files.items():
+        write(glue, path, text)
+    commit_all(glue, "glue estate")
+    dbx = new_repo(root / "dbx")
+    assert initialize(dbx, glue, catalog="prod", workers=1).status == "merged"
+    return glue, dbx, files
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2 ** 32 - 1), weeks=st.lists(st.lists(st.booleans(), min_size=1, max_size=3),
+                                                         min_size=2, max_size=4))
+def test_weekly_syncs_with_the_kept_estate_give_what_a_sync_without_cache_gives(tmp_path_factory, seed, weeks):
+    rng = random.Random(seed)
+    root = tmp_path_factory.mktemp("resume")
+    glue, dbx, files = _repos(root, seed % 1000)
+    cache = dbx / ".git" / "g2l-cache"
+    for week in weeks:
+        touched = []
+        for definition in week:   # mostly script edits, as weeks are; sometimes a definition
+            touched += edit(rng, files) if definition and rng.random() < 0.5 else _script_edit(rng, files)
+        _apply(glue, files, touched)
+        commit_all(glue, "a week of Glue changes")
+        before = _refs(dbx)
+        kept = root / "kept-cache"
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(cache, kept)
+        result = sync(dbx, workers=1)
+        assert result.status in ("merged", "up-to-date"), touched
+        incremental = _state(dbx)
+        _put_back(dbx, before)
+        shutil.rmtree(cache)
+        again = sync(dbx, workers=1)
+        assert again.findings == result.findings, touched
+        assert _state(dbx) == incremental, touched
+        # Go on from the incremental run's cache, as a user's repository would.
+        shutil.rmtree(cache)
+        shutil.copytree(kept, cache)
+        _put_back(dbx, before)
+        assert sync(dbx, workers=1).status == result.status
+        assert _state(dbx) == incremental
+
+
+def _week(glue, files, rng, kind: str) -> list[str]:
+    path = sorted(p for p in files if p.endswith(".py") and "_job_" in p)[2]
+    if kind == "statement":
+        files[path] = re.sub(r"^([ \t]*)job\.commit\(\)", r'\1print("done")\n\1job.commit()', files[path], count=1,
+                             flags=re.MULTILINE)
+    elif kind == "argument":
+        files[path] = files[path].replace('["JOB_NAME", "run_date"', '["JOB_NAME", "run_date", "region"', 1)
+    _apply(glue, files, [path])
+    commit_all(glue, f"a {kind} edit")
+    return [path]
+
+
+def test_a_week_of_script_edits_does_not_touch_the_definitions_cache(tmp_path):
+    glue, dbx, files = _repos(tmp_path, 5)
+    definitions = dbx / ".git" / "g2l-cache" / DEFINITIONS
+    assert definitions.exists()
+    # A sync that does not need it neither loads nor writes it: damaged, it stays as it is, and the sync is the
+    # one a sync without any cache makes.
+    definitions.write_bytes(b"damaged")
+    _week(glue, files, random.Random(1), "statement")
+    before = _refs(dbx)
+    assert sync(dbx, workers=1).status == "merged"
+    assert definitions.read_bytes() == b"damaged"
+    incremental = _state(dbx)
+    _put_back(dbx, before)
+    shutil.rmtree(definitions.parent)
+    assert sync(dbx, workers=1).status == "merged"
+    assert _state(dbx) == incremental
+
+
+def test_a_script_reading_a_new_argument_changes_its_bundle_job(tmp_path):
+    glue, dbx, files = _repos(tmp_path, 6)
+    [path] = _week(glue, files, random.Random(2), "argument")
+    before = _refs(dbx)
+    assert sync(dbx, workers=1).status == "merged"
+    incremental = _state(dbx)
+    changed = git(dbx, "diff", "--name-only", f"{before['glue-upstream']}", "glue-upstream").split()
+    assert path in changed
+    assert any(name.startswith("resources/") and name.endswith(".job.yml") for name in changed), changed
+    _put_back(dbx, before)
+    shutil.rmtree(dbx / ".git" / "g2l-cache")
+    assert sync(dbx, workers=1).status == "merged"
+    assert _state(dbx) == incremental
+
+
+@pytest.mark.parametrize("damage", ["per-sync garbage", "per-sync missing", "definitions missing", "other version",
+                                    "note gone"])
+def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
+    glue, dbx, files = _repos(tmp_path, 7)
+    folder = dbx / ".git" / "g2l-cache"
+    _week(glue, files, random.Random(3), "statement")
+    before = _refs(dbx)
+    assert sync(dbx, workers=1).status == "merged"
+    expected = _state(dbx)
+    _put_back(dbx, before)
+    if damage == "per-sync garbage":
+        (folder / "estate.pickle").write_bytes(b"\x80\x05garbage")
+    elif damage == "per-sync missing":
+        (folder / "estate.pickle").unlink()
+    elif damage == "definitions missing":
+        (folder / DEFINITIONS).unlink()
+    elif damage == "other version":
+        import pickle
+
+        for name in ("estate.pickle", DEFINITIONS):
+            document = pickle.loads((folder / name).read_bytes())
+            document["version"] = "0.0.0-other"
+            (folder / name).write_bytes(pickle.dumps(document))
+    else:   # the last report is not there (notes not fetched): its estate findings cannot be carried over
+        git(dbx, "update-ref", "-d", "refs/notes/g2l")
+    assert sync(dbx, workers=1).status == "merged"
+    state = _state(dbx)
+    if damage == "note gone":   # the report of a sync without the last one lists the same estate findings
+        estate = [f for f in state["note"]["findings"] if f["rule"].startswith(("estate-", "ddl-"))]
+        assert estate == [f for f in expected["note"]["findings"] if f["rule"].startswith(("estate-", "ddl-"))]
+        assert state["snapshot_tree"] == expected["snapshot_tree"]
+    else:
+        assert state == expected
+
+
+def test_a_notes_blob_id_is_found_without_reading_the_note(tmp_path):
+    """``note_id`` finds a commit's note in the notes tree as git lays it out, fanned out (ab/cdef...) once a
+    repository has hundreds of notes; the same blob libgit2's note look-up reads."""
+    import subprocess
+
+    from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
+
+    repo = new_repo(tmp_path / "r")
+    git(repo, "commit", "-q", "--allow-empty", "-m", "first")
+    script = ("for i in $(seq 1 300); do git commit -q --allow-empty -m c$i && "
+              f"git notes --ref {NOTES_REF} add -m note$i HEAD || exit 1; done")
+    subprocess.run(["bash", "-c", script], cwd=repo, check=True, capture_output=True)
+    assert "/" not in git(repo, "ls-tree", "--name-only", NOTES_REF).split()[0] and \
+        len(git(repo, "ls-tree", "--name-only", NOTES_REF).split()[0]) == 2   # fanned out
+    opened = GitRepo(repo)
+    commits = git(repo, "rev-list", "HEAD").split()
+    for commit in commits:
+        try:
+            expected = str(opened.repo.lookup_note(commit, NOTES_REF).id)
+        except KeyError:
+            expected = None
+        assert opened.note_id(commit) == expected
+    assert opened.note_id(commits[-1]) is None   # the first commit has no note

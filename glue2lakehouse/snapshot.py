@@ -23,7 +23,8 @@ from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.jsontext import dumps_indented
-from glue2lakehouse.transform import Finding, default_workers, transform_files
+from glue2lakehouse.parallel import transform_blobs
+from glue2lakehouse.transform import Finding, default_workers
 
 SOURCE_REF = "refs/g2l/glue-source"
 # Paths glue2lakehouse owns in the Databricks repo: never taken from Glue.
@@ -250,11 +251,11 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
-    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), settings,
-                              len(files), workers)
-    for index, ((path, entry), result) in enumerate(zip(files, results)):
-        out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
-        findings += [f.as_dict() for f in result.findings]
+    results = transform_blobs(repo, [(path, entry.oid) for path, entry in files], settings,
+                              default_workers() if workers is None else max(1, workers))
+    for index, ((path, entry), (oid, found)) in enumerate(zip(files, results)):
+        out[path] = TreeEntry(oid, entry.mode)
+        findings += [f.as_dict() for f in found]
         transformed += 1
         if progress:
             progress(index + 1, len(files))

@@ -188,10 +188,11 @@ def _read_estate(paths, candidates, read, cache, oid):
     return units.finish(), kinds
 
 
-def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[str], str], workers: int) -> int:
+def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[str], str], workers: int,
+                pool=None) -> int:
     """Parse the definition files and Python scripts that are not in the active cache yet on ``workers`` processes
-    (an initial migration, a new estate), so that reading the estate finds them there (``estate/ahead.py``).
-    Returns how many were parsed."""
+    (an initial migration, a new estate), so that reading the estate finds them there (``estate/ahead.py``; ``pool``:
+    the initial migration's ``parallel.InitialPool``). Returns how many were parsed."""
     from glue2lakehouse.estate.ahead import read_ahead
     from glue2lakehouse.estate.cache import WHOLE_FILE_PARSERS, active
     from glue2lakehouse.estate.discover import candidate, kind_of
@@ -228,7 +229,7 @@ def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[s
                     terraform.append(read(path).decode("utf-8-sig"))
                 except UnicodeDecodeError:
                     pass
-    return read_ahead(cache, terraform, scripts, workers)
+    return read_ahead(cache, terraform, scripts, workers, pool)
 
 
 UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)

@@ -122,9 +122,11 @@ def _table_keys(cache: EstateCache, namespace: str) -> set:
     return set(stored) if isinstance(stored, dict) else set()
 
 
-def read_ahead(cache: EstateCache, terraform: list[str], scripts: list[tuple[str, str]], workers: int) -> int:
+def read_ahead(cache: EstateCache, terraform: list[str], scripts: list[tuple[str, str]], workers: int,
+               pool=None) -> int:
     """Parse on ``workers`` processes the Terraform texts and the (blob id, text) Python files the cache does not
-    hold yet, and store what they parse to; returns how many files were parsed (0: too few to be worth it)."""
+    hold yet, and store what they parse to; returns how many files were parsed (0: too few to be worth it).
+    ``pool``: the ``parallel.InitialPool`` of an initial migration, whose workers then go on transforming."""
     todo = []
     for text in terraform:
         slot = (TERRAFORM, blob_id(text.encode("utf-8", "surrogatepass")))
@@ -134,19 +136,25 @@ def read_ahead(cache: EstateCache, terraform: list[str], scripts: list[tuple[str
     todo += [("python", oid, text) for oid, text in scripts if oid not in known]
     if workers < 2 or len(todo) < PARALLEL_THRESHOLD:
         return 0
+    if pool is not None and pool.start(len(todo), PARALLEL_THRESHOLD) is not None:
+        return _store(cache, pool.executor.map(_job, todo, chunksize=8))
     import multiprocessing
     import sys
     from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as executor:
+        return _store(cache, executor.map(_job, todo, chunksize=8))
+
+
+def _store(cache: EstateCache, results) -> int:
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        for kind, key, value in pool.map(_job, todo, chunksize=8):
-            if kind == TERRAFORM:
-                for oid, data in value:
-                    cache.used.setdefault((TERRAFORM, oid), data)
-            else:
-                for namespace, fact in zip(SCRIPT_TABLES, value):
-                    cache.table_get(namespace, key, lambda fact=fact: fact)
-            done += 1
+    for kind, key, value in results:
+        if kind == TERRAFORM:
+            for oid, data in value:
+                cache.used.setdefault((TERRAFORM, oid), data)
+        else:
+            for namespace, fact in zip(SCRIPT_TABLES, value):
+                cache.table_get(namespace, key, lambda fact=fact: fact)
+        done += 1
     return done

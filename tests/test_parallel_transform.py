@@ -52,7 +52,8 @@ def stored(tmp_path_factory):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_each_blob_is_the_transform_of_its_file(stored, workers):
     repo, files = stored
-    settings = TransformSettings(catalog="prod", bookmarks={"glue/jdbc_incremental_bookmarks.py": "job-bookmark-enable"})
+    settings = TransformSettings(catalog="prod",
+                                 bookmarks={"glue/jdbc_incremental_bookmarks.py": "job-bookmark-enable"})
     results = list(transform_blobs(repo, [(path, blob_id(data)) for path, data in files], settings, workers))
     assert len(results) == len(files)
     expected_findings = 0

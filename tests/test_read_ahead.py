@@ -83,7 +83,8 @@ def test_one_worker_or_few_files_are_left_to_the_reader():
     assert not cache.used
 
 
-JOB = 'resource "aws_glue_job" "a" {{\n  name = "a"\n  command {{\n    script_location = "s3://b/a.py"\n  }}\n{body}}}\n'
+JOB = ('resource "aws_glue_job" "a" {{\n  name = "a"\n  command {{\n    script_location = "s3://b/a.py"\n  }}\n'
+       '{body}}}\n')
 
 
 @pytest.mark.parametrize("text", [

@@ -115,6 +115,7 @@ class GitRepo:
         if found is None:
             raise G2LError(f"{start} is not a git repository", "run 'git init' there first, or pass the repository's path")
         self.repo = pygit2.Repository(found)
+        self._trees: dict[str, pygit2.Tree] = {}   # entry_at: commit or tree id -> its tree (ids never change)
         if self.repo.is_bare or self.repo.workdir is None:
             raise G2LError(f"{start} is a bare repository", "run glue2lakehouse in a clone with a working tree")
         self.root = Path(self.repo.workdir).resolve()
@@ -252,8 +253,14 @@ class GitRepo:
         """The blob entry at ``path`` (a lookup, not a walk of the whole tree)."""
         if tree_or_commit is None:
             return None
-        obj = self.repo[tree_or_commit]
-        tree = obj.tree if isinstance(obj, pygit2.Commit) else obj
+        tree = self._trees.get(tree_or_commit)   # callers ask for many paths of one tree in a row
+        if tree is None:
+            obj = self.repo[tree_or_commit]
+            tree = obj.tree if isinstance(obj, pygit2.Commit) else obj
+            if len(tree_or_commit) == 40:   # an object id (a ref name can move: not kept)
+                if len(self._trees) >= 4:
+                    self._trees.clear()
+                self._trees[tree_or_commit] = tree
         try:
             entry = tree[path]
         except KeyError:

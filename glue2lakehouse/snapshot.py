@@ -23,7 +23,8 @@ from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.jsontext import dumps_indented
-from glue2lakehouse.transform import Finding, default_workers, transform_files
+from glue2lakehouse.parallel import InitialPool, transform_blobs
+from glue2lakehouse.transform import Finding, default_workers
 
 SOURCE_REF = "refs/g2l/glue-source"
 # Paths glue2lakehouse owns in the Databricks repo: never taken from Glue.
@@ -193,6 +194,12 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     What a sync reads and writes follows what changed: the Glue tree is read as its diff with the last source
     tree, the file listings of the last snapshot and source trees come from the cache (``_listing``), only changed
     files are transformed, and the findings of the others are carried over from the last report."""
+    with InitialPool(repo, config.transform, default_workers() if workers is None else max(1, workers)) as pool:
+        return _build_snapshot(repo, config, glue_path, kind, progress, workers, pool)
+
+
+def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress, workers: int | None,
+                    pool: InitialPool) -> Snapshot:
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
     # The estate (job definitions, DDL) is converted whole each time, its outputs depend on several files; what
@@ -206,6 +213,7 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
                          (prev_source_tree, prev_source_files) if prev_source_tree else None)
     prev_tree = repo.commit_tree(previous) if previous else None
     prev_out = _listing(repo, cache, prev_tree)
+    initial = pool if previous is None else None   # an initial migration: its one pool of workers
     # The last sync's estate, when nothing that changed since can change it (estate/resume.py).
     keys = resume.settings_keys(config.transform, config.estate)
     kept = resume.load(cache, prev_source_tree, prev_tree, keys)
@@ -227,7 +235,9 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
             paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
             # Definition files new to the cache (an initial migration) are parsed on every core first.
             parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
-                        default_workers() if workers is None else max(1, workers))
+                        default_workers() if workers is None else max(1, workers), initial)
+            if initial is not None:   # an initial migration: the workers transform while the estate is read
+                initial.transform_ahead([(p, e.oid) for p, e in sorted(source.files.items()) if e.mode != 0o120000])
             estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform,
                                     config.estate, lambda p: source.files[p].oid)
         settings = replace(config.transform, bookmarks=estate.bookmarks)
@@ -269,12 +279,12 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
-    results = transform_files(((path, repo.read_blob(entry.oid)) for path, entry in files), settings,
-                              len(files), workers)
+    results = transform_blobs(repo, [(path, entry.oid) for path, entry in files], settings,
+                              default_workers() if workers is None else max(1, workers), initial)
     with gcpause.collecting():   # a sync pauses the collector (gcpause.py); the transformer runs as before
-        for index, ((path, entry), result) in enumerate(zip(files, results)):
-            out[path] = TreeEntry(repo.write_blob(result.data), entry.mode)
-            findings += [f.as_dict() for f in result.findings]
+        for index, ((path, entry), (oid, found)) in enumerate(zip(files, results)):
+            out[path] = TreeEntry(oid, entry.mode)
+            findings += [f.as_dict() for f in found]
             transformed += 1
             if progress:
                 progress(index + 1, len(files))

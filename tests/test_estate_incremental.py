@@ -137,9 +137,9 @@ def test_sync_with_cache_equals_sync_without(tmp_path):
 def test_definitions_parsed_ahead_on_two_workers_give_the_same_snapshot(tmp_path, monkeypatch):
     """An initial migration parses the Terraform files on worker processes first; the snapshot is the one a
     single process without any cache builds."""
-    from glue2lakehouse.estate import cache as cache_module
+    from glue2lakehouse.estate import ahead
 
-    monkeypatch.setattr(cache_module, "PARALLEL_THRESHOLD", 4)
+    monkeypatch.setattr(ahead, "PARALLEL_THRESHOLD", 4)
     glue = new_repo(tmp_path / "glue")
     for path, text in estate(random.Random(13), 30, per_domain_jobs=3).items():
         write(glue, path, text)

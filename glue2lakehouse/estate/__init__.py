@@ -188,30 +188,48 @@ def _read_estate(paths, candidates, read, cache, oid):
     return units.finish(), kinds
 
 
-def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[str], str], workers: int) -> int:
-    """Parse the definition files that are not in the active cache yet on ``workers`` processes (an initial
-    migration, a new estate), so that reading the estate finds them there. Returns how many were parsed."""
+def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[str], str], workers: int,
+                pool=None) -> int:
+    """Parse the definition files and Python scripts that are not in the active cache yet on ``workers`` processes
+    (an initial migration, a new estate), so that reading the estate finds them there (``estate/ahead.py``; ``pool``:
+    the initial migration's ``parallel.InitialPool``). Returns how many were parsed."""
+    from glue2lakehouse.estate.ahead import read_ahead
     from glue2lakehouse.estate.cache import WHOLE_FILE_PARSERS, active
-    from glue2lakehouse.estate.cache import parse_ahead as run
     from glue2lakehouse.estate.discover import candidate, kind_of
 
     cache = active()
     if cache is None or workers < 2:
         return 0
-    files = []
+    terraform, scripts, folders = [], [], set()
     for path in paths:
+        if path.endswith(".py"):
+            try:
+                scripts.append((ids(path), read(path).decode("utf-8-sig")))
+            except UnicodeDecodeError:
+                pass
+            continue
         if not candidate(path):
             continue
         kind = cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path)))
+        if kind == "terraform":
+            folders.add(path.rsplit("/", 1)[0] if "/" in path else "")
         if kind in WHOLE_FILE_PARSERS:
             slot = (WHOLE_FILE_PARSERS[kind][0], ids(path))   # the key of its text too, unless it starts with a BOM
             if slot in cache.used or slot in cache.stored:
                 continue
             try:
-                files.append((kind, read(path).decode("utf-8-sig")))
+                terraform.append(read(path).decode("utf-8-sig"))
             except UnicodeDecodeError:
                 continue
-    return run(cache, files, workers)
+    # The module's other .tf files (variables, locals) are read with it.
+    for path in paths:
+        if path.endswith(".tf") and (path.rsplit("/", 1)[0] if "/" in path else "") in folders:
+            if cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path))) != "terraform":
+                try:
+                    terraform.append(read(path).decode("utf-8-sig"))
+                except UnicodeDecodeError:
+                    pass
+    return read_ahead(cache, terraform, scripts, workers, pool)
 
 
 UNEXPECTED = (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError)

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import gc
 import os
-import sys
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator
 
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.markers import SOURCE_GLUE, set_source_header
@@ -80,41 +78,7 @@ def transform_file(data: bytes, path: str, settings: TransformSettings) -> Trans
     return TransformResult(new_text.encode("utf-8"), findings, len(sites), sum(1 for _, clean in sites if clean))
 
 
-PARALLEL_THRESHOLD = 16  # fewer files than this are not worth starting worker processes for
-
-
-def _transform_item(item: tuple[str, bytes, TransformSettings]) -> TransformResult:
-    path, data, settings = item
-    return transform_file(data, path, settings)
-
-
 def default_workers() -> int:
     """G2L_WORKERS if set, else every core."""
     value = os.environ.get("G2L_WORKERS", "")
     return max(1, int(value)) if value.isdigit() else (os.cpu_count() or 1)
-
-
-def transform_files(items: Iterable[tuple[str, bytes]], settings: TransformSettings, count: int,
-                    workers: int | None = None) -> Iterator[TransformResult]:
-    """Transform many files, in order, on ``workers`` processes (default: every core) when there are enough."""
-    workers = default_workers() if workers is None else max(1, workers)
-    jobs = ((path, data, settings) for path, data in items)
-    if workers == 1 or count < PARALLEL_THRESHOLD:
-        yield from map(_transform_item, jobs)
-        return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from collections import deque
-
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as pool:
-        # A bounded window of files in flight: memory stays flat however many files there are
-        # (Executor.map would read every file up front).
-        window: deque = deque()
-        for job in jobs:
-            window.append(pool.submit(_transform_item, job))
-            if len(window) >= workers * 8:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()

@@ -40,10 +40,14 @@ CASES = {
     "convert-glue-job": (["convert", str(JOBS / "collections_split.py")],
                          {"sqlglot", "pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
                           "glue2lakehouse.verify", "glue2lakehouse.gitrepo"}, {"libcst"}),
-    # A job whose spark.sql literal names db.table: sqlglot qualifies it.
+    # A job whose spark.sql literal is a plain SELECT naming db.table: qualified without sqlglot.
     "convert-glue-job-with-sql": (["convert", str(JOBS / "dynamic_sql_report.py")],
-                                  {"pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
-                                   "glue2lakehouse.verify"}, {"libcst", "sqlglot"}),
+                                  {"sqlglot", "pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
+                                   "glue2lakehouse.verify"}, {"libcst"}),
+    # SQL beyond a plain SELECT (a WITH clause, an INSERT): sqlglot qualifies it.
+    "convert-glue-job-with-other-sql": (["convert", str(FIXTURES / "transform" / "spark_sql_tables" / "before.py")],
+                                        {"pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
+                                         "glue2lakehouse.verify"}, {"libcst", "sqlglot"}),
 }
 
 

@@ -141,25 +141,35 @@ class Roles:
 
 
 # ---------------------------------------------------------------- one view of ast and libcst nodes
+# These are asked of every call and name the rules look at, libcst's and ast's: the exact type is tested
+# (``type(x) is``), since libcst's node classes are abstract-base-class instances whose isinstance checks go
+# through ABCMeta, and none of these classes has subclasses.
+_CST_NAME, _AST_NAME, _CST_ATTRIBUTE, _AST_ATTRIBUTE = cst.Name, ast.Name, cst.Attribute, ast.Attribute
+_CST_CALL, _AST_CALL = cst.Call, ast.Call
+
+
 def name_of(node) -> str | None:
-    if isinstance(node, cst.Name):
+    kind = type(node)
+    if kind is _CST_NAME:
         return node.value
-    if isinstance(node, ast.Name):
+    if kind is _AST_NAME:
         return node.id
     return None
 
 
 def attribute_of(node):
     """(receiver, attribute name) of an attribute access, else None."""
-    if isinstance(node, cst.Attribute):
+    kind = type(node)
+    if kind is _CST_ATTRIBUTE:
         return node.value, node.attr.value
-    if isinstance(node, ast.Attribute):
+    if kind is _AST_ATTRIBUTE:
         return node.value, node.attr
     return None
 
 
 def call_func(node):
-    return node.func if isinstance(node, (cst.Call, ast.Call)) else None
+    kind = type(node)
+    return node.func if kind is _CST_CALL or kind is _AST_CALL else None
 
 
 def subscript_value(node):
@@ -169,16 +179,23 @@ def subscript_value(node):
 def dotted(node) -> str | None:
     """'a.b.c' for a Name/Attribute chain (ast or libcst), else None."""
     parts = []
-    attribute = attribute_of(node)
-    while attribute is not None:
-        node, attr = attribute
-        parts.append(attr)
-        attribute = attribute_of(node)
-    name = name_of(node)
-    if name is None:
+    kind = type(node)
+    while True:
+        if kind is _CST_ATTRIBUTE:
+            parts.append(node.attr.value)
+        elif kind is _AST_ATTRIBUTE:
+            parts.append(node.attr)
+        else:
+            break
+        node = node.value
+        kind = type(node)
+    if kind is _CST_NAME:
+        parts.append(node.value)
+    elif kind is _AST_NAME:
+        parts.append(node.id)
+    else:
         return None
-    parts.append(name)
-    return ".".join(reversed(parts))
+    return ".".join(reversed(parts)) if len(parts) > 1 else parts[0]
 
 
 def call_name(node) -> str | None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import ast
 
 from glue2lakehouse.transform.analysis import Roles, is_job_call
+from glue2lakehouse.transform.nodes import all_nodes
 
 READS = ("create_dynamic_frame.from_options", "create_dynamic_frame.from_catalog",
          "create_dynamic_frame_from_options", "create_dynamic_frame_from_catalog")
@@ -38,7 +39,7 @@ def _is_bookmarked_read(node: ast.Call) -> bool:
 
 def bookmarked_reads(tree: ast.AST) -> list[ast.Call]:
     """Reads with a non-empty ``transformation_ctx`` (the ones Glue bookmarks)."""
-    return [node for node in ast.walk(tree) if type(node) is ast.Call and _is_bookmarked_read(node)]
+    return [node for node in all_nodes(tree) if type(node) is ast.Call and _is_bookmarked_read(node)]
 
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -56,7 +57,7 @@ def bookmark_job(tree: ast.AST, roles: Roles) -> str | None:
     name = next(iter(roles.jobs))
     # One walk: the bookmarked reads, the functions (scopes) and the assignments of the Job name.
     reads, functions, bindings = [], [], []
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         kind = type(node)
         if kind is ast.Call:
             if _is_bookmarked_read(node):

@@ -12,6 +12,7 @@ import libcst as cst
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform.analysis import Roles
 from glue2lakehouse.transform.code import Code, is_primary
+from glue2lakehouse.transform.nodes import all_nodes
 
 REVIEW_PREFIX = "# G2L-REVIEW: "
 _SIMPLE = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer, cst.Float,
@@ -208,7 +209,7 @@ class Context:
     def reads(self, name: str) -> bool:
         """Whether any code in the file reads ``name``."""
         if self._reads is None:
-            self._reads = {node.id for node in ast.walk(self.tree)
+            self._reads = {node.id for node in all_nodes(self.tree)
                            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)} if self.tree else set()
         return name in self._reads
 

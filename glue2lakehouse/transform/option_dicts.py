@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ast
 
+from glue2lakehouse.transform.nodes import all_nodes
+
 
 def option_dicts(tree: ast.Module, text: str) -> dict[str, list[tuple[str, str]]]:
     """name -> [(key, value source)] for the names that qualify."""
@@ -21,7 +23,7 @@ def option_dicts(tree: ast.Module, text: str) -> dict[str, list[tuple[str, str]]
     item_sets: dict[str, list[ast.Assign]] = {}
     reads: dict[str, list[int]] = {}
     bodies: dict[int, list] = {}  # id(statement) -> the block that holds it
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(node, field, None)
             if isinstance(block, list):

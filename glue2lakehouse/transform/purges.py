@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import ast
 
+from glue2lakehouse.transform.nodes import all_nodes
+
 _WRITES = {"write_dynamic_frame_from_options", "write_from_options"}
 
 
@@ -67,7 +69,7 @@ def write_path(call: ast.Call) -> str | None:
 def _blocks(tree: ast.Module):
     """Every statement list of the file: the module's, and each body, else, finally and handler of its statements."""
     yield tree.body
-    for node in ast.walk(tree):
+    for node in all_nodes(tree):
         if isinstance(node, (ast.stmt, ast.ExceptHandler, ast.match_case)) and node is not tree:
             for name in ("body", "orelse", "finalbody"):
                 block = getattr(node, name, None)
@@ -96,7 +98,7 @@ def overwritten_paths(tree: ast.Module | None) -> set[str]:
                 paired_calls |= {id(call), id(following)}
             else:
                 broken.add(path)
-    for call in (n for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
+    for call in (n for n in all_nodes(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)):
         if id(call) in paired_calls:
             continue
         if call.func.attr == "purge_s3_path":

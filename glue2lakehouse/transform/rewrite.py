@@ -27,6 +27,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.code import Code, code_statement
+from glue2lakehouse.transform.cstparse import parse_module
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
 from glue2lakehouse.transform.bookmarks import bookmark_job, state_table
 from glue2lakehouse.transform.context import REVIEW_PREFIX, Context, bind, literal, py
@@ -556,7 +557,7 @@ def _parse_groups(parts: list[Group], chosen: list[int], path: str, newline: str
 
 def _parse_text(text: str, start: int, path: str, newline: str, indent: str) -> cst.Module:
     try:
-        module = cst.parse_module(text)
+        module = parse_module(text)
     except cst.ParserSyntaxError as error:
         line = start + error.raw_line
         raise SyntaxError(f"invalid syntax at line {line}, column {error.raw_column + 1}",
@@ -665,15 +666,24 @@ def _counted_names(roles) -> set[str]:
 
 def _names(nodes: list[ast.stmt]) -> Counter[str]:
     """Uses of each name outside import statements (a parameter of the same name is another binding)."""
-    counts: Counter[str] = Counter()
-    for node in nodes:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            continue
-        for child in ast.walk(node):
-            kind = type(child)
-            if kind is ast.Name:
-                counts[child.id] += 1
-    return counts
+    names: list[str] = []
+    todo = [node for node in nodes if not isinstance(node, (ast.Import, ast.ImportFrom))]
+    pop, push, found = todo.pop, todo.append, names.append
+    name_type, node_type = ast.Name, ast.AST
+    while todo:  # every node below the statements (ast.walk's nodes, in another order: only counted)
+        node = pop()
+        if type(node) is name_type:
+            found(node.id)
+            continue  # a Name's only child is its context
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+            elif isinstance(value, node_type):
+                push(value)
+    return Counter(names)
 
 
 def _bound(nodes: list[ast.stmt]) -> set[str]:

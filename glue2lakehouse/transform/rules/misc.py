@@ -9,6 +9,7 @@ import libcst as cst
 from glue2lakehouse.transform.context import Context, bind, literal, literal_or, py
 from glue2lakehouse.transform.edits import REMOVED
 from glue2lakehouse.transform.purges import normal
+from glue2lakehouse.transform.sqlnames import tables as plain_query_tables
 
 _QUALIFIED = r"(?<![\w.`])(`?){db}\1\.(`?){table}\2(?![\w`])"
 
@@ -153,6 +154,20 @@ def _qualified_truncate(ctx: Context, query: cst.BaseExpression) -> bool:
 
 def qualify_sql(text: str, ctx: Context) -> str | None:
     """Prefix '<database>.<table>' references with the catalog (and mapped schema); None if unparsable."""
+    tables = plain_query_tables(text)  # a plain SELECT, read without loading sqlglot
+    if tables is None:
+        tables = _sqlglot_tables(text, ctx)
+        if tables is None:
+            return None
+    for db, table in sorted(tables):
+        pattern = re.compile(_QUALIFIED.format(db=re.escape(db), table=re.escape(table)))
+        replacement = f"{ctx.settings.catalog}.{ctx.settings.schema(db)}.{table}"
+        text = pattern.sub(lambda m, r=replacement: _keep_quotes(m, r), text)
+    return text
+
+
+def _sqlglot_tables(text: str, ctx: Context) -> set[tuple[str, str]] | None:
+    """The (database, table) references without a catalog, as sqlglot reads any SQL; None (flagged) if it cannot."""
     try:
         import sqlglot
         from sqlglot import exp
@@ -170,11 +185,7 @@ def qualify_sql(text: str, ctx: Context) -> str | None:
         for table in statement.find_all(exp.Table):
             if table.db and not table.catalog:
                 tables.add((table.db, table.name))
-    for db, table in sorted(tables):
-        pattern = re.compile(_QUALIFIED.format(db=re.escape(db), table=re.escape(table)))
-        replacement = f"{ctx.settings.catalog}.{ctx.settings.schema(db)}.{table}"
-        text = pattern.sub(lambda m, r=replacement: _keep_quotes(m, r), text)
-    return text
+    return tables
 
 
 def _keep_quotes(match: re.Match, replacement: str) -> str:

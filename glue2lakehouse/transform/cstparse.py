@@ -18,14 +18,16 @@ import libcst as cst
 from libcst._nodes.base import CSTNode
 
 _trusting = False
+_CHECK = CSTNode.__dict__.get("__post_init__")   # libcst's own check (None: a libcst that checks elsewhere)
 
 
 def _post_init(self) -> None:
     if not _trusting:
-        self._validate()
+        _CHECK(self)
 
 
-CSTNode.__post_init__ = _post_init
+if _CHECK is not None:
+    CSTNode.__post_init__ = _post_init
 
 
 def parse_module(text: str) -> cst.Module:

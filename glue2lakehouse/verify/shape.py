@@ -252,9 +252,10 @@ class _Analysis:
         if name in ("from_options", "create_dynamic_frame_from_options", "create_data_frame_from_options") \
                 and "create_" in text:
             return self._from_options(node)
-        if name == "from_jdbc_conf" or name == "create_dynamic_frame_from_jdbc_conf":
-            self.shape.unsupported.append("reads JDBC through a Glue connection (the converted job takes its "
-                                          "credentials from a secret scope): not emulated")
+        if name == "from_jdbc_conf" or name.endswith("_from_jdbc_conf"):
+            verb = "writes" if "write" in text else "reads"
+            self.shape.unsupported.append(f"{verb} JDBC through a Glue connection: the converted job takes its "
+                                          "credentials from a secret scope; not emulated")
             return []
         if name == "table" and text.endswith(("spark.table", "read.table", "spark_session.table")):
             table = self.values.value(_arg(node, 0, "tableName"))

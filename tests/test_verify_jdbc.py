@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from glue2lakehouse.verify.batch import EQUAL, NOT_VERIFIED, verify_paths
-from glue2lakehouse.verify.jdbc import DRIVER, USER, Database, derby_table, rewrite, table_key
+from glue2lakehouse.verify.jdbc import DRIVER, USER, Database, derby_table, local, rewrite, table_key
 from glue2lakehouse.verify.shape import analyze
 
 from .conftest import FIXTURES
@@ -36,6 +36,8 @@ def test_options_are_taken_to_the_run_database():
                        "driver": DRIVER, "fetchsize": "1000", "pushdownpredicate": "false"}
     assert "pushdownpredicate" not in rewrite({"url": "jdbc:mysql://h/db", "dbtable": "t"}, database, read=False)
     assert Database().url != database.url      # one database a run
+    # a Derby URL is a database of this JVM already (a test's own): the job's options are used as they are
+    assert local("jdbc:derby:memory:ledger") and not local("jdbc:postgresql://h/db") and not local(None)
 
 
 GLUE_HEAD = ("from awsglue.context import GlueContext\nglueContext = GlueContext(sc)\n"

@@ -5,7 +5,8 @@ through Spark's own JDBC reader and writer with no server. Every JDBC URL either
 MySQL, Oracle, SQL Server or Redshift URL, from an argument or a literal) is taken to the run's database, and
 no verification ever connects to a real one. What each name becomes:
 
-- the URL: ``jdbc:derby:memory:<run's database>`` (one database a run, dropped after it);
+- the URL: ``jdbc:derby:memory:<run's database>`` (one database a run, dropped after it); a Derby URL is
+  already local and is left as it is, with everything else the job gives (a test's own database);
 - the driver: Derby's embedded driver;
 - the user: ``G2L`` (a table named without a schema lives in that schema, whoever the job says it is), and the
   password is dropped (the database has no authentication);
@@ -121,6 +122,11 @@ def rewrite(options: dict, database: Database, read: bool = True) -> dict:
     return out
 
 
+def local(url) -> bool:
+    """A Derby URL: already a database in this JVM, used as the job gives it."""
+    return isinstance(url, str) and url.lower().startswith("jdbc:derby:")
+
+
 def looks_like_jdbc(fmt) -> bool:
     return isinstance(fmt, str) and fmt.lower() == "jdbc"
 
@@ -153,11 +159,15 @@ def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
             if not (looks_like_jdbc(format) or (format is None and getattr(self, "_g2l_jdbc", False))):
                 return orig(self, path, format, schema, **options)
             merged = {**_given(self), **{k.lower(): v for k, v in options.items()}}
+            if local(merged.get("url")):
+                return orig(self, path, format, schema, **options)
             return orig(self, path, format, schema, **rewrite(merged, env.database()))
         return wrapper
 
     def read_jdbc(orig):
         def wrapper(self, url, table, *args, **kwargs):
+            if local(url):
+                return orig(self, url, table, *args, **kwargs)
             # column, lowerBound, upperBound, numPartitions, predicates, properties
             args = list(args)
             given = args.pop(5) if len(args) > 5 else kwargs.pop("properties", None)
@@ -170,6 +180,8 @@ def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
             if path is not None or not (looks_like_jdbc(format) or (format is None and getattr(self, "_g2l_jdbc", False))):
                 return orig(self, path, format, mode, partitionBy, **options)
             merged = {**_given(self), **{k.lower(): v for k, v in options.items()}}
+            if local(merged.get("url")):
+                return orig(self, path, format, mode, partitionBy, **options)
             options = rewrite(merged, env.database(), read=False)
             _record(env, merged.get("dbtable"))
             return orig(self, path, format, mode, partitionBy, **options)
@@ -177,6 +189,8 @@ def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
 
     def write_jdbc(orig):
         def wrapper(self, url, table, mode=None, properties=None):
+            if local(url):
+                return orig(self, url, table, mode, properties)
             database = env.database()
             _record(env, table)
             options = {k: v for k, v in rewrite(dict(properties or {}), database, read=False).items() if k != "url"}

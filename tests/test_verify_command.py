@@ -23,20 +23,22 @@ def test_command_verifies_a_folder_with_no_data_and_prints_the_json_format(tmp_p
     jobs = tmp_path / "jobs"
     jobs.mkdir()
     shutil.copy(FIXTURES / "verify" / "done_when" / "large_trades.py", jobs / "large_trades.py")
-    shutil.copy(JOBS / "jdbc_postgres_extract.py", jobs / "jdbc_postgres_extract.py")
+    shutil.copy(JOBS / "jdbc_incremental_bookmarks.py", jobs / "jdbc_incremental_bookmarks.py")
     (jobs / "README.md").write_text("not a job\n")
     result = g2l(tmp_path, "verify", "jobs", "--json", "--seed", "3")
     assert result.returncode == 0, result.stdout + result.stderr
     report = json.loads(result.stdout)
     assert list(report) == ["jobs"]
     by_job = {job["job"]: job for job in report["jobs"]}
-    assert set(by_job) == {"jobs/large_trades.py", "jobs/jdbc_postgres_extract.py"}
+    assert set(by_job) == {"jobs/large_trades.py", "jobs/jdbc_incremental_bookmarks.py"}
     equal = by_job["jobs/large_trades.py"]
     assert list(equal) == ["job", "verdict", "outputs"] and equal["verdict"] == "equal"
     [output] = equal["outputs"]
     assert output["output"] == "risk_db.large_trades" and output["rows_glue"] == output["rows_databricks"] > 0
-    skipped = by_job["jobs/jdbc_postgres_extract.py"]
-    assert skipped["verdict"] == "not verified" and skipped["reason"] == "reads JDBC (postgresql): not emulated"
+    skipped = by_job["jobs/jdbc_incremental_bookmarks.py"]
+    assert skipped["verdict"] == "not verified" and skipped["reason"] == (
+        "reads JDBC (mysql) through a Glue connection: the converted job takes its credentials from a secret scope; "
+        "not emulated")
     assert "[2/2]" in result.stderr   # progress, one line per job
 
 
@@ -106,7 +108,8 @@ def test_changed_verifies_what_the_last_sync_touched_and_reads_intended_differen
     dbx = new_repo(tmp_path / "dbx")
     initialize(dbx, glue, catalog="production")
     report = verify_changed(None, spark=spark, start=dbx)
-    assert {(j.job, j.verdict) for j in report.jobs} == {("large_trades.py", "equal"), ("extract.py", "not verified")}
+    # the JDBC job too: its source table is generated into the run's in-memory Derby database
+    assert {(j.job, j.verdict) for j in report.jobs} == {("large_trades.py", "equal"), ("extract.py", "equal")}
     # A Databricks edit that changes the result shows as a difference, with its example...
     edit(dbx, "large_trades.py", '.filter(F.col("`notional`") > 100)', '.filter(F.col("`notional`") >= 100)')
     commit_all(dbx, "large trades from 100 on")

@@ -62,6 +62,11 @@ MUTANTS = [
     ("collection_per_rating", "MapToCollection calling with a label other than Glue's <ctx>:<key>",
      'f"rating_split:{key}"', 'f"rating_split{key}"', 1),
     ("resolve_choice_cleanup", "a dropped column kept", '.drop("ingest_ts", "source_file")', '.drop("ingest_ts")', 1),
+    # JDBC through the run's in-memory Derby database: the source table's rows from DATA/jdbc/
+    ("jdbc_postgres_extract", "a JDBC read of another table", '.option("dbtable", "public.credit_limits")',
+     '.option("dbtable", "public.credit_limit_history")', 2),
+    ("jdbc_postgres_extract", "the rename after a JDBC read dropped",
+     'renamed = typed.withColumnRenamed("limit_amount", "credit_limit")', "renamed = typed", 1),
 ]
 
 

@@ -45,7 +45,9 @@ def test_ddl_types_come_first_and_sql_over_views_is_read():
     ("glueContext.create_dynamic_frame.from_options(connection_type='dynamodb', connection_options={})",
      "reads DynamoDB: not emulated"),
     ("glueContext.create_dynamic_frame.from_options(connection_type='postgresql', connection_options={})",
-     "reads JDBC (postgresql): not emulated"),
+     "reads JDBC (postgresql) from a table named at run time or a subquery: not emulated"),
+    ("glueContext.create_dynamic_frame.from_options(connection_type='mysql', connection_options={"
+     "'connectionName': 'core-banking', 'dbtable': 'transactions'})", "reads JDBC (mysql) through a Glue connection"),
     ("glueContext.create_dynamic_frame.from_catalog(database=args['db'] + x, table_name='t')",
      "reads a catalog table named at run time"),
     ("print 'hello'", "is not Python 3"),

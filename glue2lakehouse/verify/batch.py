@@ -271,13 +271,14 @@ class Verifier:
     def run_databricks(self, side: Side, data: Path, args: list[str]):
         return self._run(side, data, args, glue=False)
 
-    def _run(self, side: Side, data: Path, args: list[str], glue: bool, tables: dict | None = None):
+    def _run(self, side: Side, data: Path, args: list[str], glue: bool, tables: dict | None = None,
+             jdbc_tables: dict | None = None):
         from glue2lakehouse.verify.runner import run_job
 
         start = time.perf_counter()
         try:
             return run_job(self.spark, side.job, data, args, glue=glue, extra_paths=side.extra_paths,
-                           path_aliases=side.path_aliases, tables=tables)
+                           path_aliases=side.path_aliases, tables=tables, jdbc_tables=jdbc_tables)
         finally:
             self.spark_seconds += time.perf_counter() - start
 
@@ -287,9 +288,10 @@ class Verifier:
 
         data.mkdir(parents=True, exist_ok=True)
         tables = inputs.frames(dataset, self.spark) if dataset is not None else None
+        jdbc_tables = inputs.frames(dataset, self.spark, "jdbc") if dataset is not None else None
         if dataset is not None:
             inputs.write(dataset, data, tables=False)
-        glue = self._run(case.glue, data, args, True, tables)
+        glue = self._run(case.glue, data, args, True, tables, jdbc_tables)
         dbx = None
         if glue.error is None and self.remote is not None:
             start = time.perf_counter()
@@ -298,7 +300,7 @@ class Verifier:
             finally:
                 self.spark_seconds += time.perf_counter() - start
         elif glue.error is None:
-            dbx = self._run(case.dbx, data, args, False, tables)
+            dbx = self._run(case.dbx, data, args, False, tables, jdbc_tables)
         outputs = reconcile(glue.outputs, dbx.outputs) if dbx is not None and dbx.error is None else []
         return Runs(glue, dbx, outputs)
 
@@ -319,6 +321,10 @@ class Verifier:
         self.shape_keys = shape.join_keys
         if shape.unsupported:
             verdict.reason = shape.unsupported[0]
+            return verdict
+        if self.remote is not None and any(source.kind == "jdbc" for source in shape.inputs):
+            verdict.reason = ("reads JDBC: its stand-in is an in-memory Derby database in this machine's JVM, which "
+                              "a cluster cannot reach; verify it without --remote")
             return verdict
         arguments = {**shape.argument_values, **self.arguments}
         args = [item for name, value in arguments.items() for item in (f"--{name}", str(value))]
@@ -471,6 +477,8 @@ def _same_job(label: str, recorded: str) -> bool:
 def _covered(data: Path, source) -> bool:
     from glue2lakehouse.verify.inputs import _local
 
+    if source.kind == "jdbc":
+        return any((data / "jdbc" / f"{source.name}{ext}").exists() for ext in (".parquet", ".csv", ".json"))
     if source.kind == "table":
         database, _, table = source.name.rpartition(".")
         return any((data / database / f"{table}{ext}").exists() for ext in (".parquet", ".csv", ".json"))

@@ -5,6 +5,7 @@ Shared by the Glue emulator and by the Spark patches of the runner:
   run's local warehouse before the job starts);
 - an ``s3://bucket/key`` path reads ``DATA/s3/bucket/key`` and writes under the run's
   scratch folder, so a run never writes into the data folder;
+- a JDBC table is a table of the run's in-memory Derby database (``verify/jdbc.py``);
 - every write is recorded, in order, as an output to compare.
 """
 
@@ -19,9 +20,9 @@ _S3 = re.compile(r"^s3[an]?://([^/]+)/?(.*)$")
 
 @dataclass
 class Output:
-    kind: str          # "table" or "path"
-    name: str          # "<database>.<table>" or the path as the job wrote it
-    location: str      # the table name, or the local folder
+    kind: str          # "table", "path" or "jdbc"
+    name: str          # "<database>.<table>", the path as the job wrote it, or the JDBC table ("schema.table")
+    location: str      # the table name, the local folder, or the JDBC table as the run's database names it
     fmt: str = "parquet"
     options: dict = field(default_factory=dict)
 
@@ -40,6 +41,15 @@ class Environment:
     tables: dict = field(default_factory=dict)         # in-memory input tables: "db.t" -> DataFrame
     written: set = field(default_factory=set)          # in-memory input tables the job has written to
     silent: bool = False                               # writes are not recorded as outputs while set
+    jdbc: object = None                                # the run's jdbc.Database, made when a job first uses JDBC
+
+    def database(self):
+        """The run's in-memory JDBC database (every JDBC URL of the job is taken to it)."""
+        if self.jdbc is None:
+            from glue2lakehouse.verify.jdbc import Database
+
+            self.jdbc = Database()
+        return self.jdbc
 
     def canonical(self, path: str) -> str:
         for prefix, original in sorted(self.path_aliases.items(), key=lambda item: -len(item[0])):

@@ -309,11 +309,12 @@ _SPARK_TYPES = {"string", "bigint", "int", "smallint", "tinyint", "double", "flo
                 "timestamp_ntz", "decimal"}
 
 
-def frames(dataset: Dataset, spark) -> dict:
-    """The catalog inputs of a dataset as DataFrames of ``spark`` (built in memory: no Spark job runs)."""
+def frames(dataset: Dataset, spark, kind: str = "table") -> dict:
+    """The catalog inputs (``kind`` "jdbc": the JDBC inputs) of a dataset as DataFrames of ``spark`` (built in
+    memory: no Spark job runs)."""
     out = {}
     for name, table in dataset.tables.items():
-        if table.input.kind != "table":
+        if table.input.kind != kind:
             continue
         schema = _ddl_schema(table.columns)
         names = [n for n in _top_names(table.columns)]
@@ -346,6 +347,8 @@ def write(dataset: Dataset, data: Path, tables: bool = True) -> None:
     data.mkdir(parents=True, exist_ok=True)
     for name, table in dataset.tables.items():
         source = table.input
+        if source.kind == "jdbc":
+            continue   # written into the run's Derby database by the runner
         if source.kind == "table":
             if not tables:
                 continue

@@ -8,8 +8,9 @@ While the job runs, a few Spark methods are wrapped so that the code of
 either side runs unchanged on a laptop: three-part names ``<catalog>.<db>.<t>``
 resolve to ``<db>.<t>`` of the local session catalog (a local stand-in for the
 Unity Catalog), ``s3://`` (and mapped ``/Volumes/``) paths go to the data
-folder for reads and to a scratch folder for writes, and every table or path
-written is recorded as an output.
+folder for reads and to a scratch folder for writes, every JDBC URL goes to
+the run's in-memory Derby database (``jdbc.py``), and every table, path or
+JDBC table written is recorded as an output.
 """
 
 from __future__ import annotations
@@ -119,7 +120,7 @@ def load_inputs(spark, data: Path, scratch: Path | None = None) -> list[str]:
     With a ``scratch`` folder, a Parquet file becomes a table over a copy of it in that folder: no Spark job
     runs, and what the job appends to the table never reaches the data folder."""
     loaded = []
-    for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in ("s3", "local")):
+    for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in ("s3", "local", "jdbc")):
         spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database.name}`")
         for source in sorted(database.iterdir()):
             if source.suffix not in INPUT_FORMATS:
@@ -137,6 +138,20 @@ def load_inputs(spark, data: Path, scratch: Path | None = None) -> list[str]:
             reader.load(str(source)).write.mode("overwrite").saveAsTable(f"`{database.name}`.`{source.stem}`")
             loaded.append(f"{database.name}.{source.stem}")
     return loaded
+
+
+def data_jdbc_tables(spark, data: Path) -> dict:
+    """DATA/jdbc/<schema>.<table>.{parquet,csv,json} -> the JDBC table 'schema.table' (a DataFrame to load)."""
+    folder = data / "jdbc"
+    tables = {}
+    if folder.is_dir():
+        for source in sorted(folder.iterdir()):
+            if source.suffix in INPUT_FORMATS:
+                reader = spark.read.format(source.suffix[1:])
+                if source.suffix == ".csv":
+                    reader = reader.option("header", True).option("inferSchema", True)
+                tables[source.stem.lower()] = reader.load(str(source))
+    return tables
 
 
 def _api_classes():
@@ -265,6 +280,9 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
             return wrapper
         return make
 
+    from glue2lakehouse.verify import jdbc
+
+    jdbc.install(env, patch, DataFrameReader, DataFrameWriter)
     patch(DataFrameWriter, "saveAsTable", save_as_table)
     patch(DataFrameWriter, "insertInto", insert_into)
     patch(DataFrameWriter, "format", fmt)
@@ -334,6 +352,8 @@ def collect(spark, env: Environment) -> dict:
     for key, output in env.outputs.items():
         if output.kind == "table":
             df = spark.table(output.location)
+        elif output.kind == "jdbc":
+            df = env.database().read(spark, output.location)
         else:
             reader = spark.read.format(output.fmt)
             if output.fmt == "csv":
@@ -351,11 +371,12 @@ def collect(spark, env: Environment) -> dict:
 
 def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue: bool,
             extra_paths: list[str] | None = None, path_aliases: dict | None = None,
-            tables: dict | None = None) -> RunResult:
+            tables: dict | None = None, jdbc_tables: dict | None = None) -> RunResult:
     """Run ``job`` on the inputs of ``data``; every table or path it writes comes back as an output.
 
     ``tables``: catalog inputs already in memory ('db.t' -> DataFrame of this session), registered as
-    temporary views that the job's table reads and SQL resolve to (no files, no Spark job)."""
+    temporary views that the job's table reads and SQL resolve to (no files, no Spark job).
+    ``jdbc_tables``: JDBC inputs ('schema.table' -> DataFrame), written into the run's Derby database."""
     job, data = Path(job).resolve(), Path(data).resolve()
     with tempfile.TemporaryDirectory(prefix="g2l-verify-") as scratch:
         env = Environment(data, Path(scratch), dict(path_aliases or {}))
@@ -366,8 +387,14 @@ def run_job(spark, job: Path, data: Path, args: list[str] | None = None, *, glue
             env.tables[name.lower()] = frame
             frame.createOrReplaceTempView(input_view(name.lower()))
             spark.sql(f"CREATE DATABASE IF NOT EXISTS `{name.rpartition('.')[0] or 'default'}`")
-        error = run_script(job, args, extra_paths, glue, env)
-        outputs, error = collect_outputs(spark, env, error)
+        try:
+            for name, frame in {**data_jdbc_tables(spark, data), **(jdbc_tables or {})}.items():
+                env.database().load(frame, name)
+            error = run_script(job, args, extra_paths, glue, env)
+            outputs, error = collect_outputs(spark, env, error)
+        finally:
+            if env.jdbc is not None:
+                env.jdbc.drop(spark)
         return RunResult(outputs, error)
 
 

@@ -48,8 +48,8 @@ class Column:
 
 @dataclass
 class Input:
-    kind: str                       # "table" (catalog) or "path" (files)
-    name: str                       # "db.table" or "s3://bucket/prefix/"
+    kind: str                       # "table" (catalog), "path" (files) or "jdbc" (a JDBC table)
+    name: str                       # "db.table", "s3://bucket/prefix/" or "schema.table" (JDBC)
     fmt: str = "parquet"            # for paths: csv, json, parquet, orc
     options: dict = field(default_factory=dict)     # csv: header, sep
     columns: dict = field(default_factory=dict)     # path -> Column, in discovery order
@@ -252,8 +252,10 @@ class _Analysis:
         if name in ("from_options", "create_dynamic_frame_from_options", "create_data_frame_from_options") \
                 and "create_" in text:
             return self._from_options(node)
-        if name == "from_jdbc_conf" or name == "create_dynamic_frame_from_jdbc_conf":
-            self.shape.unsupported.append("reads JDBC through a Glue connection: not emulated")
+        if name == "from_jdbc_conf" or name.endswith("_from_jdbc_conf"):
+            verb = "writes" if "write" in text else "reads"
+            self.shape.unsupported.append(f"{verb} JDBC through a Glue connection: the converted job takes its "
+                                          "credentials from a secret scope; not emulated")
             return []
         if name == "table" and text.endswith(("spark.table", "read.table", "spark_session.table")):
             table = self.values.value(_arg(node, 0, "tableName"))
@@ -261,6 +263,11 @@ class _Analysis:
                 return [self._input("table", self._table_name(table))]
             self.shape.unsupported.append(f"reads a table named at run time ({ast.unparse(node)[:60]})")
             return []
+        if name == "jdbc" and ".read" in text:
+            table = self.values.value(_arg(node, 1, "table"))
+            return self._jdbc("jdbc", {"dbtable": table} if isinstance(table, str) else {})
+        if name == "load" and ".read" in text and self._format_of(node) == "jdbc":
+            return self._jdbc("jdbc", self._jdbc_options(node))
         if name in ("parquet", "csv", "json", "orc", "load") and ".read" in text:
             paths = [self.values.value(a) for a in node.args] or [self.values.value(_arg(node, None, "path"))]
             fmt = name if name != "load" else self._format_of(node) or "parquet"
@@ -368,6 +375,57 @@ class _Analysis:
         return {"header": str(options.get("header", "false")).lower() == "true",
                 "sep": options.get("sep") or options.get("delimiter") or ","}
 
+    def _jdbc(self, connection: str, options: dict | None) -> list[str]:
+        """A JDBC read: its table, served by the run's in-memory Derby database (verify/jdbc.py)."""
+        from glue2lakehouse.verify.jdbc import table_key
+
+        given = {str(k).lower(): v for k, v in (options or {}).items()}
+        if given.get("useconnectionproperties") or given.get("connectionname"):
+            self.shape.unsupported.append(f"reads JDBC ({connection}) through a Glue connection: the converted job "
+                                          "takes its credentials from a secret scope; not emulated")
+            return []
+        if given.get("query") or given.get("samplequery"):
+            self.shape.unsupported.append(f"reads JDBC ({connection}) with a query in the source database's SQL: "
+                                          "not emulated")
+            return []
+        table = given.get("dbtable")
+        key = table_key(table) if isinstance(table, str) else None
+        if key is None:
+            self.shape.unsupported.append(f"reads JDBC ({connection}) from a table named at run time or a subquery: "
+                                          "not emulated")
+            return []
+        return [self._input("jdbc", key)]
+
+    def _constant_entries(self, node) -> dict:
+        """The entries of a dict display whose key and value are constants (the others left out)."""
+        if isinstance(node, ast.Name) and isinstance(self.values.names.get(node.id), dict):
+            return self.values.names[node.id]
+        if not isinstance(node, ast.Dict):
+            return {}
+        entries = {}
+        for key, value in zip(node.keys, node.values):
+            key, value = self.values.value(key), self.values.value(value)
+            if isinstance(key, str) and value is not None:
+                entries[key] = value
+        return entries
+
+    def _jdbc_options(self, node: ast.Call) -> dict:
+        """The options of a Spark reader chain (``.option(k, v)``, ``.options(k=v)``), constants only."""
+        options: dict = {}
+        current = node
+        while isinstance(current, ast.Call):
+            name = _call_name(current)
+            if name == "option" and len(current.args) == 2:
+                key = self.values.value(current.args[0])
+                if isinstance(key, str):
+                    options.setdefault(key.lower(), self.values.value(current.args[1]))
+            elif name in ("options", "load"):
+                for keyword in current.keywords:
+                    if keyword.arg:
+                        options.setdefault(keyword.arg.lower(), self.values.value(keyword.value))
+            current = current.func.value if isinstance(current.func, ast.Attribute) else None
+        return options
+
     def _from_options(self, node: ast.Call) -> list[str]:
         connection = self.values.value(_arg(node, 0, "connection_type"))
         options = self.values.value(_arg(node, 1, "connection_options")) or {}
@@ -381,8 +439,9 @@ class _Analysis:
             self.shape.unsupported.append(NOT_EMULATED[connection])
             return []
         if connection in JDBC:
-            self.shape.unsupported.append(f"reads JDBC ({connection}): not emulated")
-            return []
+            if not isinstance(options, dict) or not options:   # the table a constant, the password an argument
+                options = self._constant_entries(_arg(node, 1, "connection_options"))
+            return self._jdbc(connection, options)
         if connection in STREAMING:
             self.shape.unsupported.append(f"reads a {connection} stream: not emulated")
             return []

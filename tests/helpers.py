@@ -95,3 +95,16 @@ def assert_same_files(outputs: dict[str, bytes], expected_dir: Path) -> None:
     assert sorted(outputs) == sorted(expected)
     for path in outputs:
         assert outputs[path].decode() == expected[path].decode(), path
+
+
+def synced_state(dbx) -> dict:
+    """What a sync left in a Databricks repository, without when it ran: the snapshot, source and HEAD trees, and the
+    sync's note (its time and the commit ids made then left out)."""
+    import json
+
+    note = json.loads(git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream"))
+    for name in ("timestamp", "snapshot", "merge_commit"):   # when, and the commits made then
+        note.pop(name)
+    return {"snapshot_tree": git(dbx, "rev-parse", "glue-upstream^{tree}").strip(),
+            "source_tree": git(dbx, "rev-parse", "refs/g2l/glue-source^{tree}").strip(),
+            "head_tree": git(dbx, "rev-parse", "HEAD^{tree}").strip(), "note": note}

@@ -25,7 +25,7 @@ from glue2lakehouse.jsontext import dumps_indented
 from glue2lakehouse.sync import initialize, sync
 from glue2lakehouse.transform import transform_file
 
-from .helpers import commit_all, git, new_repo, write
+from .helpers import commit_all, git, new_repo, synced_state, write
 
 SETTINGS = TransformSettings(catalog="prod")
 JOB = '''import sys
@@ -107,15 +107,6 @@ def _snapshot(dbx) -> dict[str, tuple[int, bytes]]:
     return {p: (e.mode, repo.read_blob(e.oid)) for p, e in repo.tree_files(repo.branch_ref("glue-upstream")).items()}
 
 
-def _state(dbx) -> dict:
-    note = json.loads(git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream"))
-    for name in ("timestamp", "snapshot", "merge_commit"):   # when, and the commits made then
-        note.pop(name)
-    return {"snapshot_tree": git(dbx, "rev-parse", "glue-upstream^{tree}").strip(),
-            "source_tree": git(dbx, "rev-parse", "refs/g2l/glue-source^{tree}").strip(),
-            "head_tree": git(dbx, "rev-parse", "HEAD^{tree}").strip(), "note": note}
-
-
 @settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2 ** 32 - 1), weeks=st.integers(2, 4))
 def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
@@ -141,7 +132,7 @@ def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
         result = sync(dbx, workers=1)
         assert result.status in ("merged", "up-to-date"), (kinds, result.status)
         assert _snapshot(dbx) == _expected(glue), kinds
-        incremental = _state(dbx)
+        incremental = synced_state(dbx)
         # The same week again, from the same commits, without the cache: the same trees, findings and report.
         git(dbx, "reset", "-q", "--hard", before["HEAD"])
         for name in ("glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l"):
@@ -150,7 +141,7 @@ def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
         again = sync(dbx, workers=1)
         assert again.status == result.status
         assert again.findings == result.findings
-        assert _state(dbx) == incremental, kinds
+        assert synced_state(dbx) == incremental, kinds
         # Go on from the incremental run's cache, as a user's repository would.
         shutil.rmtree(cache)
         shutil.copytree(kept, cache)
@@ -158,7 +149,7 @@ def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
         for name in ("glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l"):
             git(dbx, "update-ref", name if name.startswith("refs/") else f"refs/heads/{name}", before[name])
         assert sync(dbx, workers=1).status == result.status
-        assert _state(dbx) == incremental
+        assert synced_state(dbx) == incremental
 
 
 def test_a_dry_run_keeps_the_listings_of_the_last_sync(tmp_path):

@@ -11,7 +11,6 @@ definitions' cache file, a damaged or missing cache file of either kind is rebui
 
 from __future__ import annotations
 
-import json
 import random
 import re
 import shutil
@@ -23,7 +22,7 @@ from glue2lakehouse.estate.cache import DEFINITIONS
 from glue2lakehouse.sync import initialize, sync
 
 from .estategen import edit, estate
-from .helpers import commit_all, git, new_repo, write
+from .helpers import commit_all, git, new_repo, synced_state, write
 
 REFS = ("HEAD", "glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l")
 
@@ -50,15 +49,6 @@ def _apply(glue, files: dict[str, str], touched: list[str]) -> None:
             write(glue, path, files[path])
         else:
             (glue / path).unlink(missing_ok=True)
-
-
-def _state(dbx) -> dict:
-    note = json.loads(git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream"))
-    for name in ("timestamp", "snapshot", "merge_commit"):   # when, and the commits made then
-        note.pop(name)
-    return {"snapshot_tree": git(dbx, "rev-parse", "glue-upstream^{tree}").strip(),
-            "source_tree": git(dbx, "rev-parse", "refs/g2l/glue-source^{tree}").strip(),
-            "head_tree": git(dbx, "rev-parse", "HEAD^{tree}").strip(), "note": note}
 
 
 def _refs(dbx) -> dict[str, str]:
@@ -102,18 +92,18 @@ def test_weekly_syncs_with_the_kept_estate_give_what_a_sync_without_cache_gives(
         shutil.copytree(cache, kept)
         result = sync(dbx, workers=1)
         assert result.status in ("merged", "up-to-date"), touched
-        incremental = _state(dbx)
+        incremental = synced_state(dbx)
         _put_back(dbx, before)
         shutil.rmtree(cache)
         again = sync(dbx, workers=1)
         assert again.findings == result.findings, touched
-        assert _state(dbx) == incremental, touched
+        assert synced_state(dbx) == incremental, touched
         # Go on from the incremental run's cache, as a user's repository would.
         shutil.rmtree(cache)
         shutil.copytree(kept, cache)
         _put_back(dbx, before)
         assert sync(dbx, workers=1).status == result.status
-        assert _state(dbx) == incremental
+        assert synced_state(dbx) == incremental
 
 
 def _week(glue, files, rng, kind: str) -> list[str]:
@@ -139,11 +129,11 @@ def test_a_week_of_script_edits_does_not_touch_the_definitions_cache(tmp_path):
     before = _refs(dbx)
     assert sync(dbx, workers=1).status == "merged"
     assert definitions.read_bytes() == b"damaged"
-    incremental = _state(dbx)
+    incremental = synced_state(dbx)
     _put_back(dbx, before)
     shutil.rmtree(definitions.parent)
     assert sync(dbx, workers=1).status == "merged"
-    assert _state(dbx) == incremental
+    assert synced_state(dbx) == incremental
 
 
 def test_a_script_reading_a_new_argument_changes_its_bundle_job(tmp_path):
@@ -151,14 +141,14 @@ def test_a_script_reading_a_new_argument_changes_its_bundle_job(tmp_path):
     [path] = _week(glue, files, random.Random(2), "argument")
     before = _refs(dbx)
     assert sync(dbx, workers=1).status == "merged"
-    incremental = _state(dbx)
+    incremental = synced_state(dbx)
     changed = git(dbx, "diff", "--name-only", f"{before['glue-upstream']}", "glue-upstream").split()
     assert path in changed
     assert any(name.startswith("resources/") and name.endswith(".job.yml") for name in changed), changed
     _put_back(dbx, before)
     shutil.rmtree(dbx / ".git" / "g2l-cache")
     assert sync(dbx, workers=1).status == "merged"
-    assert _state(dbx) == incremental
+    assert synced_state(dbx) == incremental
 
 
 @pytest.mark.parametrize("damage", ["per-sync garbage", "per-sync missing", "definitions missing", "other version",
@@ -169,7 +159,7 @@ def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
     _week(glue, files, random.Random(3), "statement")
     before = _refs(dbx)
     assert sync(dbx, workers=1).status == "merged"
-    expected = _state(dbx)
+    expected = synced_state(dbx)
     _put_back(dbx, before)
     if damage == "per-sync garbage":
         (folder / "estate.pickle").write_bytes(b"\x80\x05garbage")
@@ -187,7 +177,7 @@ def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
     else:   # the last report is not there (notes not fetched): its estate findings cannot be carried over
         git(dbx, "update-ref", "-d", "refs/notes/g2l")
     assert sync(dbx, workers=1).status == "merged"
-    state = _state(dbx)
+    state = synced_state(dbx)
     if damage == "note gone":   # the report of a sync without the last one lists the same estate findings
         estate = [f for f in state["note"]["findings"] if f["rule"].startswith(("estate-", "ddl-"))]
         assert estate == [f for f in expected["note"]["findings"] if f["rule"].startswith(("estate-", "ddl-"))]

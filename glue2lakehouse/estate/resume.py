@@ -149,28 +149,31 @@ def depended(cache, ids: Callable[[str], str], read: Callable[[str], bytes], est
     _, matches, walks = stored
     arguments, imports = {}, {}
     for path in sorted({path for path in matches.values() if path is not None}):
-        value = cache.table_value("script-arguments", ids(path), _NONE)
+        value = _fact(cache, "script-arguments", ids(path), path, read)
         if value is _NONE:
-            found = facts(read(path))
-            if found is None:
-                return None
-            value = found[0]
+            return None
         arguments[path] = digest(value)
     for _, visited in walks.values():
         for path, oid in visited:
-            if path in imports:
-                continue
-            value = cache.table_value("python-imports", oid, _NONE)
-            if value is _NONE:
-                found = facts(read(path))
-                if found is None:
+            if path not in imports:
+                value = _fact(cache, "python-imports", oid, path, read)
+                if value is _NONE:
                     return None
-                value = found[1]
-            imports[path] = digest(value)
+                imports[path] = digest(value)
     return arguments, imports
 
 
 _NONE = object()
+_TABLES = ("script-arguments", "python-imports")   # in the order facts() gives them
+
+
+def _fact(cache, table: str, oid: str, path: str, read: Callable[[str], bytes]):
+    """A file's arguments or imports as the conversion kept them, else parsed now; _NONE when it does not decode."""
+    value = cache.table_value(table, oid, _NONE)
+    if value is _NONE:
+        found = facts(read(path))
+        value = _NONE if found is None else found[_TABLES.index(table)]
+    return value
 
 
 FRESH = (NAMESPACE, "parsed")

@@ -165,20 +165,13 @@ class RemoteRunner:
 
     def _data_tables(self, data: Path) -> dict:
         """The given data folder's catalog tables (DATA/<database>/<table>.ext), read here, sent as DataFrames."""
-        from glue2lakehouse.verify.runner import INPUT_FORMATS
+        from glue2lakehouse.verify.runner import catalog_files, read_data_file
 
         frames = {}
-        if not data.is_dir():
-            return frames
-        for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in ("s3", "local")):
-            for source in sorted(database.iterdir()):
-                if source.suffix not in INPUT_FORMATS:
-                    continue
-                reader = self.local.read.format(source.suffix[1:])
-                if source.suffix == ".csv":
-                    reader = reader.option("header", True).option("inferSchema", True)
-                df = reader.load(str(source))
-                frames[f"{database.name}.{source.stem}"] = self.session.createDataFrame(df.collect(), df.schema)
+        for database, sources in catalog_files(data):
+            for source in sources:
+                df = read_data_file(self.local, source)
+                frames[f"{database}.{source.stem}"] = self.session.createDataFrame(df.collect(), df.schema)
         return frames
 
     def _upload_files(self, data: Path, root: str) -> None:

@@ -114,44 +114,52 @@ def _renamed_sql(query: str, names: dict) -> str:
     return query
 
 
+NOT_DATABASES = ("s3", "local", "jdbc")   # folders of DATA that hold files, or JDBC tables, not a database's
+
+
+def catalog_files(data: Path) -> list[tuple[str, list[Path]]]:
+    """Each database of a data folder with its table files: DATA/<database>/<table>.{parquet,csv,json}."""
+    if not data.is_dir():
+        return []
+    return [(database.name, [f for f in sorted(database.iterdir()) if f.suffix in INPUT_FORMATS])
+            for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in NOT_DATABASES)]
+
+
+def read_data_file(spark, source: Path):
+    """A data folder's table file as a DataFrame (a CSV file has a header; its types are inferred)."""
+    reader = spark.read.format(source.suffix[1:])
+    if source.suffix == ".csv":
+        reader = reader.option("header", True).option("inferSchema", True)
+    return reader.load(str(source))
+
+
 def load_inputs(spark, data: Path, scratch: Path | None = None) -> list[str]:
     """DATA/<database>/<table>.{parquet,csv,json} -> tables <database>.<table> of the local catalog.
 
     With a ``scratch`` folder, a Parquet file becomes a table over a copy of it in that folder: no Spark job
     runs, and what the job appends to the table never reaches the data folder."""
     loaded = []
-    for database in sorted(p for p in data.iterdir() if p.is_dir() and p.name not in ("s3", "local", "jdbc")):
-        spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database.name}`")
-        for source in sorted(database.iterdir()):
-            if source.suffix not in INPUT_FORMATS:
-                continue
+    for database, sources in catalog_files(data):
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+        for source in sources:
             if source.suffix == ".parquet" and source.is_file() and scratch is not None:
-                location = scratch / "tables" / database.name / source.stem
+                location = scratch / "tables" / database / source.stem
                 location.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(source, location / "part-00000.parquet")
-                spark.sql(f"CREATE TABLE `{database.name}`.`{source.stem}` USING parquet LOCATION '{location.as_uri()}'")
-                loaded.append(f"{database.name}.{source.stem}")
-                continue
-            reader = spark.read.format(source.suffix[1:])
-            if source.suffix == ".csv":
-                reader = reader.option("header", True).option("inferSchema", True)
-            reader.load(str(source)).write.mode("overwrite").saveAsTable(f"`{database.name}`.`{source.stem}`")
-            loaded.append(f"{database.name}.{source.stem}")
+                spark.sql(f"CREATE TABLE `{database}`.`{source.stem}` USING parquet LOCATION '{location.as_uri()}'")
+            else:
+                read_data_file(spark, source).write.mode("overwrite").saveAsTable(f"`{database}`.`{source.stem}`")
+            loaded.append(f"{database}.{source.stem}")
     return loaded
 
 
 def data_jdbc_tables(spark, data: Path) -> dict:
     """DATA/jdbc/<schema>.<table>.{parquet,csv,json} -> the JDBC table 'schema.table' (a DataFrame to load)."""
     folder = data / "jdbc"
-    tables = {}
-    if folder.is_dir():
-        for source in sorted(folder.iterdir()):
-            if source.suffix in INPUT_FORMATS:
-                reader = spark.read.format(source.suffix[1:])
-                if source.suffix == ".csv":
-                    reader = reader.option("header", True).option("inferSchema", True)
-                tables[source.stem.lower()] = reader.load(str(source))
-    return tables
+    if not folder.is_dir():
+        return {}
+    return {source.stem.lower(): read_data_file(spark, source) for source in sorted(folder.iterdir())
+            if source.suffix in INPUT_FORMATS}
 
 
 def _api_classes():
@@ -285,6 +293,7 @@ def _install(env: Environment, patch, SparkSession, DataFrameReader, DataFrameWr
     jdbc.install(env, patch, DataFrameReader, DataFrameWriter)
     patch(DataFrameWriter, "saveAsTable", save_as_table)
     patch(DataFrameWriter, "insertInto", insert_into)
+    patch(DataFrameReader, "format", fmt)
     patch(DataFrameWriter, "format", fmt)
     patch(DataFrameWriter, "save", save)
     for kind in ("parquet", "json", "csv", "orc"):

@@ -74,13 +74,10 @@ class Database:
 
     def drop(self, spark) -> None:
         """Free the database's memory (Derby answers a drop with an exception that says it was dropped)."""
-        if not self.created:
-            return
-        jvm = getattr(getattr(spark, "sparkContext", None), "_jvm", None) if _classic(spark) else None
-        if jvm is None:
+        if not self.created or not _classic(spark):
             return
         try:
-            jvm.java.sql.DriverManager.getConnection(self.url + ";drop=true", USER, "")
+            spark.sparkContext._jvm.java.sql.DriverManager.getConnection(self.url + ";drop=true", USER, "")
         except Exception:  # noqa: BLE001 - Derby's "dropped" is an SQLException by design
             return
 
@@ -134,7 +131,8 @@ def looks_like_jdbc(fmt) -> bool:
 # ---------------------------------------------------------------- the runner's Spark patches
 def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
     """Wrap the JDBC entry points of a reader and a writer class: the options a job sets are remembered, and a
-    JDBC load or save gets the run's database in place of the job's (a save is recorded as an output)."""
+    JDBC load or save gets the run's database in place of the job's (a save is recorded as an output). The
+    format a reader or writer was given is the runner's ``_g2l_format``."""
 
     def remember(orig):
         def wrapper(self, key, value):
@@ -148,18 +146,10 @@ def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
             return orig(self, **options)
         return wrapper
 
-    def fmt(orig):
-        def wrapper(self, source):
-            self._g2l_jdbc = looks_like_jdbc(source)
-            return orig(self, source)
-        return wrapper
-
     def load(orig):
         def wrapper(self, path=None, format=None, schema=None, **options):  # noqa: A002
-            if not (looks_like_jdbc(format) or (format is None and getattr(self, "_g2l_jdbc", False))):
-                return orig(self, path, format, schema, **options)
-            merged = {**_given(self), **{k.lower(): v for k, v in options.items()}}
-            if local(merged.get("url")):
+            merged = _jdbc_options(self, format, options)
+            if merged is None:
                 return orig(self, path, format, schema, **options)
             return orig(self, path, format, schema, **rewrite(merged, env.database()))
         return wrapper
@@ -171,20 +161,18 @@ def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
             # column, lowerBound, upperBound, numPartitions, predicates, properties
             args = list(args)
             given = args.pop(5) if len(args) > 5 else kwargs.pop("properties", None)
-            properties = {k: v for k, v in rewrite(dict(given or {}), env.database()).items() if k != "url"}
-            return orig(self, env.database().connect_url(), derby_table(table), *args, properties=properties, **kwargs)
+            database = env.database()
+            return orig(self, database.connect_url(), derby_table(table), *args,
+                        properties=_properties(given, database, read=True), **kwargs)
         return wrapper
 
     def save(orig):
         def wrapper(self, path=None, format=None, mode=None, partitionBy=None, **options):  # noqa: A002,N803
-            if path is not None or not (looks_like_jdbc(format) or (format is None and getattr(self, "_g2l_jdbc", False))):
+            merged = _jdbc_options(self, format, options) if path is None else None
+            if merged is None:
                 return orig(self, path, format, mode, partitionBy, **options)
-            merged = {**_given(self), **{k.lower(): v for k, v in options.items()}}
-            if local(merged.get("url")):
-                return orig(self, path, format, mode, partitionBy, **options)
-            options = rewrite(merged, env.database(), read=False)
             _record(env, merged.get("dbtable"))
-            return orig(self, path, format, mode, partitionBy, **options)
+            return orig(self, path, format, mode, partitionBy, **rewrite(merged, env.database(), read=False))
         return wrapper
 
     def write_jdbc(orig):
@@ -193,15 +181,13 @@ def install(env, patch, DataFrameReader, DataFrameWriter) -> None:  # noqa: N803
                 return orig(self, url, table, mode, properties)
             database = env.database()
             _record(env, table)
-            options = {k: v for k, v in rewrite(dict(properties or {}), database, read=False).items() if k != "url"}
-            return orig(self, database.connect_url(), derby_table(table), mode, options)
+            return orig(self, database.connect_url(), derby_table(table), mode,
+                        _properties(properties, database, read=False))
         return wrapper
 
     for cls in (DataFrameReader, DataFrameWriter):
         patch(cls, "option", remember)
         patch(cls, "options", remember_all)
-    patch(DataFrameReader, "format", fmt)
-    patch(DataFrameWriter, "format", fmt)
     patch(DataFrameReader, "load", load)
     patch(DataFrameReader, "jdbc", read_jdbc)
     patch(DataFrameWriter, "save", save)
@@ -213,6 +199,21 @@ def _given(holder) -> dict:
     if not hasattr(holder, "_g2l_options"):
         holder._g2l_options = {}
     return holder._g2l_options
+
+
+def _jdbc_options(holder, fmt, options: dict) -> dict | None:
+    """Every option of a JDBC load or save (lower-case keys), or None when it is not one to take to the run's
+    database: another format, or a Derby URL (already local)."""
+    if not looks_like_jdbc(fmt if fmt is not None else getattr(holder, "_g2l_format", None)):
+        return None
+    merged = {**_given(holder), **{k.lower(): v for k, v in options.items()}}
+    return None if local(merged.get("url")) else merged
+
+
+def _properties(given, database: Database, read: bool) -> dict:
+    """The connection properties of ``DataFrameReader.jdbc`` / ``DataFrameWriter.jdbc`` for the run's database
+    (its URL is their first argument)."""
+    return {k: v for k, v in rewrite(dict(given or {}), database, read).items() if k != "url"}
 
 
 def _record(env, dbtable) -> None:

@@ -156,6 +156,15 @@ def _is_args(node) -> bool:
     return isinstance(node, ast.Name) and node.id in _ARGS_NAMES
 
 
+def _chain(node: ast.Call):
+    """The calls of a method chain, the last one first: ``spark.read.format(f).option(k, v).load(p)`` gives the
+    load, the option, the format."""
+    current = node
+    while isinstance(current, ast.Call):
+        yield current
+        current = current.func.value if isinstance(current.func, ast.Attribute) else None
+
+
 def _call_name(node: ast.Call) -> str:
     func = node.func
     if isinstance(func, ast.Attribute):
@@ -351,18 +360,15 @@ class _Analysis:
         return names or None
 
     def _format_of(self, node: ast.Call) -> str | None:
-        current = node.func.value if isinstance(node.func, ast.Attribute) else None
-        while isinstance(current, ast.Call):
-            if _call_name(current) == "format":
+        for current in _chain(node):
+            if current is not node and _call_name(current) == "format":
                 value = self.values.value(_arg(current, 0, "source"))
                 return value if isinstance(value, str) else None
-            current = current.func.value if isinstance(current.func, ast.Attribute) else None
         return None
 
     def _reader_options(self, node: ast.Call) -> dict:
         options = {}
-        current = node
-        while isinstance(current, ast.Call):
+        for current in _chain(node):
             if _call_name(current) == "option" and len(current.args) == 2:
                 key, value = self.values.value(current.args[0]), self.values.value(current.args[1])
                 if isinstance(key, str):
@@ -371,7 +377,6 @@ class _Analysis:
                 for keyword in current.keywords:
                     if keyword.arg in ("header", "sep"):
                         options[keyword.arg] = self.values.value(keyword.value)
-            current = current.func.value if isinstance(current.func, ast.Attribute) else None
         return {"header": str(options.get("header", "false")).lower() == "true",
                 "sep": options.get("sep") or options.get("delimiter") or ","}
 
@@ -412,8 +417,7 @@ class _Analysis:
     def _jdbc_options(self, node: ast.Call) -> dict:
         """The options of a Spark reader chain (``.option(k, v)``, ``.options(k=v)``), constants only."""
         options: dict = {}
-        current = node
-        while isinstance(current, ast.Call):
+        for current in _chain(node):   # the last call first: the value it sets is the one Spark uses
             name = _call_name(current)
             if name == "option" and len(current.args) == 2:
                 key = self.values.value(current.args[0])
@@ -423,7 +427,6 @@ class _Analysis:
                 for keyword in current.keywords:
                     if keyword.arg:
                         options.setdefault(keyword.arg.lower(), self.values.value(keyword.value))
-            current = current.func.value if isinstance(current.func, ast.Attribute) else None
         return options
 
     def _from_options(self, node: ast.Call) -> list[str]:

@@ -15,6 +15,7 @@ Pure: paths and a function reading a path's bytes in, text out; deterministic.
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -146,7 +147,7 @@ def _read_estate(paths, candidates, read, cache, oid):
     # A Terraform module is a folder: its other .tf files (variables, locals) are read with it.
     folders = {path.rsplit("/", 1)[0] if "/" in path else "" for path, kind in kinds.items() if kind == "terraform"}
     for path in paths:
-        if path.endswith(".tf") and (path.rsplit("/", 1)[0] if "/" in path else "") in folders:
+        if path.endswith(".tf") and posixpath.dirname(path) in folders:
             kinds.setdefault(path, "terraform")
     terraform_files, configs = [], []
     for path, kind in sorted(kinds.items()):
@@ -212,7 +213,7 @@ def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[s
             continue
         kind = cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path)))
         if kind == "terraform":
-            folders.add(path.rsplit("/", 1)[0] if "/" in path else "")
+            folders.add(posixpath.dirname(path))
         if kind in WHOLE_FILE_PARSERS:
             slot = (WHOLE_FILE_PARSERS[kind][0], ids(path))   # the key of its text too, unless it starts with a BOM
             if slot in cache.used or slot in cache.stored:
@@ -223,7 +224,7 @@ def parse_ahead(paths: list[str], read: Callable[[str], bytes], ids: Callable[[s
                 continue
     # The module's other .tf files (variables, locals) are read with it.
     for path in paths:
-        if path.endswith(".tf") and (path.rsplit("/", 1)[0] if "/" in path else "") in folders:
+        if path.endswith(".tf") and posixpath.dirname(path) in folders:
             if cache.table_get("kind", (path, ids(path)), lambda: kind_of(path, read(path))) != "terraform":
                 try:
                     terraform.append(read(path).decode("utf-8-sig"))
@@ -279,22 +280,27 @@ def _bundle(estate: Callable[[], Estate], read_key: str | None, scripts: dict, i
     return bundle
 
 
-SCRIPT_FACTS = ("script-arguments", "python-imports")
+SCRIPT_FACTS = ("script-arguments", "python-imports")   # the cache tables of a script's facts, in script_facts' order
+
+
+def script_facts(text: str) -> tuple:
+    """(script-arguments, python-imports) of a Python file's text, from one parse (a file that does not parse:
+    what each reader makes of no tree)."""
+    import ast
+
+    from glue2lakehouse.estate.bundle import script_arguments
+
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError):
+        tree = None
+    return script_arguments(tree), import_names(tree)
 
 
 def _script_facts(cache, oid: str, data: bytes, namespace: str):
     """A changed script's arguments and imports from one parse: the one asked for is returned, the other stored in
     its table for the same blob (a sync parses each changed script once, not once per question)."""
-    import ast
-
-    from glue2lakehouse.estate.bundle import script_arguments
-
-    text = data.decode("utf-8-sig")
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        tree = None
-    values = {"script-arguments": script_arguments(tree), "python-imports": import_names(tree)}
+    values = dict(zip(SCRIPT_FACTS, script_facts(data.decode("utf-8-sig"))))
     for other, value in values.items():
         if other != namespace:
             cache.table_get(other, oid, lambda value=value: value)

@@ -20,11 +20,11 @@ from __future__ import annotations
 import pickle
 import re
 
+from glue2lakehouse.estate import SCRIPT_FACTS, script_facts
 from glue2lakehouse.estate.cache import EstateCache, blob_id
 
 PARALLEL_THRESHOLD = 32   # fewer files than this are read by the estate reader itself
 TERRAFORM = "terraform"
-SCRIPT_TABLES = ("script-arguments", "python-imports")
 _MERGE = re.compile(r"merge\((.*)\)", re.DOTALL)
 
 
@@ -88,25 +88,11 @@ def _terraform_job(text: str) -> list[tuple[str, bytes]]:
     return out
 
 
-def _script_job(text: str) -> tuple:
-    """(script-arguments, python-imports) of a Python file, as ``convert_estate`` computes them."""
-    import ast
-
-    from glue2lakehouse.estate import import_names
-    from glue2lakehouse.estate.bundle import script_arguments
-
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        tree = None
-    return script_arguments(tree), import_names(tree)
-
-
 def _job(item: tuple[str, str, str]):
     kind, key, text = item
     if kind == TERRAFORM:
         return kind, key, _terraform_job(text)
-    return kind, key, _script_job(text)
+    return kind, key, script_facts(text)
 
 
 def _table_keys(cache: EstateCache, namespace: str) -> set:
@@ -132,18 +118,15 @@ def read_ahead(cache: EstateCache, terraform: list[str], scripts: list[tuple[str
         slot = (TERRAFORM, blob_id(text.encode("utf-8", "surrogatepass")))
         if slot not in cache.used and slot not in cache.stored:
             todo.append((TERRAFORM, "", text))
-    known = _table_keys(cache, SCRIPT_TABLES[0]) & _table_keys(cache, SCRIPT_TABLES[1])
+    known = _table_keys(cache, SCRIPT_FACTS[0]) & _table_keys(cache, SCRIPT_FACTS[1])
     todo += [("python", oid, text) for oid, text in scripts if oid not in known]
     if workers < 2 or len(todo) < PARALLEL_THRESHOLD:
         return 0
     if pool is not None and pool.start(len(todo), PARALLEL_THRESHOLD) is not None:
         return _store(cache, pool.executor.map(_job, todo, chunksize=8))
-    import multiprocessing
-    import sys
-    from concurrent.futures import ProcessPoolExecutor
+    from glue2lakehouse.parallel import process_pool
 
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method)) as executor:
+    with process_pool(workers) as executor:
         return _store(cache, executor.map(_job, todo, chunksize=8))
 
 
@@ -154,7 +137,7 @@ def _store(cache: EstateCache, results) -> int:
             for oid, data in value:
                 cache.used.setdefault((TERRAFORM, oid), data)
         else:
-            for namespace, fact in zip(SCRIPT_TABLES, value):
+            for namespace, fact in zip(SCRIPT_FACTS, value):
                 cache.table_get(namespace, key, lambda fact=fact: fact)
         done += 1
     return done

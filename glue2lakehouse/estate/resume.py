@@ -83,20 +83,12 @@ def load(cache, source_tree: str | None, tree: str | None, settings: tuple) -> K
 def facts(data: bytes) -> tuple | None:
     """(script_arguments, import_names) of a Python file's bytes, as the estate conversion reads them; None when
     it does not decode (the conversion then skips it: the estate is converted again)."""
-    import ast
-
-    from glue2lakehouse.estate import import_names
-    from glue2lakehouse.estate.bundle import script_arguments
+    from glue2lakehouse.estate import script_facts
 
     try:
-        text = data.decode("utf-8-sig")
+        return script_facts(data.decode("utf-8-sig"))
     except UnicodeDecodeError:
         return None
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError):
-        tree = None
-    return script_arguments(tree), import_names(tree)
 
 
 def carried(kept: Kept | None, changed, old_files: dict, new_files: dict, read: Callable[[str], bytes],
@@ -164,15 +156,16 @@ def depended(cache, ids: Callable[[str], str], read: Callable[[str], bytes], est
 
 
 _NONE = object()
-_TABLES = ("script-arguments", "python-imports")   # in the order facts() gives them
 
 
 def _fact(cache, table: str, oid: str, path: str, read: Callable[[str], bytes]):
     """A file's arguments or imports as the conversion kept them, else parsed now; _NONE when it does not decode."""
+    from glue2lakehouse.estate import SCRIPT_FACTS
+
     value = cache.table_value(table, oid, _NONE)
     if value is _NONE:
         found = facts(read(path))
-        value = _NONE if found is None else found[_TABLES.index(table)]
+        value = _NONE if found is None else found[SCRIPT_FACTS.index(table)]
     return value
 
 

@@ -36,6 +36,16 @@ BATCH = 4                 # files per task sent to a worker (fewer round trips, 
 _state: dict = {}
 
 
+def process_pool(workers: int, initializer=None, initargs: tuple = ()):
+    """A pool of ``workers`` processes, forked where the platform can (the parent's imports come along)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
+                               initializer=initializer, initargs=initargs)
+
+
 def carried_over(path: str) -> bool:
     """Files ``transform_file`` returns byte for byte, whatever their content (it reads only Python files)."""
     return not path.endswith(".py")
@@ -142,13 +152,7 @@ class InitialPool:
     def start(self, count: int, threshold: int):
         """The executor, started if ``count`` tasks are worth it (None: do them in this process)."""
         if self.executor is None and self.workers >= 2 and count >= threshold:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            method = "fork" if sys.platform.startswith("linux") else "spawn"
-            self.executor = ProcessPoolExecutor(max_workers=self.workers,
-                                                mp_context=multiprocessing.get_context(method),
-                                                initializer=_start, initargs=(str(self.repo.root), self.settings))
+            self.executor = process_pool(self.workers, _start, (str(self.repo.root), self.settings))
         return self.executor
 
     def transform_ahead(self, items: list[tuple[str, str]]) -> None:
@@ -207,12 +211,7 @@ def transform_blobs(repo: "GitRepo", items: list[tuple[str, str]], settings: Tra
         finally:
             _state.clear()
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context(method),
-                             initializer=_start, initargs=(str(repo.root), settings)) as pool:
+    with process_pool(workers, _start, (str(repo.root), settings)) as pool:
         # Batches in flight, in order, a bounded window of them (memory stays flat however many files there are);
         # a file carried over waits in its place in the order without a worker.
         window: deque = deque()

@@ -194,11 +194,12 @@ def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, pr
     What a sync reads and writes follows what changed: the Glue tree is read as its diff with the last source
     tree, the file listings of the last snapshot and source trees come from the cache (``_listing``), only changed
     files are transformed, and the findings of the others are carried over from the last report."""
-    with InitialPool(repo, config.transform, default_workers() if workers is None else max(1, workers)) as pool:
+    workers = default_workers() if workers is None else max(1, workers)
+    with InitialPool(repo, config.transform, workers) as pool:
         return _build_snapshot(repo, config, glue_path, kind, progress, workers, pool)
 
 
-def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress, workers: int | None,
+def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress, workers: int,
                     pool: InitialPool) -> Snapshot:
     previous = repo.branch_ref(config.branch)
     info = snapshot_info(repo, previous)
@@ -235,7 +236,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
             paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
             # Definition files new to the cache (an initial migration) are parsed on every core first.
             parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
-                        default_workers() if workers is None else max(1, workers), initial)
+                        workers, initial)
             if initial is not None:   # an initial migration: the workers transform while the estate is read
                 initial.transform_ahead([(p, e.oid) for p, e in sorted(source.files.items()) if e.mode != 0o120000])
             estate = convert_estate(paths, lambda p: repo.read_blob(source.files[p].oid), config.transform,
@@ -279,8 +280,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
-    results = transform_blobs(repo, [(path, entry.oid) for path, entry in files], settings,
-                              default_workers() if workers is None else max(1, workers), initial)
+    results = transform_blobs(repo, [(path, entry.oid) for path, entry in files], settings, workers, initial)
     with gcpause.collecting():   # a sync pauses the collector (gcpause.py); the transformer runs as before
         for index, ((path, entry), (oid, found)) in enumerate(zip(files, results)):
             out[path] = TreeEntry(oid, entry.mode)

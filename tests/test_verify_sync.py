@@ -96,12 +96,18 @@ def _trades_repos(tmp_path):
     return glue, dbx
 
 
-def test_a_conflicted_job_is_not_verified_and_the_pending_merge_message_says_so(tmp_path):
+def _conflicting_edits(tmp_path):
+    """The Databricks trades repository once both teams changed the same filter of large_trades.py."""
     glue, dbx = _trades_repos(tmp_path)
     edit(dbx, "large_trades.py", '.filter(F.col("`notional`") > 100)', '.filter(F.col("`notional`") > 150)')
     commit_all(dbx, "large from 150")
     edit(glue, "large_trades.py", 'row["notional"] > 100', 'row["notional"] > 200')
     commit_all(glue, "large from 200")
+    return dbx
+
+
+def test_a_conflicted_job_is_not_verified_and_the_pending_merge_message_says_so(tmp_path):
+    dbx = _conflicting_edits(tmp_path)
     body = tmp_path / "body.md"
     result = sync(dbx, pr_body=body, verify=verifier())
     assert result.status == "conflicts"
@@ -213,11 +219,7 @@ def test_the_guides_conflicting_week_through_the_python_api(tmp_path):
 
 
 def test_a_dry_run_verifies_the_merge_it_would_make_and_changes_nothing(tmp_path):
-    glue, dbx = _trades_repos(tmp_path)
-    edit(dbx, "large_trades.py", '.filter(F.col("`notional`") > 100)', '.filter(F.col("`notional`") > 150)')
-    commit_all(dbx, "large from 150")
-    edit(glue, "large_trades.py", 'row["notional"] > 100', 'row["notional"] > 200')
-    commit_all(glue, "large from 200")
+    dbx = _conflicting_edits(tmp_path)
     before = git(dbx, "for-each-ref", "--format=%(refname) %(objectname)")
     result = sync(dbx, dry_run=True, verify=verifier())
     assert result.status == "would-conflict"

@@ -579,11 +579,24 @@ class GitRepo:
             self.git("--literal-pathspecs", "reset", "-q", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
                      input=data)
 
-    def checkout_index_paths(self, paths: list[str]) -> None:
-        """Write ``paths`` from the index to the work tree."""
+    def set_index_entries(self, entries: dict[str, TreeEntry | None]) -> None:
+        """Set the index entries of paths to these (None: the path leaves the index, every stage of it), replacing
+        entries that are in the way (a file where a folder now is). Unlike ``reset_index_paths``, git neither reads
+        nor stats the rest of the index: the entries set have no stat data until they are checked out with
+        ``checkout_index_paths(..., stat=True)``."""
+        if not entries:
+            return
+        records = [f"0 {ZERO_OID}\t{path}" if entry is None else f"{entry.mode:o} {entry.oid}\t{path}"
+                   for path, entry in entries.items()]
+        data = "\0".join(records).encode("utf-8", "surrogateescape") + b"\0"
+        self.git("update-index", "--replace", "-z", "--index-info", input=data)
+
+    def checkout_index_paths(self, paths: list[str], stat: bool = False) -> None:
+        """Write ``paths`` from the index to the work tree; ``stat``: and record the written files' stat data in
+        their index entries (no whole-index refresh is needed after)."""
         if paths:
             data = "\0".join(paths).encode("utf-8", "surrogateescape") + b"\0"
-            self.git("checkout-index", "-f", "-z", "--stdin", input=data)
+            self.git("checkout-index", "-f", *(["-u"] if stat else []), "-z", "--stdin", input=data)
 
     def delete_worktree_files(self, paths: list[str]) -> None:
         for path in paths:

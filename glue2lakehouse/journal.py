@@ -121,18 +121,19 @@ def move_worktree(repo: GitRepo, old: str | None, new: str | None, paths: list[s
         more = f" and {len(foreign) - 1} more" if len(foreign) > 1 else ""
         raise G2LError(f"files the sync writes were changed meanwhile ({foreign[0]}{more})",
                        "move those edits aside (copy the files elsewhere), then run 'git checkout -- .' and run again")
-    repo.reset_index_paths(new, paths)
+    # Only these paths' entries are set and their files written with their stat data: git reads the rest of the
+    # index but stats none of its files (a whole-index refresh costs as much as the estate is large).
+    repo.set_index_entries(new_files)
     if pause:
         checkpoint("index")
     keep = [p for p in paths if new_files[p] is not None]
     gone = [p for p in paths if new_files[p] is None]
     half = len(keep) // 2
-    repo.checkout_index_paths(keep[:half])
+    repo.checkout_index_paths(keep[:half], stat=True)
     if pause and keep[:half]:
         checkpoint("worktree")
-    repo.checkout_index_paths(keep[half:])
+    repo.checkout_index_paths(keep[half:], stat=True)
     repo.delete_worktree_files(gone)
-    repo.refresh_index()
 
 
 def _oid(entry: TreeEntry | None) -> str | None:

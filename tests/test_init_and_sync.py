@@ -354,3 +354,20 @@ def test_a_glue_file_that_becomes_a_folder_is_followed(pair):
     commit_all(glue)
     assert sync(dbx).exit_code == 0
     assert (dbx / "lib/util.py/__init__.py").read_text().startswith("# SOURCE: GLUE")
+
+
+def test_a_sync_leaves_the_index_matching_head_and_the_work_tree_without_a_refresh(pair):
+    """The sync sets only the entries it changes and records their files' stat data as it writes them: git's
+    plumbing, which compares stat data without refreshing the index, sees no difference afterwards."""
+    glue, dbx = pair
+    edit(glue, "jobs/job.py", "THRESHOLD = 0.7", "THRESHOLD = 0.8")
+    write(glue, "jobs/new_job.py", "def run():\n    return 2\n")
+    git(glue, "rm", "-q", "config/tables.json")
+    write(glue, "config", "tables = {'a': 1}\n")   # a file where a folder was
+    commit_all(glue)
+    result = sync(dbx)
+    assert result.exit_code == 0, result.conflicts
+    assert (dbx / "config").is_file()
+    assert git(dbx, "ls-files", "config", "jobs").split() == ["config", "jobs/job.py", "jobs/new_job.py"]
+    assert git(dbx, "diff-index", "--cached", "HEAD") == ""
+    assert git(dbx, "diff-files") == ""   # no refresh: stale stat data would list the files written

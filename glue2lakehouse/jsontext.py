@@ -159,3 +159,35 @@ def _flat_dicts(items, level: int) -> str:
     text = "".join(_flat_encoder(level + 1)(list(items), 0))   # [{k: v,\n<inner>k: v},\n<inner>{...}]
     text = text[2:-2].replace("},\n" + inner + "{", "\n" + outer + "},\n" + outer + "{\n" + inner)
     return "[\n" + outer + "{\n" + inner + text + "\n" + outer + "}\n" + " " * level + "]"
+
+
+def items_text(items: list, level: int) -> str:
+    """The text ``dumps_indented`` writes for these items inside a list at ``level``: what lies between the list's
+    opening line and its closing bracket's line (empty for no items)."""
+    if not items:
+        return ""
+    out: list[str] = []
+    try:
+        _encode(list(items), level, out)
+        text = "".join(out)
+    except (_Other, RecursionError):
+        text = json.dumps(list(items), indent=1, sort_keys=True)
+        text = text.replace("\n", "\n" + " " * level)
+    return text[2 + level + 1:-(2 + level)]
+
+
+_TAIL_MARK = {"\u0000g2l": 0}
+
+
+def dumps_with_tail(value: dict, key: str, count: int, text: str) -> str:
+    """``dumps_indented(value)`` where ``value[key]`` is a list whose last ``count`` items are already written as
+    ``text`` (``items_text`` of them at level 1, where a top-level dict's values are): the other items are encoded,
+    those are copied. A report's findings end with the estate's, the same thousands from sync to sync."""
+    items = value[key]
+    if count <= 0 or not text or count > len(items):
+        return dumps_indented(value)
+    mark = items_text([_TAIL_MARK], 1)
+    written = dumps_indented({**value, key: [*items[:len(items) - count], _TAIL_MARK]})
+    if written.count(mark) != 1:   # an item that reads like the mark: written whole
+        return dumps_indented(value)
+    return written.replace(mark, text)

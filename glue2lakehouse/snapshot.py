@@ -22,7 +22,7 @@ from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead, res
 from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
-from glue2lakehouse.jsontext import dumps_indented
+from glue2lakehouse.jsontext import dumps_indented, dumps_with_tail, items_text
 from glue2lakehouse.parallel import InitialPool, transform_blobs
 from glue2lakehouse.transform import Finding, default_workers
 
@@ -142,6 +142,7 @@ class Snapshot:
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
     job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
+    findings_tail: tuple[int, str] = (0, "")   # the last findings (the estate's) and their text in the report
 
     @property
     def tree_changed(self) -> bool:
@@ -292,6 +293,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     if kept is not None:   # the generated files are the last snapshot's
         out.update({path: prev_out[path] for path in kept.outputs})
         findings += kept_findings
+        findings_tail = (len(kept_findings), kept.text)
     else:
         for path, data in sorted(estate.replaced.items()):
             out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
@@ -302,6 +304,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         estate_findings = [{"file": i.path, "line": i.line, "rule": i.rule, "message": i.message}
                            for i in estate.issues]
         findings += estate_findings
+        findings_tail = (len(estate_findings), items_text(estate_findings, 1))
 
     # The trees: the last ones with only what changed edited in.
     if prev_tree is None:
@@ -324,7 +327,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         if depended is not None:
             ends = (estate_findings[0], estate_findings[-1]) if estate_findings else ()
             kept = resume.Kept(tuple(sorted(estate.files.keys() | estate.replaced.keys())), len(estate_findings),
-                               ends, estate.bookmarks, fingerprint, *depended)
+                               ends, estate.bookmarks, fingerprint, *depended, text=findings_tail[1])
     if kept is not None:
         resume.keep(cache, source_tree, tree, keys, kept)
     cache.save()
@@ -355,7 +358,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
               f"G2L-Kind: {kind}"]
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
-                    findings, source.skipped, new=True, job_changes=job_changes)
+                    findings, source.skipped, new=True, job_changes=job_changes, findings_tail=findings_tail)
 
 
 LISTING = "listing"
@@ -435,6 +438,11 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
                  at_start: dict[str, str | None]) -> dict[str, tuple[str | None, str | None]]:
     """The ref updates (old, new) that publish the snapshot, its source tree and its report (a git note); the
     objects are written, the refs are moved by the caller in one compare-and-swap transaction."""
-    note = repo.note_commit(snapshot.commit, dumps_indented(report))
+    count, text = snapshot.findings_tail
+    findings = report.get("findings")
+    if count and isinstance(findings, list) and findings[-count:] == snapshot.finding_dicts[-count:]:
+        note = repo.note_commit(snapshot.commit, dumps_with_tail(report, "findings", count, text))
+    else:
+        note = repo.note_commit(snapshot.commit, dumps_indented(report))
     new = {f"refs/heads/{config.branch}": snapshot.commit, SOURCE_REF: snapshot.source_commit, NOTES_REF: note}
     return {name: (at_start.get(name), value or at_start.get(name)) for name, value in new.items()}

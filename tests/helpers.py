@@ -102,7 +102,10 @@ def synced_state(dbx) -> dict:
     sync's note (its time and the commit ids made then left out)."""
     import json
 
-    note = json.loads(git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream"))
+    text = git(dbx, "notes", "--ref", "refs/notes/g2l", "show", "glue-upstream")
+    note = json.loads(text)
+    # The report's text is json's, byte for byte (its findings are partly copied as text from sync to sync).
+    assert text.rstrip("\n") == json.dumps(note, indent=1, sort_keys=True)
     for name in ("timestamp", "snapshot", "merge_commit"):   # when, and the commits made then
         note.pop(name)
     return {"snapshot_tree": git(dbx, "rev-parse", "glue-upstream^{tree}").strip(),

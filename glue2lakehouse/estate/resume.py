@@ -41,6 +41,8 @@ class Kept:
     fingerprint: str        # the transform settings' fingerprint with those bookmarks
     arguments: dict         # path -> digest of its script_arguments, for every script a job runs
     imports: dict           # path -> digest of its import_names, for every file an import walk read
+    text: str = ""           # the estate's findings as the report writes them (jsontext.items_text): a sync
+                            # that carries the estate over copies them into its report, not encoding each
 
     def findings(self, report: list[dict]) -> list[dict] | None:
         """The estate's findings, from the last report's findings (copies); None when it does not hold them."""

@@ -27,6 +27,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.code import Code, code_statement
+from glue2lakehouse.transform.codegen import Printer
 from glue2lakehouse.transform.cstparse import parse_module
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
 from glue2lakehouse.transform.bookmarks import bookmark_job, state_table
@@ -472,23 +473,24 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
         if job_step.search(parts[i].text):
             module = visit(jobs, module)
         modules[i] = module
-    codes = {i: parts[i].text if modules[i] is originals[i] else _code(modules[i]) for i in chosen}
+    printer = Printer()   # a group printed again prints only the statements a later step changed
+    codes = {i: parts[i].text if modules[i] is originals[i] else _code(modules[i], printer) for i in chosen}
     counts = NameCounts(parts, codes, _counted_names(roles), path)
     plan = plan_session(roles, counts, ctx.used_spark)
     session, session_step = session_rewriter(roles, plan, kept_job), session_lines(roles, plan)
     for i in chosen:
         if session_step.search(codes[i]):
             modules[i] = visit(session, modules[i])
-            codes[i] = _code(modules[i])
+            codes[i] = _code(modules[i], printer)
             counts.changed(i)
     for i in chosen:
         if "awsglue" in codes[i] or "pyspark.context" in codes[i]:
             modules[i], dropped = tidy(modules[i], counts)
             if dropped:
-                codes[i] = _code(modules[i])
+                codes[i] = _code(modules[i], printer)
         if has_placeholder(codes[i]):
             modules[i] = collapse_removed(modules[i])
-            codes[i] = _code(modules[i])
+            codes[i] = _code(modules[i], printer)
     outputs = [codes.get(i, part.text) for i, part in enumerate(parts)]
     removed = {i for i in chosen if not modules[i].body}
     bound = set()
@@ -506,11 +508,11 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     return assembly.text(), findings, ctx.sites
 
 
-def _code(module: cst.Module) -> str:
+def _code(module: cst.Module, printer: Printer) -> str:
     """The module's code; nothing at all for a group whose statement and lines all went."""
     if not module.body and not module.header and not module.footer:
         return ""
-    return module.code
+    return printer.code(module)
 
 
 def _indent(text: str) -> str:

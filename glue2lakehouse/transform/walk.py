@@ -102,20 +102,25 @@ def aligned(ast_list: list[ast.stmt], cst_list: list[cst.CSTNode]) -> bool:
         _ast_kind(a) == type(c).__name__ for a, c in zip(ast_list, cst_list))
 
 
-_PLAIN_LEAVES = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Name, cst.Ellipsis)
+_PLAIN_LEAVES = frozenset({cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Name, cst.Ellipsis})
+_PLAIN_SEQUENCES = frozenset({cst.List, cst.Tuple, cst.Set})
 
 
 def plain(node: cst.BaseExpression) -> bool:
-    """Literals, names and containers of them only: no call, attribute, lambda or subscript inside."""
-    if isinstance(node, _PLAIN_LEAVES):
+    """Literals, names and containers of them only: no call, attribute, lambda or subscript inside.
+
+    Exact types (none of these node classes has subclasses): ``isinstance`` against libcst's classes goes
+    through ``ABCMeta.__instancecheck__``, and this is asked of every argument of every call the rules see."""
+    kind = type(node)
+    if kind in _PLAIN_LEAVES:
         return True
-    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-        return all(not isinstance(e, cst.StarredElement) and plain(e.value) for e in node.elements)
-    if isinstance(node, cst.Dict):
-        return all(isinstance(e, cst.DictElement) and plain(e.key) and plain(e.value) for e in node.elements)
-    if isinstance(node, cst.ConcatenatedString):
+    if kind in _PLAIN_SEQUENCES:
+        return all(type(e) is not cst.StarredElement and plain(e.value) for e in node.elements)
+    if kind is cst.Dict:
+        return all(type(e) is cst.DictElement and plain(e.key) and plain(e.value) for e in node.elements)
+    if kind is cst.ConcatenatedString:
         return plain(node.left) and plain(node.right)
-    if isinstance(node, cst.UnaryOperation):
+    if kind is cst.UnaryOperation:
         return plain(node.expression)
     return False
 
@@ -243,7 +248,7 @@ def fast_visit(transformer: cst.CSTTransformer, node: cst.CSTNode):
                         new_items.append(child)
                         continue
                     changed = True
-                    if isinstance(result, cst.FlattenSentinel):
+                    if type(result) is cst.FlattenSentinel:
                         new_items.extend(result.nodes)
                     elif not isinstance(result, cst.RemovalSentinel):
                         new_items.append(result)

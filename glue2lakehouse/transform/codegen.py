@@ -27,12 +27,31 @@ _STATEMENTS = (cst.SimpleStatementLine, cst.FunctionDef, cst.ClassDef, cst.If, c
 _PRINT = CSTNode._codegen
 
 
+class _NoPosition:
+    """What libcst's ``CodegenState.record_syntactic_position`` does (nothing: positions are recorded by the
+    metadata's own state), as a plain context manager instead of a generator: every expression enters it."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc) -> bool:
+        return False
+
+
+_NO_POSITION = _NoPosition()
+
+
 class _State(CodegenState):
     """libcst's code generation state, with the statements printed so far (None: libcst's own state)."""
 
     def __init__(self, default_indent: str, default_newline: str, printed: dict):
         super().__init__(default_indent=default_indent, default_newline=default_newline)
         self.printed = printed
+
+    def record_syntactic_position(self, node, *, start_node=None, end_node=None) -> _NoPosition:
+        return _NO_POSITION
 
 
 def _codegen(self, state: CodegenState, **kwargs) -> None:

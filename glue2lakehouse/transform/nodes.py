@@ -4,6 +4,10 @@ Several steps of a conversion look at every node of the file (the bookmarked rea
 the names the code reads, the purges before writes, the options dicts): each used to walk the tree with
 ``ast.walk``, a generator that costs as much as the walk's Python calls. ``all_nodes`` walks it once, in
 ``ast.walk``'s order (breadth first), and keeps the list on the tree for the next step that asks.
+
+The list kept on the tree leaves the tree itself out: a tree holding a list that holds the tree is a reference
+cycle, and the whole tree would then stay in memory until the garbage collector's next pass instead of going
+as soon as its file is done (a file's conversion is long enough for that to cost a pass over every tree).
 """
 
 from __future__ import annotations
@@ -16,8 +20,8 @@ _KEY = "_g2l_nodes"
 
 def all_nodes(tree: ast.AST) -> list[ast.AST]:
     """The nodes of ``tree`` (itself first) in the order ``ast.walk`` yields them, computed once per tree."""
-    nodes = tree.__dict__.get(_KEY)
-    if nodes is None:
+    below = tree.__dict__.get(_KEY)
+    if below is None:
         nodes = [tree]
         append = nodes.append
         index = 0
@@ -32,5 +36,6 @@ def all_nodes(tree: ast.AST) -> list[ast.AST]:
                             append(item)
                 elif isinstance(value, _AST):
                     append(value)
-        tree.__dict__[_KEY] = nodes
-    return nodes
+        below = tree.__dict__[_KEY] = nodes[1:]
+        return nodes
+    return [tree, *below]

@@ -27,6 +27,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from glue2lakehouse.config import TransformSettings
 from glue2lakehouse.transform import Finding
 from glue2lakehouse.transform.code import Code, code_statement
+from glue2lakehouse.transform.codegen import Printer
 from glue2lakehouse.transform.cstparse import parse_module
 from glue2lakehouse.transform.analysis import GLUE_TRANSFORMS, analyse, dotted, single_target
 from glue2lakehouse.transform.bookmarks import bookmark_job, state_table
@@ -334,8 +335,8 @@ class GlueRewriter(FastTransformer):
         if self.ctx.touched and isinstance(result, cst.SimpleStatementLine) and len(result.body) == 1:
             small = result.body[0]
             if isinstance(small, (cst.Assign, cst.Expr)) and isinstance(small.value, (cst.Call, Code)):
-                prefix = len(self.ctx.code(small.targets[0].target)) + 3 if isinstance(small, cst.Assign) else 0
-                laid_out = fluent(self.ctx.code(small.value), self.ctx.indent, prefix)
+                prefix = len(_text(self.ctx, small.targets[0].target)) + 3 if isinstance(small, cst.Assign) else 0
+                laid_out = fluent(_text(self.ctx, small.value), self.ctx.indent, prefix)
                 if laid_out is not None:
                     result = result.with_changes(body=[small.with_changes(value=self.ctx.parse(laid_out))])
         return result
@@ -356,21 +357,23 @@ class GlueRewriter(FastTransformer):
 
     def _statement(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
         statement = original.body[0]
-        value = statement.value if isinstance(statement, (cst.Assign, cst.Expr)) else None
-        if isinstance(value, cst.Call) and (dotted(value.func) or "").endswith("getResolvedOptions"):
+        kind = type(statement)   # exact types: see walk.plain
+        value = statement.value if kind is cst.Assign or kind is cst.Expr else None
+        call = type(value) is cst.Call
+        if call and (dotted(value.func) or "").endswith("getResolvedOptions"):
             before = len(self.ctx.findings)
             result = self._resolved_options(original, updated)
             self.ctx.sites.append(("getResolvedOptions", result is not updated and len(self.ctx.findings) == before))
             return result
-        if isinstance(statement, cst.Assign):
+        if kind is cst.Assign and self.sinks:
             sink = self.sinks.get(single_target(statement) or "")
-            if sink is not None and isinstance(value, cst.Call) and (dotted(value.func) or "").endswith(".getSink"):
+            if sink is not None and call and (dotted(value.func) or "").endswith(".getSink"):
                 if sink.convertible:
                     return placeholder(original)
                 self.ctx.flag("sink", "getSink chain not converted: write the frame with "
                                       ".write.mode(\"append\").saveAsTable(...) by hand")
                 return updated
-        if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) and isinstance(value.func.value, cst.Name):
+        if call and self.sinks and type(value.func) is cst.Attribute and type(value.func.value) is cst.Name:
             sink = self.sinks.get(value.func.value.value)
             if sink is not None and sink.convertible and value.func.attr.value in ("setCatalogInfo", "setFormat"):
                 return placeholder(original)
@@ -405,6 +408,16 @@ class GlueRewriter(FastTransformer):
             return updated
         value = ctx.parse(f"{ctx.helper('glue_resolved_options')}({ctx.code(args.get('args'))}, {names})")
         return updated.with_changes(body=[statement.with_changes(value=value)])
+
+
+def _text(ctx: Context, node: cst.BaseExpression) -> str:
+    """``ctx.code(node)``; a rule's one-line output or a bare name without printing it (what it prints as)."""
+    kind = type(node)
+    if kind is Code or kind is cst.Name:
+        value = node.value
+        if not node.lpar and not node.rpar and "\n" not in value and "\r" not in value:
+            return value
+    return ctx.code(node)
 
 
 def _with_reviews(statement, reviews: list[str]):
@@ -472,23 +485,24 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
         if job_step.search(parts[i].text):
             module = visit(jobs, module)
         modules[i] = module
-    codes = {i: parts[i].text if modules[i] is originals[i] else _code(modules[i]) for i in chosen}
+    printer = Printer()   # a group printed again prints only the statements a later step changed
+    codes = {i: parts[i].text if modules[i] is originals[i] else _code(modules[i], printer) for i in chosen}
     counts = NameCounts(parts, codes, _counted_names(roles), path)
     plan = plan_session(roles, counts, ctx.used_spark)
     session, session_step = session_rewriter(roles, plan, kept_job), session_lines(roles, plan)
     for i in chosen:
         if session_step.search(codes[i]):
             modules[i] = visit(session, modules[i])
-            codes[i] = _code(modules[i])
+            codes[i] = _code(modules[i], printer)
             counts.changed(i)
     for i in chosen:
         if "awsglue" in codes[i] or "pyspark.context" in codes[i]:
             modules[i], dropped = tidy(modules[i], counts)
             if dropped:
-                codes[i] = _code(modules[i])
+                codes[i] = _code(modules[i], printer)
         if has_placeholder(codes[i]):
             modules[i] = collapse_removed(modules[i])
-            codes[i] = _code(modules[i])
+            codes[i] = _code(modules[i], printer)
     outputs = [codes.get(i, part.text) for i, part in enumerate(parts)]
     removed = {i for i in chosen if not modules[i].body}
     bound = set()
@@ -506,11 +520,11 @@ def rewrite_module(text: str, path: str, settings: TransformSettings,
     return assembly.text(), findings, ctx.sites
 
 
-def _code(module: cst.Module) -> str:
+def _code(module: cst.Module, printer: Printer) -> str:
     """The module's code; nothing at all for a group whose statement and lines all went."""
     if not module.body and not module.header and not module.footer:
         return ""
-    return module.code
+    return printer.code(module)
 
 
 def _indent(text: str) -> str:
@@ -595,44 +609,25 @@ class NameCounts:
         self.parts, self.codes, self.path = parts, codes, path
         self.found = words_in(names)
         self._groups: dict[int, Counter[str]] = {}
-        self._nodes: dict[int, list[ast.stmt] | None] | None = None
         self._where: dict[str, list[int]] | None = None
         self._cache: dict[str, int] = {}
 
     def changed(self, index: int) -> None:
-        self._groups.pop(index, None)
-        if self._nodes is not None:
-            self._nodes[index] = None  # parsed again when a count asks for it
+        self._groups.pop(index, None)  # parsed again when a count asks for it
         self._where = None
         self._cache.clear()
 
-    def _parsed(self) -> dict[int, list[ast.stmt]]:
-        """The converted groups' statements: one parse of the groups a rule changed, each statement given to its
-        group by line; a group whose text is the Glue file's keeps the statements of the file's parse."""
-        if self._nodes is None:
-            # Only the changed groups (in file order: top-level groups joined are a module).
-            order = [i for i in sorted(self.codes) if self.codes[i] != self.parts[i].text]
-            texts = [self.codes[i] for i in order]
-            nodes = _reparse("".join(t if t.endswith(("\n", "\r")) or not t else t + "\n" for t in texts), self.path)
-            ends, line = [], 1
-            for text in texts:
-                line += len(split_lines(text))
-                ends.append(line)
-            self._nodes = {i: (self.parts[i].nodes if self.codes[i] == self.parts[i].text else []) for i in self.codes}
-            group = 0
-            for node in nodes:
-                while group < len(ends) - 1 and node.lineno >= ends[group]:
-                    group += 1
-                if order:
-                    self._nodes[order[group]].append(node)
-        return self._nodes
-
     def _group(self, index: int) -> Counter[str]:
+        """The name uses of one group: a group whose text is the Glue file's keeps the statements of the file's
+        parse; a group a rule changed is parsed on its own, only when a count asks about a name its text shows
+        (most questions are answered by a few groups: ``used`` stops at the first use)."""
         counts = self._groups.get(index)
         if counts is None:
-            nodes = self._parsed()[index] if index in self.codes else self.parts[index].nodes
-            if nodes is None:
-                nodes = self._nodes[index] = _reparse(self.codes[index], self.path)
+            code = self.codes.get(index)
+            if code is None or code == self.parts[index].text:
+                nodes = self.parts[index].nodes
+            else:
+                nodes = _reparse(code, self.path)
             counts = self._groups[index] = _names(nodes)
         return counts
 

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -29,6 +30,18 @@ from glue2lakehouse.transform.analysis import (
 from glue2lakehouse.transform.edits import KeepsLeadingLines, placeholder
 
 SPARK_BUILDER = "SparkSession.builder.getOrCreate()"
+
+
+@functools.lru_cache(maxsize=64)
+def _expression(code: str) -> cst.BaseExpression:
+    """A generated expression, parsed once per process (libcst's parser has a fixed cost per call that dwarfs
+    these few characters; nodes are immutable, so one node serves every file)."""
+    return cst.parse_expression(code)
+
+
+@functools.lru_cache(maxsize=8)
+def _statement(code: str) -> cst.SimpleStatementLine:
+    return cst.parse_statement(code)
 
 
 def _is_job_method(node: cst.BaseSmallStatement, jobs: set[str]) -> bool:
@@ -59,16 +72,16 @@ class _Rewrite(KeepsLeadingLines):
             return updated
         if is_job_call(value) and name in self.roles.jobs:
             if self.kept_job is not None and name == self.kept_job[0]:
-                return updated.with_changes(value=cst.parse_expression(self.kept_job[1]))
+                return updated.with_changes(value=_expression(self.kept_job[1]))
             return cst.RemoveFromParent()
         if self.jobs_only:
             return updated
         if is_spark_context_call(value) and name in self.roles.spark_context and name not in self.remove:
-            return updated.with_changes(value=cst.parse_expression(f"{SPARK_BUILDER}.sparkContext"))
+            return updated.with_changes(value=_expression(f"{SPARK_BUILDER}.sparkContext"))
         if name in self.remove and (is_glue_context_call(value) or is_spark_context_call(value)):
             if name == self.spark_at and self.spark_mode == "replace" and not self.spark_done:
                 self.spark_done = True
-                return cst.parse_statement(f"spark = {SPARK_BUILDER}\n").body[0]
+                return _statement(f"spark = {SPARK_BUILDER}\n").body[0]
             return cst.RemoveFromParent()
         return updated
 
@@ -84,7 +97,7 @@ class _Rewrite(KeepsLeadingLines):
                 and isinstance(original.body[0], cst.Assign) and single_target(original.body[0]) == self.spark_at
                 and is_glue_context_call(original.body[0].value)):
             self.spark_done = True
-            return cst.FlattenSentinel([updated, cst.parse_statement(f"spark = {SPARK_BUILDER}\n")])
+            return cst.FlattenSentinel([updated, _statement(f"spark = {SPARK_BUILDER}\n")])
         return updated
 
 

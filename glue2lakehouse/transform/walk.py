@@ -34,18 +34,20 @@ def _ast_kind(node: ast.AST) -> str:
 def ast_statements(nodes: list[ast.stmt]) -> list[ast.stmt]:
     """Every statement under ``nodes``, in source order (pre-order)."""
     out: list[ast.stmt] = []
-
-    def walk(statements) -> None:
-        for node in statements:
-            if isinstance(node, ast.stmt):
-                out.append(node)
-            for name in _AST_BLOCKS:
-                block = getattr(node, name, None)
-                if isinstance(block, list):
-                    walk(block)
-
-    walk(nodes)
+    _ast_walk(nodes, out)
     return out
+
+
+def _ast_walk(statements, out: list) -> None:
+    # A module-level function, not a closure: a closure that calls itself is a reference cycle, which would keep
+    # ``out`` and every tree it points into alive until the garbage collector's next full pass.
+    for node in statements:
+        if isinstance(node, ast.stmt):
+            out.append(node)
+        for name in _AST_BLOCKS:
+            block = getattr(node, name, None)
+            if isinstance(block, list):
+                _ast_walk(block, out)
 
 
 def _cst_blocks(node: cst.CSTNode):
@@ -67,31 +69,32 @@ def _cst_blocks(node: cst.CSTNode):
 def cst_statements(module: cst.Module) -> list[cst.CSTNode]:
     """Every small and compound statement of a libcst module, in the order a visitor meets them."""
     out: list[cst.CSTNode] = []
-
-    def suite_or_clause(item) -> None:
-        if item is None:
-            return
-        if isinstance(item, (cst.IndentedBlock, cst.SimpleStatementSuite)):
-            statements(item.body)
-        elif isinstance(item, cst.BaseCompoundStatement):  # an elif
-            statements([item])
-        else:  # a clause: else, except, finally, case
-            for inner in _cst_blocks(item):
-                suite_or_clause(inner)
-
-    def statements(body) -> None:
-        for node in body:
-            if isinstance(node, cst.SimpleStatementLine):
-                out.extend(node.body)
-            elif isinstance(node, cst.BaseSmallStatement):
-                out.append(node)
-            else:
-                out.append(node)
-                for inner in _cst_blocks(node):
-                    suite_or_clause(inner)
-
-    statements(module.body)
+    _cst_walk(module.body, out)  # module-level functions, not closures: see _ast_walk
     return out
+
+
+def _cst_suite_or_clause(item, out: list) -> None:
+    if item is None:
+        return
+    if isinstance(item, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        _cst_walk(item.body, out)
+    elif isinstance(item, cst.BaseCompoundStatement):  # an elif
+        _cst_walk([item], out)
+    else:  # a clause: else, except, finally, case
+        for inner in _cst_blocks(item):
+            _cst_suite_or_clause(inner, out)
+
+
+def _cst_walk(body, out: list) -> None:
+    for node in body:
+        if isinstance(node, cst.SimpleStatementLine):
+            out.extend(node.body)
+        elif isinstance(node, cst.BaseSmallStatement):
+            out.append(node)
+        else:
+            out.append(node)
+            for inner in _cst_blocks(node):
+                _cst_suite_or_clause(inner, out)
 
 
 def aligned(ast_list: list[ast.stmt], cst_list: list[cst.CSTNode]) -> bool:
@@ -99,20 +102,25 @@ def aligned(ast_list: list[ast.stmt], cst_list: list[cst.CSTNode]) -> bool:
         _ast_kind(a) == type(c).__name__ for a, c in zip(ast_list, cst_list))
 
 
-_PLAIN_LEAVES = (cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Name, cst.Ellipsis)
+_PLAIN_LEAVES = frozenset({cst.SimpleString, cst.Integer, cst.Float, cst.Imaginary, cst.Name, cst.Ellipsis})
+_PLAIN_SEQUENCES = frozenset({cst.List, cst.Tuple, cst.Set})
 
 
 def plain(node: cst.BaseExpression) -> bool:
-    """Literals, names and containers of them only: no call, attribute, lambda or subscript inside."""
-    if isinstance(node, _PLAIN_LEAVES):
+    """Literals, names and containers of them only: no call, attribute, lambda or subscript inside.
+
+    Exact types (none of these node classes has subclasses): ``isinstance`` against libcst's classes goes
+    through ``ABCMeta.__instancecheck__``, and this is asked of every argument of every call the rules see."""
+    kind = type(node)
+    if kind in _PLAIN_LEAVES:
         return True
-    if isinstance(node, (cst.List, cst.Tuple, cst.Set)):
-        return all(not isinstance(e, cst.StarredElement) and plain(e.value) for e in node.elements)
-    if isinstance(node, cst.Dict):
-        return all(isinstance(e, cst.DictElement) and plain(e.key) and plain(e.value) for e in node.elements)
-    if isinstance(node, cst.ConcatenatedString):
+    if kind in _PLAIN_SEQUENCES:
+        return all(type(e) is not cst.StarredElement and plain(e.value) for e in node.elements)
+    if kind is cst.Dict:
+        return all(type(e) is cst.DictElement and plain(e.key) and plain(e.value) for e in node.elements)
+    if kind is cst.ConcatenatedString:
         return plain(node.left) and plain(node.right)
-    if isinstance(node, cst.UnaryOperation):
+    if kind is cst.UnaryOperation:
         return plain(node.expression)
     return False
 
@@ -240,7 +248,7 @@ def fast_visit(transformer: cst.CSTTransformer, node: cst.CSTNode):
                         new_items.append(child)
                         continue
                     changed = True
-                    if isinstance(result, cst.FlattenSentinel):
+                    if type(result) is cst.FlattenSentinel:
                         new_items.extend(result.nodes)
                     elif not isinstance(result, cst.RemovalSentinel):
                         new_items.append(result)

@@ -144,22 +144,23 @@ class _Translator:
         return Expr(f"{left} {symbol} {right}", raises)
 
 
-class _Finder(cst.CSTVisitor):
-    def __init__(self, kinds) -> None:
-        super().__init__()
-        self.kinds = kinds
-        self.found = False
-
-    def on_visit(self, node) -> bool:
-        if isinstance(node, self.kinds) or (isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not)):
-            self.found = True
-        return not self.found
-
-
 def _has(node: cst.CSTNode, kinds) -> bool:
-    finder = _Finder(kinds)
-    node.visit(finder)
-    return finder.found
+    """Whether a node of ``kinds`` or a ``not`` is anywhere in ``node`` (itself included).
+
+    A walk over the nodes' fields: libcst's own ``visit`` rebuilds every node it enters, several times the cost
+    of looking."""
+    todo = [node]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, kinds) or (type(current) is cst.UnaryOperation and type(current.operator) is cst.Not):
+            return True
+        for name in current.__dataclass_fields__:
+            value = getattr(current, name)
+            if isinstance(value, cst.CSTNode):
+                todo.append(value)
+            elif isinstance(value, (list, tuple)):
+                todo.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return False
 
 
 def translate(ctx: Context, function: cst.BaseExpression) -> str | None:

@@ -17,7 +17,7 @@ from .conftest import FIXTURES
 
 JOBS = FIXTURES / "glue_jobs"
 HEAVY = ("libcst", "pygit2", "sqlglot", "hcl2", "ruamel", "pyspark", "pydantic", "rich", "yaml",
-         "glue2lakehouse.sync", "glue2lakehouse.verify", "glue2lakehouse.gitrepo")
+         "glue2lakehouse.sync", "glue2lakehouse.verify", "glue2lakehouse.gitrepo", "glue2lakehouse.reconcile.engine")
 PROBE = (
     "import atexit, json, sys, runpy\n"
     f"heavy = {HEAVY!r}\n"
@@ -37,9 +37,11 @@ CASES = {
                              {"libcst", "pygit2", "sqlglot", "hcl2", "ruamel", "pyspark", "rich",
                               "glue2lakehouse.sync", "glue2lakehouse.verify", "glue2lakehouse.gitrepo"}, set()),
     # A Glue job without SQL: the transformer, but not the SQL parser.
+    # The reconcile engine (logging, decimal) is not loaded for the configuration's reconcile settings.
     "convert-glue-job": (["convert", str(JOBS / "collections_split.py")],
                          {"sqlglot", "pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",
-                          "glue2lakehouse.verify", "glue2lakehouse.gitrepo"}, {"libcst"}),
+                          "glue2lakehouse.verify", "glue2lakehouse.gitrepo", "glue2lakehouse.reconcile.engine"},
+                         {"libcst"}),
     # A job whose spark.sql literal is a plain SELECT naming db.table: qualified without sqlglot.
     "convert-glue-job-with-sql": (["convert", str(JOBS / "dynamic_sql_report.py")],
                                   {"sqlglot", "pygit2", "hcl2", "ruamel", "pyspark", "rich", "glue2lakehouse.sync",

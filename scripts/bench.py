@@ -302,13 +302,26 @@ def estate_sync_figures(glue: Path, dbx: Path, changed: list[str], rounds: int, 
     the same snapshot commit plus a process that transforms the changed Python files. CPU time of the processes,
     floor and sync interleaved, ``rounds`` times each (the repository and its cache put back between runs),
     medians. ``floor``: use that floor instead of measuring one (the one-Terraform-file sync)."""
-    compiled()
-    head = _git(dbx, "rev-parse", "HEAD").strip()
-    refs = {name: _git(dbx, "rev-parse", "-q", "--verify", name).strip() for name in SYNC_REFS}
-    cache = dbx / ".git" / "g2l-cache"   # its files (the per-sync one, the definitions' one) put back as they were
-    cache_data = {file.name: file.read_bytes() for file in cache.glob("*.pickle")} if cache.is_dir() else {}
+    return interleaved_sync_figures([(glue, dbx, changed)], rounds, [floor])[0]
 
-    def restore():
+
+def interleaved_sync_figures(cases: list[tuple[Path, Path, list[str]]], rounds: int,
+                             floors: list[dict | None] | None = None) -> list[dict]:
+    """``estate_sync_figures`` of several repositories (glue, dbx, changed) with their rounds interleaved: round r
+    of every repository before round r + 1 of any. Figures compared with each other (the same sync at two estate
+    sizes) then see the same machine: its CPU time drifts by a quarter over minutes on a shared or virtual machine,
+    and sizes measured one after the other would carry that drift into their ratio."""
+    compiled()
+    floors = floors or [None] * len(cases)
+    states = []
+    for _, dbx, _ in cases:
+        head = _git(dbx, "rev-parse", "HEAD").strip()
+        refs = {name: _git(dbx, "rev-parse", "-q", "--verify", name).strip() for name in SYNC_REFS}
+        cache = dbx / ".git" / "g2l-cache"   # its files (the per-sync one, the definitions' one) put back as they were
+        cache_data = {file.name: file.read_bytes() for file in cache.glob("*.pickle")} if cache.is_dir() else {}
+        states.append((head, refs, cache, cache_data))
+
+    def restore(dbx: Path, head: str, refs: dict, cache: Path, cache_data: dict) -> None:
         _git(dbx, "reset", "-q", "--hard", head)
         for name, value in refs.items():
             _git(dbx, "update-ref", name, value)
@@ -318,25 +331,32 @@ def estate_sync_figures(glue: Path, dbx: Path, changed: list[str], rounds: int, 
         for name, data in cache_data.items():
             (cache / name).write_bytes(data)
 
-    ours, merges, transforms = [], [], []
-    python = [name for name in changed if name.endswith(".py")]
+    runs = [{"ours": [], "merges": [], "transforms": []} for _ in cases]
     for _ in range(rounds):
-        ours.append(_cpu([sys.executable, "-m", "glue2lakehouse", "sync", "--workers", "1", "--quiet"], dbx))
-        snapshot = _git(dbx, "rev-parse", "glue-upstream").strip()
-        assert _git(dbx, "rev-parse", "HEAD^2").strip() == snapshot, "the sync did not merge"
-        restore()
+        for (glue, dbx, changed), state, floor, run in zip(cases, states, floors, runs):
+            run["ours"].append(_cpu([sys.executable, "-m", "glue2lakehouse", "sync", "--workers", "1", "--quiet"],
+                                    dbx))
+            snapshot = _git(dbx, "rev-parse", "glue-upstream").strip()
+            assert _git(dbx, "rev-parse", "HEAD^2").strip() == snapshot, "the sync did not merge"
+            restore(dbx, *state)
+            if floor is None:
+                run["merges"].append(_cpu(["git", "merge", "-q", "--no-ff", "--no-edit", snapshot], dbx))
+                _git(dbx, "reset", "-q", "--hard", state[0])
+                python = [str(glue / p) for p in changed if p.endswith(".py")]
+                run["transforms"].append(_cpu([sys.executable, "-c", TRANSFORM_FILES, *python], dbx))
+    figures = []
+    for (_, dbx, changed), floor, run in zip(cases, floors, runs):
+        # Leave the sync done, as a user's repository would be.
+        _cpu([sys.executable, "-m", "glue2lakehouse", "sync", "--workers", "1", "--quiet"], dbx)
         if floor is None:
-            merges.append(_cpu(["git", "merge", "-q", "--no-ff", "--no-edit", snapshot], dbx))
-            _git(dbx, "reset", "-q", "--hard", head)
-            transforms.append(_cpu([sys.executable, "-c", TRANSFORM_FILES, *[str(glue / p) for p in python]], dbx))
-    # Leave the sync done, as a user's repository would be.
-    _cpu([sys.executable, "-m", "glue2lakehouse", "sync", "--workers", "1", "--quiet"], dbx)
-    if floor is None:
-        floor = {"git_merge_cpu_s": statistics.median(merges), "transform_process_cpu_s": statistics.median(transforms)}
-    total = floor["git_merge_cpu_s"] + floor["transform_process_cpu_s"]
-    sync_cpu = statistics.median(ours)
-    return {"changed": len(changed), "python_changed": len(python), "sync_cpu_s": sync_cpu,
-            "sync_cpu_runs_s": ours, **floor, "ratio": sync_cpu / total, "target": "<= 1.5"}
+            floor = {"git_merge_cpu_s": statistics.median(run["merges"]),
+                     "transform_process_cpu_s": statistics.median(run["transforms"])}
+        total = floor["git_merge_cpu_s"] + floor["transform_process_cpu_s"]
+        sync_cpu = statistics.median(run["ours"])
+        figures.append({"changed": len(changed), "python_changed": len([p for p in changed if p.endswith(".py")]),
+                        "sync_cpu_s": sync_cpu, "sync_cpu_runs_s": run["ours"], **floor, "ratio": sync_cpu / total,
+                        "target": "<= 1.5"})
+    return figures
 
 
 def convert_process_figure(seed: int, variants: int, rounds: int) -> dict:
@@ -503,7 +523,7 @@ def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
                                         "one_worker": first, "all_cores": second,
                                         "cpu_speedup_bound": first["idle_bound_s"] / second["idle_bound_s"]}
         peaks = {len(estates[small][1]): peak}
-        syncs = []
+        cases = []
         for size in sizes:
             estate, estate_names = estates[size]
             dbx = work / f"dbx_{size}"
@@ -511,17 +531,18 @@ def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
                 _, peaks[len(estate_names)] = _migrate(estate, new_dbx(dbx), None)
             side = databricks_work(dbx, [n for n in estate_names if n.endswith(".py") and "_job_" in n], seed)
             results.setdefault("databricks_side", side)
-            changed = change_estate(estate, estate_names, k, seed + 1)
-            figure = estate_sync_figures(estate, dbx, changed, rounds)
-            figure["files"] = len(estate_names)
-            syncs.append(figure)
-            if size == small:
-                one_tf = change_estate(estate, estate_names, 1, seed + 2, terraform=True)
-                floor = {"git_merge_cpu_s": figure["git_merge_cpu_s"],
-                         "transform_process_cpu_s": figure["transform_process_cpu_s"]}
-                terraform = estate_sync_figures(estate, dbx, one_tf, rounds, floor)
-                terraform["files"] = len(estate_names)
-                results["sync_terraform"] = terraform
+            cases.append((estate, dbx, change_estate(estate, estate_names, k, seed + 1)))
+        # The sizes' rounds interleaved: their ratio is the growth figure.
+        syncs = interleaved_sync_figures(cases, rounds)
+        for size, figure in zip(sizes, syncs):
+            figure["files"] = len(estates[size][1])
+        estate, estate_names = estates[small]
+        one_tf = change_estate(estate, estate_names, 1, seed + 2, terraform=True)
+        floor = {"git_merge_cpu_s": syncs[0]["git_merge_cpu_s"],
+                 "transform_process_cpu_s": syncs[0]["transform_process_cpu_s"]}
+        terraform = estate_sync_figures(estate, work / f"dbx_{small}", one_tf, rounds, floor)
+        terraform["files"] = len(estate_names)
+        results["sync_terraform"] = terraform
         results["sync"] = syncs
         if len(syncs) > 1:
             results["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"], "target": "<= 1.2",

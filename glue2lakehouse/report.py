@@ -118,9 +118,9 @@ class SyncResult:
             if not self.dry_run and self.status != "conflicts-committed":
                 lines.append("  Resolve the markers, then 'git add' the files and 'git commit' (or 'git merge --abort').")
         if self.findings:
-            from glue2lakehouse.review.actions import group
+            from glue2lakehouse.review.actions import action_count
 
-            lines.append(f"  Findings: {len(group(self.findings))} action(s) from {len(self.findings)} finding(s) "
+            lines.append(f"  Findings: {action_count(self.findings)} action(s) from {len(self.findings)} finding(s) "
                          "(see 'g2l conflicts')")
         if self.merge_commit:
             lines.append(f"  Commit: {self.merge_commit[:12]}")

@@ -11,8 +11,9 @@ import shutil
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
-from glue2lakehouse.review.actions import GROUPED, group, needs_action
+from glue2lakehouse.review.actions import GROUPED, NO_ACTION, action_count, group, needs_action
 
 from .conftest import FIXTURES
 from .helpers import commit_all, g2l, new_repo
@@ -73,3 +74,34 @@ def test_per_table_and_per_variable_findings_become_one_action_listing_them():
     assert actions[0].text().startswith("[ddl-table] load the existing data of these tables once")
     assert actions[2].text() == "jobs/x.py:10, jobs/y.py:4 [spigot] Spigot: the sample is not written"
     assert [w for w in actions[1].as_dict()["where"]] == ["infra/jobs.tf:7", "infra/main.tf:4"]
+
+
+# Messages of every kind the tables know (a grouped item, a no-action record, any other text), with the rules they
+# belong to and rules they do not: the count must be group's whatever mix a report holds.
+_MESSAGES = st.sampled_from([
+    "job 'nightly_load': Role is not converted (grant its principal)",
+    "job 'orders_daily': Role is not converted (grant its principal)",
+    "'var.env' is only known when Terraform applies: kept as bundle variable var.env; set it in databricks.yml",
+    "'var.bucket' is only known when Terraform applies: kept as bundle variable var.bucket (default 'b')",
+    "table t1: a managed Delta table now; the data at s3://b/t1/ is not moved: load it once (COPY INTO or CTAS)",
+    "table t1: Glue table properties dropped: classification",
+    "argument --enable-metrics dropped: Databricks has its own metrics",
+    "Spigot: the sample is not written",
+    "trigger 'after_load' passes --day to 'orders_daily': used as the task's fixed parameter",
+])
+_RULES = st.sampled_from(sorted({rule for rule, *_ in GROUPED} | {rule for rule, _ in NO_ACTION} | {"spigot", "sql"}))
+_FINDINGS = st.lists(st.fixed_dictionaries({"file": st.sampled_from(["jobs/a.py", "infra/jobs.tf", "ddl/t.sql"]),
+                                            "line": st.integers(1, 40), "rule": _RULES, "message": _MESSAGES}),
+                     max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FINDINGS)
+def test_the_action_count_is_the_number_of_actions_group_makes(findings):
+    assert action_count(findings) == len(group(findings))
+
+
+@pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.parent.parent.name}/{p.parent.parent.name}" for p in CASES])
+def test_the_action_count_of_each_estate_case_is_its_number_of_actions(case):
+    findings = findings_of(case)
+    assert action_count(findings) == len(group(findings))

@@ -405,11 +405,13 @@ class GitRepo:
         except KeyError:
             return None
 
-    def note_id(self, oid: str) -> str | None:
+    def note_id(self, oid: str, notes: str | None = None) -> str | None:
         """The blob id of ``oid``'s note (None: no note), found in the notes tree without reading the note (libgit2's
-        note look-up reads and decompresses it: a report of thousands of findings is megabytes)."""
+        note look-up reads and decompresses it: a report of thousands of findings is megabytes); in the notes
+        commit ``notes`` if given, else at the notes ref."""
         try:
-            tree = self.repo.references[NOTES_REF].peel(pygit2.Tree)
+            target = self.repo.references[NOTES_REF] if notes is None else self.repo[notes]
+            tree = target.peel(pygit2.Tree)
         except (KeyError, pygit2.GitError, ValueError):
             return None
         name = str(oid)

@@ -19,7 +19,7 @@ from pathlib import Path
 from glue2lakehouse import __version__, gcpause
 from glue2lakehouse.config import Config
 from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead, resume
-from glue2lakehouse.estate.cache import EstateCache, activated, blob_id
+from glue2lakehouse.estate.cache import EstateCache, activated, blob_id, keep_report, kept_report
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.jsontext import dumps_indented, dumps_with_tail, items_text
@@ -175,6 +175,11 @@ def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
     known = _read_findings.get(key)
     if known is not None and known[0] == note_id:
         return list(known[1])
+    findings = kept_report(repo.git_dir, note_id)   # the last report this repository's syncs wrote
+    if findings is not None:
+        _read_findings.clear()
+        _read_findings[key] = (note_id, findings)
+        return list(findings)
     note = repo.note(commit)
     if not note:
         return []
@@ -274,7 +279,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         for item in stored_findings(repo, previous):
             by_file.setdefault(item["file"], []).append(item)
         for path in sorted(by_file.keys() & out.keys()):
-            findings += [{"file": f["file"], "line": f["line"], "rule": f["rule"], "message": f["message"]}
+            findings += [{"file": f["file"], "line": f["line"], "message": f["message"], "rule": f["rule"]}
                          for f in by_file[path] if not f["rule"].startswith(ESTATE_RULES)]
     else:
         todo = sorted(source.files.items())
@@ -301,7 +306,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         for path, data in sorted(estate.files.items()):
             out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), 0o100644)
             touched.append(path)
-        estate_findings = [{"file": i.path, "line": i.line, "rule": i.rule, "message": i.message}
+        estate_findings = [{"file": i.path, "line": i.line, "message": i.message, "rule": i.rule}
                            for i in estate.issues]
         findings += estate_findings
         findings_tail = (len(estate_findings), items_text(estate_findings, 1))
@@ -444,5 +449,8 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
         note = repo.note_commit(snapshot.commit, dumps_with_tail(report, "findings", count, text))
     else:
         note = repo.note_commit(snapshot.commit, dumps_indented(report))
+    note_id = repo.note_id(snapshot.commit, note)
+    if note_id and isinstance(findings, list):   # the next sync reads them there, not from the note
+        keep_report(repo.git_dir, note_id, findings)
     new = {f"refs/heads/{config.branch}": snapshot.commit, SOURCE_REF: snapshot.source_commit, NOTES_REF: note}
     return {name: (at_start.get(name), value or at_start.get(name)) for name, value in new.items()}

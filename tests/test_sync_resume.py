@@ -209,3 +209,50 @@ def test_a_notes_blob_id_is_found_without_reading_the_note(tmp_path):
             expected = None
         assert opened.note_id(commit) == expected
     assert opened.note_id(commits[-1]) is None   # the first commit has no note
+
+
+def test_the_last_report_is_read_from_the_cache_while_its_note_is_the_one_the_sync_wrote(tmp_path):
+    """A sync keeps the findings of the report it wrote, under the note's blob id, as json reads them from the
+    note (the same values, the keys in the same order); the next sync reads them there, not from a note of
+    megabytes. A note edited by hand is another blob: it is read from git."""
+    import json
+
+    from glue2lakehouse import snapshot
+    from glue2lakehouse.estate.cache import REPORT, keep_report, kept_report
+    from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
+
+    _, dbx, _ = _repos(tmp_path, 8)
+    repo = GitRepo(dbx)
+    previous = repo.branch_ref("glue-upstream")
+    report = json.loads(repo.note(previous))
+    kept = kept_report(repo.git_dir, repo.note_id(previous))
+    assert kept == report["findings"] and len(kept) > 10
+    assert [list(f) for f in kept] == [list(f) for f in report["findings"]]
+    assert kept_report(repo.git_dir, "0" * 40) is None
+
+    # What is kept for the note's blob is what a sync reads (shown by keeping something else for it) ...
+    keep_report(repo.git_dir, repo.note_id(previous), report["findings"][:3])
+    snapshot._read_findings.clear()
+    assert snapshot.stored_findings(repo, previous) == report["findings"][:3]
+    # ... and a note edited by hand is read from git.
+    report["findings"][-1]["message"] += " (noted by the reviewer)"
+    git(dbx, "notes", "--ref", NOTES_REF, "add", "-f", "-m", json.dumps(report, indent=1, sort_keys=True), previous)
+    snapshot._read_findings.clear()
+    assert snapshot.stored_findings(repo, previous) == report["findings"]
+    (repo.git_dir / "g2l-cache" / REPORT).write_bytes(b"damaged")
+    assert kept_report(repo.git_dir, repo.note_id(previous)) is None
+
+
+@pytest.mark.parametrize("finding", [
+    {"file": "a.py", "line": 1, "rule": "r", "message": "m"},              # keys in another order than json reads
+    {"file": "a.py", "line": 1, "message": "m", "rule": "r", "col": 4},    # another key
+    {"file": "a.py", "line": (1, 2), "message": "m", "rule": "r"},          # a value json reads as another value
+])
+def test_findings_json_would_read_otherwise_are_not_kept(tmp_path, finding):
+    from glue2lakehouse.estate.cache import keep_report, kept_report
+
+    plain = {"file": "b.py", "line": 2, "message": "n", "rule": "r"}
+    keep_report(tmp_path, "1" * 40, [plain])
+    assert kept_report(tmp_path, "1" * 40) == [plain]
+    keep_report(tmp_path, "2" * 40, [plain, finding])
+    assert kept_report(tmp_path, "2" * 40) is None

@@ -17,7 +17,9 @@ It is two files. ``estate.pickle`` holds what every sync reads (the file listing
 the estate of the last sync: ``PER_SYNC``), and is small. ``estate-definitions.pickle`` holds the
 rest (parses of definition files, recorded units, bundle jobs: what reading changed definitions
 needs), loaded the first time a run asks for one of its entries and written back only then: a sync
-whose definitions did not change neither loads nor writes it.
+whose definitions did not change neither loads nor writes it. Beside them, ``last-report.pickle``
+holds the findings of the last report a sync published, under the blob id of its note
+(``keep_report``): the next sync reads them there, not from a note of megabytes.
 
 Readers use it through ``parsed(reader, text, parse)``: with no active cache (``g2l convert``,
 the tests of one reader) that is ``parse(text)``.
@@ -27,9 +29,11 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import marshal
 import os
 import pickle
 import tempfile
+from itertools import chain
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -38,10 +42,40 @@ from glue2lakehouse import __version__
 FORMAT = 3   # 2: listings, script look-ups, the estate read without its model; 3: two files, the last estate
 FILE = "g2l-cache/estate.pickle"
 DEFINITIONS = "estate-definitions.pickle"   # beside FILE
+REPORT = "last-report.pickle"   # beside FILE
 PER_SYNC = frozenset({"listing", "estate-resume"})   # namespaces kept in FILE; every other one in DEFINITIONS
 T = TypeVar("T")
 
 _active: contextvars.ContextVar["EstateCache | None"] = contextvars.ContextVar("g2l_estate_cache", default=None)
+
+
+_FINDING_KEYS = frozenset({("file", "line", "message", "rule")})   # in the order json reads them from the note
+_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+_DICTS = frozenset((dict,))
+
+
+def keep_report(git_dir: Path, note: str, findings: list) -> None:
+    """Keep the findings of the report a sync just wrote as the note blob ``note``, when they are what json reads
+    from the note (dicts of its four keys in sorted order, JSON scalars for values: checked at C level), so that
+    reading them here or from the note gives the same; never raises."""
+    if not _DICTS.issuperset(map(type, findings)) or not _FINDING_KEYS.issuperset(map(tuple, findings)):
+        return
+    if not _JSON_SCALARS.issuperset(map(type, chain.from_iterable(map(dict.values, findings)))):
+        return
+    data = marshal.dumps(findings)
+    _write((Path(git_dir) / FILE).with_name(REPORT), {"note": note, "findings": data})
+
+
+def kept_report(git_dir: Path, note: str) -> list | None:
+    """The findings kept for the note blob ``note``, or None (none kept, another note, an unreadable file)."""
+    entries = _load((Path(git_dir) / FILE).with_name(REPORT))
+    if entries.get("note") != note:
+        return None
+    try:
+        findings = marshal.loads(entries.get("findings"))
+    except (EOFError, ValueError, TypeError):
+        return None
+    return findings if isinstance(findings, list) else None
 
 
 def blob_id(data: bytes) -> str:

@@ -25,7 +25,7 @@ class Finding:
     message: str
 
     def as_dict(self) -> dict:
-        return {"file": self.path, "line": self.line, "rule": self.rule, "message": self.message}
+        return {"file": self.path, "line": self.line, "message": self.message, "rule": self.rule}   # as json reads it
 
 
 @dataclass

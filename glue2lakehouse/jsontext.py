@@ -166,13 +166,7 @@ def items_text(items: list, level: int) -> str:
     opening line and its closing bracket's line (empty for no items)."""
     if not items:
         return ""
-    out: list[str] = []
-    try:
-        _encode(list(items), level, out)
-        text = "".join(out)
-    except (_Other, RecursionError):
-        text = json.dumps(list(items), indent=1, sort_keys=True)
-        text = text.replace("\n", "\n" + " " * level)
+    text = dumps_indented(list(items)).replace("\n", "\n" + " " * level)   # a line break never sits in a string
     return text[2 + level + 1:-(2 + level)]
 
 

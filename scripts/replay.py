@@ -98,14 +98,17 @@ def plan(options: argparse.Namespace) -> Plan:
     glue = Path(options.glue).expanduser()
     if not glue.is_dir():
         raise InputError(f"--glue {glue}: no such folder: give the path of a clone of the Glue estate's repository")
-    probe = git(glue, "rev-parse", "--is-bare-repository", "--show-toplevel", check=False)
+    probe = git(glue, "rev-parse", "--is-bare-repository", check=False)
     if probe.returncode != 0:
         raise InputError(f"--glue {glue} is not a git repository: clone the Glue estate (git clone URL) and give "
                          f"the clone's folder")
-    lines = probe.stdout.split()
-    if lines[0] == "false" and Path(lines[1]).resolve() != glue.resolve():
-        raise InputError(f"--glue {glue} is a folder inside the repository {lines[1]}: give the repository's top "
-                         f"folder")
+    if probe.stdout.strip() == "false":
+        top = out(glue, "rev-parse", "--show-toplevel")
+        if Path(top).resolve() != glue.resolve():
+            raise InputError(f"--glue {glue} is a folder inside the repository {top}: give the repository's top "
+                             f"folder")
+    elif Path(out(glue, "rev-parse", "--absolute-git-dir")).resolve() != glue.resolve():
+        raise InputError(f"--glue {glue} is a folder inside a bare repository: give the repository's folder")
     if options.weeks is not None and options.weeks < 1:
         raise InputError(f"--weeks {options.weeks}: give a number of weeks of at least 1")
     ranged = options.start is not None or options.end is not None
@@ -217,6 +220,8 @@ class Team:
             self._remember(name, line, week, "edited converted file")
             edits["edited"] = name
         name = f"databricks_only/week_{week:03d}.py"
+        while (self.dbx / name).exists():
+            name = name[:-3] + "_dbx.py"
         body = [f"# Databricks-only feature of week {week} (replay {self.seed}-{week}-new)",
                 "from pyspark.sql import functions as F", "", "",
                 f"def feature_week_{week}(df):",
@@ -507,6 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_line(HEADER), flush=True)
     try:
         report = replay(work_plan, work, options.seed, options.max_seconds, lambda line: print(line, flush=True))
+    except RuntimeError as error:      # a git step of the replay itself failed
+        print(f"replay: {error}", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         if temporary:
             shutil.rmtree(work, ignore_errors=True)

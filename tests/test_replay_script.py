@@ -184,10 +184,15 @@ def test_the_table_shows_each_week(history, full_replay):
 
 
 def test_a_sync_slower_than_the_limit_exits_1_and_still_reports(history, tmp_path):
+    """From a bare clone (a mirror is a common way to keep an estate), commits chosen by short and full id."""
     glue, commits, changed = history
+    bare = tmp_path / "estate.git"
+    _git(tmp_path, "clone", "-q", "--bare", str(glue), str(bare))
+    before = _git(bare, "for-each-ref")
     out = tmp_path / "slow.json"
-    done = run_replay("--glue", str(glue), "--commits", f"{commits[0][:10]},{commits[2]}", "--max-seconds", "0",
+    done = run_replay("--glue", str(bare), "--commits", f"{commits[0][:10]},{commits[2]}", "--max-seconds", "0",
                       "--json", str(out))
+    assert _git(bare, "for-each-ref") == before
     assert done.returncode == 1, done.stderr
     report = json.loads(out.read_text())
     assert report["exit_code"] == 1 and report["summary"]["slow_weeks"] == [1]

@@ -189,14 +189,21 @@ class Team:
                 continue
         return result
 
-    def protect(self, g2l: list[str]) -> None:
-        """Once, after the migration: a region around one top-level statement of a converted file (g2l protect)."""
+    def protect(self, g2l: list[str], glue: Path) -> None:
+        """Once, after the migration: a region around one top-level statement of a converted file (g2l protect),
+        one the conversion kept as Glue wrote it (the job's own logic, not code the converter added)."""
         rng = random.Random(self.seed)
         for name in rng.sample(self.converted(), min(20, len(self.converted()))):
-            spans = _statements(self.dbx / name)
-            if len(spans) < 3:
+            try:
+                original = {line.strip() for line in _read(glue / name).splitlines()}
+            except OSError:
                 continue
-            start, end = spans[rng.randrange(1, len(spans) - 1)]
+            lines = _read(self.dbx / name).splitlines()
+            spans = [(start, end) for start, end in _statements(self.dbx / name, code=True)
+                     if all(lines[i].strip() in original for i in range(start - 1, end))]
+            if not spans:
+                continue
+            start, end = spans[rng.randrange(len(spans))]
             done = subprocess.run([*g2l, "protect", name, str(start), str(end)], cwd=self.dbx, capture_output=True,
                                   text=True, env=_env())
             if done.returncode == 0:
@@ -276,14 +283,18 @@ def _read(path: Path) -> str:
     return path.read_bytes().decode("utf-8", "surrogateescape")
 
 
-def _statements(path: Path) -> list[tuple[int, int]]:
-    """(first line, last line) of each top-level statement, decorators included; none if not Python 3."""
+def _statements(path: Path, code: bool = False) -> list[tuple[int, int]]:
+    """(first line, last line) of each top-level statement, decorators included; none if not Python 3. ``code``:
+    only the job's own code (no imports, no docstrings), what a team protects."""
     try:
         tree = ast.parse(path.read_bytes())
     except (SyntaxError, ValueError):
         return []
     spans = []
     for node in tree.body:
+        if code and (isinstance(node, (ast.Import, ast.ImportFrom)) or
+                     isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+            continue
         first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
         spans.append((first, node.end_lineno or node.lineno))
     return spans
@@ -301,19 +312,23 @@ def _insert(text: str, index: int, line: str) -> str:
     return newline.join(lines) + (newline if final else "")
 
 
-def finish_conflicts(dbx: Path) -> list[str]:
+def finish_conflicts(dbx: Path, reported: list[str]) -> list[str]:
     """A conflicted merge finished keeping the Databricks side of each conflict block (a file Glue deleted and
-    Databricks edited stays), committed: the next week starts from a finished merge."""
+    Databricks edited stays), committed: the next week starts from a finished merge. ``reported``: the files the
+    sync named, finished too if git does not list them as unmerged."""
     unmerged = [n for n in out(dbx, "diff", "--name-only", "--diff-filter=U", "-z").split("\0") if n]
-    for name in unmerged:
+    names = sorted(set(unmerged) | set(reported))
+    for name in names:
         path = dbx / name
         if path.exists():
             path.write_bytes(_keep_ours(_read(path)).encode("utf-8", "surrogateescape"))
             git(dbx, "add", "--", name)
-        else:
+        elif name in unmerged:
             git(dbx, "rm", "-q", "--cached", "--", name)
-    git(dbx, "commit", "-q", "--no-edit")
-    return unmerged
+    merging = git(dbx, "rev-parse", "-q", "--verify", "MERGE_HEAD", check=False).returncode == 0
+    if merging or git(dbx, "diff", "--cached", "--quiet", check=False).returncode != 0:
+        git(dbx, "commit", "-q", *(["--no-edit"] if merging else ["-m", "Finish the sync"]))
+    return names
 
 
 def _keep_ours(text: str) -> str:
@@ -403,7 +418,7 @@ def replay(work_plan: Plan, work: Path, seed: int, max_seconds: float, progress)
         report["failed"] = f"g2l init failed: {report['init']['outcome']}"
         return report
     team = Team(dbx, seed)
-    team.protect(g2l)
+    team.protect(g2l, glue_copy)
     report["protected_region_file"] = team.protected
     for week, (previous, commit, count) in enumerate(
             zip(work_plan.snapshots, work_plan.snapshots[1:], work_plan.week_commits[1:]), start=1):
@@ -422,7 +437,7 @@ def replay(work_plan: Plan, work: Path, seed: int, max_seconds: float, progress)
         report["weeks"].append(row)
         progress(row_week(row))
         if done.returncode == 1 and result.get("conflicts"):
-            row["finished_keeping_databricks"] = finish_conflicts(dbx)
+            row["finished_keeping_databricks"] = finish_conflicts(dbx, [c["file"] for c in row["conflicts"]])
         elif done.returncode != 0:
             report["failed"] = f"week {week}: g2l sync exited {done.returncode}: {row['outcome']}"
             break

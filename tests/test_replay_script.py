@@ -43,7 +43,8 @@ def _commit(repo: Path, message: str) -> str:
 
 
 def _review_pass(glue: Path, names: list[str]) -> list[str]:
-    """A comment line above every top-level statement of every job script (a team-wide review)."""
+    """A team-wide review of every job script: a comment line above each top-level statement, and one at the end of
+    each line of a statement that can take one (it reaches into any protected region of a job's code)."""
     changed = []
     for name in names:
         path = glue / name
@@ -51,8 +52,12 @@ def _review_pass(glue: Path, names: list[str]) -> list[str]:
             continue
         text = path.read_text()
         lines = text.split("\n")
-        starts = sorted({min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])])
-                         for n in ast.parse(text).body})
+        body = ast.parse(text).body
+        for node in body:
+            for index in range(node.lineno - 1, node.end_lineno):
+                if not lines[index].rstrip().endswith(("\\", ",", "(", "[", "{", ":")) and '"""' not in lines[index]:
+                    lines[index] += "  # reviewed"
+        starts = sorted({min([n.lineno] + [d.lineno for d in getattr(n, "decorator_list", [])]) for n in body})
         for start in reversed(starts):
             lines.insert(start - 1, "# reviewed for the lakehouse move")
         path.write_text("\n".join(lines))
@@ -145,6 +150,9 @@ def test_every_week_is_synced_counted_and_nothing_is_lost(history, full_replay):
     assert review["status"] == "conflicts" and review["conflicts"]
     assert review["outcome"].startswith(f"conflicts ({len({c['file'] for c in review['conflicts']})}):")
     assert set(review["finished_keeping_databricks"]) >= {c["file"] for c in review["conflicts"]}
+    reasons = {c["file"]: c["reason"] for c in review["conflicts"]}
+    assert "protected region" in reasons[report["protected_region_file"]]
+    assert "the same lines" in reasons[weeks[3]["databricks_edits"]["edited"]]
     assert weeks[4]["status"] in ("merged", "conflicts")
     assert report["summary"]["conflicted_weeks"] == [w["week"] for w in weeks if w["conflicts"]]
     # The user's clone is as it was.

@@ -155,8 +155,8 @@ def prepare_workdir(options: argparse.Namespace, glue: Path) -> tuple[Path, bool
         return Path(tempfile.mkdtemp(prefix="g2l-replay-")), True
     work = Path(options.workdir).expanduser().resolve()
     if work.exists() and (not work.is_dir() or any(work.iterdir())):
-        raise InputError(f"--workdir {work} is not empty: give a new or empty folder (the replay makes its Glue "
-                         f"copy and its Databricks repository there)")
+        raise InputError(f"--workdir {work} is not empty (or not a folder): give a new or empty folder (the replay "
+                         f"makes its Glue copy and its Databricks repository there)")
     repo_dir = Path(out(glue, "rev-parse", "--absolute-git-dir")).resolve()
     top = git(glue, "rev-parse", "--show-toplevel", check=False).stdout.strip()
     for inside in [repo_dir] + ([Path(top).resolve()] if top else []):

@@ -53,7 +53,10 @@ class InputError(Exception):
 
 # ---------------------------------------------------------------- git
 def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(["git", "-c", "gc.autoDetach=false", *args], cwd=cwd, capture_output=True, text=True,
+    """The replay's own git steps: no signing prompt or hook from the user's global configuration gets in the way
+    (g2l's own git runs are left as the user's configuration makes them)."""
+    done = subprocess.run(["git", "-c", "gc.autoDetach=false", "-c", "commit.gpgSign=false", "-c",
+                           "core.hooksPath=/dev/null", *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, **IDENTITY})
     if check and done.returncode != 0:
         raise RuntimeError(f"git {' '.join(args)} in {cwd} exited {done.returncode}: {done.stderr.strip()[-1000:]}")

@@ -149,6 +149,13 @@ def plan(options: argparse.Namespace) -> Plan:
         weeks = MAX_WEEKS
         note = f"{len(rest)} commits grouped into {MAX_WEEKS} weeks (--weeks N to choose)"
     snapshots, counts = _group(rest, weeks or len(rest))
+    # A partial clone (--filter) lacks file contents that only its remote holds: listed without fetching them.
+    listing = git(glue, "rev-list", "--objects", "--no-walk", "--missing=print", first, *snapshots).stdout
+    missing = sum(1 for line in listing.splitlines() if line.startswith("?"))
+    if missing:
+        raise InputError(f"--glue {glue} is a partial clone: {missing} objects of the commits to replay are not in it "
+                         f"(only its remote has them): clone the estate without --filter (git clone URL) and give "
+                         f"that clone")
     return Plan(glue, [first, *snapshots], [1, *counts], note)
 
 

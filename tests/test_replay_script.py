@@ -307,3 +307,19 @@ def test_a_merge_off_the_first_parent_history_is_refused(tmp_path):
     done = run_replay("--glue", str(glue), "--from", side)
     assert done.returncode == 2 and "is not on the first-parent history" in done.stderr, done.stderr
     shutil.rmtree(glue)
+
+
+def test_a_partial_clone_is_refused_before_anything_is_fetched(history, tmp_path):
+    """A clone made with --filter=blob:none lacks the contents the replay reads: one line, exit 2, nothing fetched."""
+    glue, commits, _ = history
+    source = tmp_path / "source"
+    _git(tmp_path, "clone", "-q", str(glue), str(source))
+    _git(source, "config", "uploadpack.allowFilter", "true")
+    partial = tmp_path / "partial"
+    _git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{source}", str(partial))
+    before = _state(partial), _git(partial, "count-objects", "-v")
+    done = run_replay("--glue", str(partial), "--commits", f"{commits[0]},{commits[1]}")
+    assert done.returncode == 2 and "is a partial clone" in done.stderr and "without --filter" in done.stderr, \
+        done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    assert (_state(partial), _git(partial, "count-objects", "-v")) == before

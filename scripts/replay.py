@@ -443,7 +443,9 @@ def replay(work_plan: Plan, work: Path, seed: int, max_seconds: float, progress)
                "outcome": outcome(result), "conflicts": [{"file": c.get("file"), "reason": c.get("reason")}
                                                          for c in result.get("conflicts") or []],
                "lines_added": len(team.added), "lines_kept": len(team.added) - len(lost), "lost": lost,
-               "databricks_edits": edits, "slow": wall > max_seconds}
+               "databricks_edits": edits, "slow": wall > max_seconds,
+               "sync": {key: result.get(key) for key in ("files_synced", "glue_changes_applied",
+                                                         "databricks_code_preserved", "snapshot", "merge_commit")}}
         report["weeks"].append(row)
         progress(row_week(row))
         if done.returncode == 1 and result.get("conflicts"):

@@ -144,6 +144,7 @@ def test_every_week_is_synced_counted_and_nothing_is_lost(history, full_replay):
     assert report["protected_region_file"]
     assert report["summary"]["lines_lost"] == 0 and report["summary"]["slow_weeks"] == []
     assert all(w["wall_s"] > 0 and w["cpu_s"] > 0 for w in weeks)
+    assert all(w["sync"]["files_synced"] >= 1 and w["sync"]["snapshot"] for w in weeks)
     # The review pass overlaps the team's edits: a conflicted week, finished keeping the Databricks side, and the
     # following week syncs again.
     review = weeks[3]

@@ -193,6 +193,17 @@ def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
     return list(findings) if isinstance(findings, list) else findings
 
 
+def _rebookmarked(settings, last: dict | None, last_fingerprint: str | None) -> set[str] | None:
+    """The scripts whose job's bookmark option changed since the last snapshot, when nothing else of the transform
+    settings did (a job added or retired, its option edited); None when more changed, or the last options are not
+    known. A file's transform reads only its own job's option (``TransformSettings.bookmarks``): only those
+    scripts need transforming again, not every file of the estate."""
+    if last is None or last_fingerprint is None or replace(settings, bookmarks=last).fingerprint() != last_fingerprint:
+        return None
+    now = settings.bookmarks
+    return {path for path in now.keys() | last.keys() if now.get(path) != last.get(path)}
+
+
 def build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, progress=None,
                    workers: int | None = None) -> Snapshot:
     """Build (but do not publish) the next snapshot commit; files are transformed on ``workers`` processes.
@@ -225,6 +236,8 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     keys = resume.settings_keys(config.transform, config.estate)
     kept = resume.load(cache, prev_source_tree, prev_tree, keys)
     kept_findings = kept.findings(stored_findings(repo, previous)) if kept is not None else None
+    # The bookmark options the last snapshot was transformed with, when the kept estate is that snapshot's.
+    last_bookmarks = kept.bookmarks if kept is not None else None
     parsed: dict = {}
     if kept_findings is None or not (prev_out.keys() >= set(kept.outputs) and resume.carried(
             kept, source.changed, prev_source_files, source.files, lambda p: repo.read_blob(source.files[p].oid),
@@ -250,6 +263,10 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         settings = replace(config.transform, bookmarks=estate.bookmarks)
         fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint
+    rebookmarked = _rebookmarked(settings, last_bookmarks, info.get("G2L-Settings")) if previous and not reuse else None
+    if rebookmarked is not None:
+        reuse = True
+    rebookmarked = rebookmarked or set()
 
     out: dict[str, TreeEntry] = {}
     findings: list[dict] = []
@@ -265,15 +282,17 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
             if entry is None:
                 continue
             old = prev_source_files.get(path)
-            if (old is not None and old.oid == entry.oid and path in prev_out
+            if (old is not None and old.oid == entry.oid and path in prev_out and path not in rebookmarked
                     and 0o120000 not in (old.mode, entry.mode)):   # a file made executable (or not): same output
                 out[path] = TreeEntry(prev_out[path].oid, entry.mode)
                 touched.append(path)
             else:
                 todo.append((path, entry))
         todo += [(p, e) for p, e in source.files.items() if p not in changed and p not in prev_out]
+        todo += [(p, source.files[p]) for p in rebookmarked if p in source.files and p not in changed and p in prev_out]
         todo.sort()
-        out.update({p: prev_out[p] for p in source.files if p not in out and p in prev_out and p not in changed})
+        out.update({p: prev_out[p] for p in source.files
+                    if p not in out and p in prev_out and p not in changed and p not in rebookmarked})
         # The findings of the files not transformed again, from the last report, in path order.
         by_file: dict[str, list[dict]] = {}
         for item in stored_findings(repo, previous):

@@ -256,3 +256,32 @@ def test_findings_json_would_read_otherwise_are_not_kept(tmp_path, finding):
     assert kept_report(tmp_path, "1" * 40) == [plain]
     keep_report(tmp_path, "2" * 40, [plain, finding])
     assert kept_report(tmp_path, "2" * 40) is None
+
+
+@pytest.mark.parametrize("week", ["option", "retired"])
+def test_a_job_whose_bookmark_option_changes_has_only_its_script_transformed_again(tmp_path, week):
+    """A file's transform reads only its own job's bookmark option: a week that edits one job's option, or retires a
+    job (its script stays), transforms that script again, not every file of the estate; the result is the sync a
+    repository without any cache makes (which transforms everything again)."""
+    glue, dbx, files = _repos(tmp_path, 9)
+    definitions = sorted(p for p in files if p.endswith(".tf") and "_job_" in p
+                         and '"--job-bookmark-option" = "job-bookmark-disable"' in files[p])
+    path = definitions[1]
+    if week == "option":
+        files[path] = files[path].replace("job-bookmark-disable", "job-bookmark-enable", 1)
+    else:
+        del files[path]
+    _apply(glue, files, [path])
+    commit_all(glue, f"a week: {week}")
+    before = _refs(dbx)
+    assert sync(dbx, workers=1).status == "merged"
+    message = git(dbx, "log", "-1", "--format=%B", "glue-upstream")
+    # the script, and the edited definition (carried over byte for byte, counted with the transformed files)
+    assert re.search(rf"; {2 if week == 'option' else 1} transformed\n", message), message
+    incremental = synced_state(dbx)
+    _put_back(dbx, before)
+    shutil.rmtree(dbx / ".git" / "g2l-cache")
+    assert sync(dbx, workers=1).status == "merged"
+    full = git(dbx, "log", "-1", "--format=%B", "glue-upstream")
+    assert "all files transformed again" in full, full
+    assert synced_state(dbx) == incremental

@@ -98,29 +98,38 @@ def needs_action(finding: dict) -> bool:
     return not any(pattern.search(message) for pattern in patterns)
 
 
+def _classified(finding: dict):
+    """(the key of the action ``finding`` asks for, the match naming its item in a grouped action, else None); None
+    for a finding that asks for no action."""
+    if not needs_action(finding):
+        return None
+    rule, message = finding.get("rule", ""), finding.get("message", "")
+    for _, pattern, text in _GROUPED_BY_RULE.get(rule, ()):
+        match = pattern.search(message)
+        if match:
+            return (rule, text), match
+    return (rule, message), None
+
+
 def group(findings: list[dict]) -> list[Action]:
     """The actions the findings ask for: one per distinct action, listing its items; no-action findings left out."""
     actions: dict[tuple, Action] = {}
     listed: dict[tuple, set] = {}   # each action's items, for the membership test (a list is searched end to end)
     for finding in findings:
-        if not needs_action(finding):
+        classified = _classified(finding)
+        if classified is None:
             continue
-        rule, message = finding.get("rule", ""), finding.get("message", "")
-        for grouped_rule, pattern, text in _GROUPED_BY_RULE.get(rule, ()):
-            match = pattern.search(message)
-            if match:
-                key = (rule, text)
-                item = match.group("item")
-                extra = [v for k, v in match.groupdict().items() if k != "item" and v]
-                if extra:
-                    item = f"{item} ({', '.join(extra)})"
-                break
+        key, match = classified
+        if match is not None:
+            item = match.group("item")
+            extra = [v for k, v in match.groupdict().items() if k != "item" and v]
+            if extra:
+                item = f"{item} ({', '.join(extra)})"
         else:
-            key = (rule, message)
-            text, item = message, f"{finding.get('file')}:{finding.get('line')}"
+            item = f"{finding.get('file')}:{finding.get('line')}"
         action = actions.get(key)
         if action is None:
-            action = actions[key] = Action(rule, text)
+            action = actions[key] = Action(*key)
             listed[key] = set()
         if item not in listed[key]:
             listed[key].add(item)
@@ -129,24 +138,10 @@ def group(findings: list[dict]) -> list[Action]:
     return list(actions.values())
 
 
-def _action_key(finding: dict):
-    """The key of the action ``finding`` asks for (what ``group`` files it under), None for no action."""
-    rule, message = finding.get("rule", ""), finding.get("message", "")
-    patterns = _NO_ACTION_BY_RULE.get(rule)
-    if patterns and any(pattern.search(message) for pattern in patterns):
-        return None
-    for _, pattern, text in _GROUPED_BY_RULE.get(rule, ()):
-        if pattern.search(message):
-            return rule, text
-    return rule, message
-
-
 def action_count(findings: list[dict]) -> int:
     """``len(group(findings))``, without building the actions: the sync's closing line counts them over every
     finding of the report, thousands of the estate's among them."""
-    keys = set(map(_action_key, findings))
-    keys.discard(None)
-    return len(keys)
+    return len({classified[0] for classified in map(_classified, findings) if classified is not None})
 
 
 def breakdown(actions: list[Action]) -> dict[str, int]:

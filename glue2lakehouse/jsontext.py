@@ -116,7 +116,7 @@ def _encode(value, level: int, out: list[str]) -> None:
         if not value:
             out.append("[]")
             return
-        if _c_encoder is not None and len(value) > 1 and _flat_dict_list(value):
+        if _c_encoder is not None and len(value) > 1 and flat_dict_list(value):
             out.append(_flat_dicts(value, level))
             return
         pad = "\n" + " " * (level + 1)
@@ -140,7 +140,7 @@ def _key(item):
     return item[0]
 
 
-def _flat_dict_list(items) -> bool:
+def flat_dict_list(items) -> bool:
     """Every item is a non-empty dict of str keys and scalar values (a finding). Checked by C-level iteration: a
     report's thousands of findings are checked without a Python call per finding."""
     if not _DICT_ONLY.issuperset(map(type, items)) or not all(items):

@@ -33,11 +33,11 @@ import marshal
 import os
 import pickle
 import tempfile
-from itertools import chain
 from pathlib import Path
 from typing import Callable, TypeVar
 
 from glue2lakehouse import __version__
+from glue2lakehouse.jsontext import flat_dict_list
 
 FORMAT = 3   # 2: listings, script look-ups, the estate read without its model; 3: two files, the last estate
 FILE = "g2l-cache/estate.pickle"
@@ -50,17 +50,13 @@ _active: contextvars.ContextVar["EstateCache | None"] = contextvars.ContextVar("
 
 
 _FINDING_KEYS = frozenset({("file", "line", "message", "rule")})   # in the order json reads them from the note
-_JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
-_DICTS = frozenset((dict,))
 
 
 def keep_report(git_dir: Path, note: str, findings: list) -> None:
     """Keep the findings of the report a sync just wrote as the note blob ``note``, when they are what json reads
-    from the note (dicts of its four keys in sorted order, JSON scalars for values: checked at C level), so that
-    reading them here or from the note gives the same; never raises."""
-    if not _DICTS.issuperset(map(type, findings)) or not _FINDING_KEYS.issuperset(map(tuple, findings)):
-        return
-    if not _JSON_SCALARS.issuperset(map(type, chain.from_iterable(map(dict.values, findings)))):
+    from the note (dicts of JSON scalars with its four keys in sorted order: checked at C level), so that reading
+    them here or from the note gives the same; never raises."""
+    if not flat_dict_list(findings) or not _FINDING_KEYS.issuperset(map(tuple, findings)):
         return
     data = marshal.dumps(findings)
     _write((Path(git_dir) / FILE).with_name(REPORT), {"note": note, "findings": data})

@@ -263,10 +263,11 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         settings = replace(config.transform, bookmarks=estate.bookmarks)
         fingerprint = settings.fingerprint()
     reuse = previous is not None and info.get("G2L-Settings") == fingerprint
-    rebookmarked = _rebookmarked(settings, last_bookmarks, info.get("G2L-Settings")) if previous and not reuse else None
-    if rebookmarked is not None:
-        reuse = True
-    rebookmarked = rebookmarked or set()
+    rebookmarked: set[str] = set()   # scripts transformed again although their blob is the same
+    if previous is not None and not reuse:
+        changed_options = _rebookmarked(settings, last_bookmarks, info.get("G2L-Settings"))
+        if changed_options is not None:
+            reuse, rebookmarked = True, changed_options
 
     out: dict[str, TreeEntry] = {}
     findings: list[dict] = []
@@ -461,7 +462,8 @@ def watched_refs(config: Config) -> list[str]:
 def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict,
                  at_start: dict[str, str | None]) -> dict[str, tuple[str | None, str | None]]:
     """The ref updates (old, new) that publish the snapshot, its source tree and its report (a git note); the
-    objects are written, the refs are moved by the caller in one compare-and-swap transaction."""
+    objects are written, the refs are moved by the caller in one compare-and-swap transaction. The report's
+    findings are kept in the cache under the note's blob id (``keep_report``): harmless if the refs never move."""
     count, text = snapshot.findings_tail
     findings = report.get("findings")
     if count and isinstance(findings, list) and findings[-count:] == snapshot.finding_dicts[-count:]:

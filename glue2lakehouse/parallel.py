@@ -149,22 +149,32 @@ class InitialPool:
             self.executor = None
         return False
 
-    def start(self, count: int, threshold: int):
-        """The executor, started if ``count`` tasks are worth it (None: do them in this process)."""
+    def start(self, count: int, threshold: int, processes: int | None = None):
+        """The executor of ``processes`` (default: ``workers``) processes, started if ``count`` tasks are worth it
+        (None: do them in this process)."""
         if self.executor is None and self.workers >= 2 and count >= threshold:
-            self.executor = process_pool(self.workers, _start, (str(self.repo.root), self.settings))
+            self.executor = process_pool(processes or self.workers, _start, (str(self.repo.root), self.settings))
         return self.executor
 
-    def transform_ahead(self, items: list[tuple[str, str]]) -> None:
+    def transform_ahead(self, items: list[tuple[str, str]], threshold: int = PARALLEL_THRESHOLD,
+                        processes: int | None = None) -> None:
         """Start transforming the (path, blob id) files, in batches queued after the work already given."""
         python = [item for item in items if not carried_over(item[0])]
-        if self.start(len(python), PARALLEL_THRESHOLD) is None:
+        if self.start(len(python), threshold, processes) is None:
             return
         for index in range(0, len(python), BATCH):
             batch = python[index:index + BATCH]
             future = self.executor.submit(_speculate, batch)
             for position, item in enumerate(batch):
                 self.ahead[item] = (future, position)
+
+    def overlap(self, items: list[tuple[str, str]]) -> None:
+        """A sync that reads the estate: its changed Python files (path, blob id) start transforming on worker
+        processes (all cores but this one, which reads the estate meanwhile), as an initial migration's do. Any
+        number of files is worth it: the worker's transforms, libcst's import with them, take the time the estate
+        read takes here."""
+        batches = -(-sum(1 for path, _ in items if not carried_over(path)) // BATCH)
+        self.transform_ahead(items, 1, max(1, min(self.workers - 1, batches)))
 
     def results(self, items: list[tuple[str, str]], settings: TransformSettings) -> Iterator[tuple[str, list]]:
         """``transform_blobs`` of ``items`` with the final settings, from the work started ahead."""

@@ -253,6 +253,8 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         with activated(cache), gcpause.collecting():   # parsers of changed definitions: the collector as usual
             resume.seed(cache)
             paths = sorted(p for p, e in source.files.items() if e.mode in (0o100644, 0o100755))
+            if initial is None and prev_source_files:   # a sync: its changed scripts transform while this reads
+                pool.overlap(_changed_scripts(source, prev_source_files))
             # Definition files new to the cache (an initial migration) are parsed on every core first.
             parse_ahead(paths, lambda p: repo.read_blob(source.files[p].oid), lambda p: source.files[p].oid,
                         workers, initial)
@@ -306,7 +308,10 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
     files = [(path, entry) for path, entry in todo if entry.mode != 0o120000]
     out.update(links)
-    results = transform_blobs(repo, [(path, entry.oid) for path, entry in files], settings, workers, initial)
+    # The work started ahead: an initial migration's, or the overlap of a sync whose plan stayed the few files
+    # that changed (with every file to transform again, they go to a pool of every core instead).
+    ahead = initial if initial is not None else pool if reuse and pool.ahead else None
+    results = transform_blobs(repo, [(path, entry.oid) for path, entry in files], settings, workers, ahead)
     with gcpause.collecting():   # a sync pauses the collector (gcpause.py); the transformer runs as before
         for index, ((path, entry), (oid, found)) in enumerate(zip(files, results)):
             out[path] = TreeEntry(oid, entry.mode)
@@ -384,6 +389,20 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
                     findings, source.skipped, new=True, job_changes=job_changes, findings_tail=findings_tail)
+
+
+def _changed_scripts(source, prev_files: dict[str, TreeEntry]) -> list[tuple[str, str]]:
+    """(path, blob id) of the files of ``source`` whose content is new since the last source tree, in path order:
+    what a sync that reuses the last snapshot transforms (short of scripts whose bookmark option changed)."""
+    if source.changed is None:
+        return []
+    out = []
+    for path in sorted(source.changed):
+        entry = source.files.get(path)
+        old = prev_files.get(path)
+        if entry is not None and entry.mode != 0o120000 and (old is None or old.oid != entry.oid):
+            out.append((path, entry.oid))
+    return out
 
 
 LISTING = "listing"

@@ -94,3 +94,38 @@ def test_files_transformed_before_the_estate_is_read_are_the_same(stored):
         reference = transform_file(data, path, final)
         assert oid == blob_id(reference.data), path
         assert findings == reference.findings, path
+
+
+def test_a_syncs_changed_scripts_transform_on_one_worker_while_the_estate_is_read(stored):
+    """A sync that reads the estate starts its few changed scripts on the cores the estate read leaves (one of two),
+    whatever their number; the files it did not start (a script whose bookmark option alone changed) are transformed
+    when asked for; every result is the final settings' transform."""
+    from glue2lakehouse.parallel import InitialPool
+
+    repo, files = stored
+    items = [(path, blob_id(data)) for path, data in files]
+    changed = [item for item in items if item[0] in ("glue/no_job_reader.py", "infra/jobs.tf")]
+    base = TransformSettings(catalog="prod")
+    final = TransformSettings(catalog="prod", bookmarks={"glue/no_job_reader.py": "job-bookmark-enable",
+                                                         "glue/jdbc_incremental_bookmarks.py": "job-bookmark-enable"})
+    with InitialPool(repo, base, 2) as pool:
+        pool.overlap(changed)
+        assert list(pool.ahead) == [changed[0]]             # the script only: a definition is carried over
+        assert pool.executor._max_workers == 1              # this process reads the estate on the other core
+        later = [item for item in items if item[0] in ("glue/jdbc_incremental_bookmarks.py", "glue/no_job_reader.py",
+                                                        "infra/jobs.tf")]
+        results = list(pool.results(later, final))
+    assert pool.redone == 1                                 # its transform asked for the option it now has
+    for (path, oid), (out, findings) in zip(later, results):
+        reference = transform_file(dict(files)[path], path, final)
+        assert out == blob_id(reference.data), path
+        assert findings == reference.findings, path
+
+
+def test_a_sync_on_one_core_starts_no_worker(stored):
+    from glue2lakehouse.parallel import InitialPool
+
+    repo, files = stored
+    with InitialPool(repo, TransformSettings(catalog="prod"), 1) as pool:
+        pool.overlap([(path, blob_id(data)) for path, data in files])
+        assert pool.executor is None and not pool.ahead

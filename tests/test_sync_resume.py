@@ -285,3 +285,43 @@ def test_a_job_whose_bookmark_option_changes_has_only_its_script_transformed_aga
     full = git(dbx, "log", "-1", "--format=%B", "glue-upstream")
     assert "all files transformed again" in full, full
     assert synced_state(dbx) == incremental
+
+
+def test_a_week_of_definitions_and_scripts_syncs_the_same_on_two_cores(tmp_path):
+    """A week that changes definitions and scripts: on two cores the scripts are transformed on a worker while the
+    estate is read, before the bookmark options are known. One job's script and its option change together (its
+    transform is done again with the option); the result is the sync on one core, byte for byte."""
+    glue, dbx, files = _repos(tmp_path, 11)
+    definitions = sorted(p for p in files if p.endswith(".tf") and "_job_" in p
+                         and '"--job-bookmark-option" = "job-bookmark-disable"' in files[p])
+    definition = definitions[0]
+    job = definition.rsplit("/", 1)[1][:-len(".tf")]
+    script = next(p for p in files if p.endswith(f"/{job}.py"))
+    files[definition] = files[definition].replace("job-bookmark-disable", "job-bookmark-enable", 1)
+    # The Glue team drops the job's Job object the week its bookmarks are enabled: what the transform makes of its
+    # reads now depends on the option, which the worker does not know yet.
+    files[script] = re.sub(r"^(job = Job\(.*|job\.init\(.*|[ \t]*job\.commit\(\))\n", "", files[script],
+                           flags=re.MULTILINE)
+    touched = [definition, script]
+    for path in sorted(p for p in files if p.endswith(".py") and "_job_" in p and p != script)[:3]:
+        files[path] = re.sub(r"^([ \t]*)job\.commit\(\)", r'\1print("a week")\n\1job.commit()', files[path],
+                             count=1, flags=re.MULTILINE)
+        touched.append(path)
+    touched += edit(random.Random(5), files)
+    _apply(glue, files, touched)
+    commit_all(glue, "a week of definitions and scripts")
+    before = _refs(dbx)
+    kept = tmp_path / "kept-cache"
+    shutil.copytree(dbx / ".git" / "g2l-cache", kept)
+    two = sync(dbx, workers=2)
+    assert two.status == "merged"
+    state = synced_state(dbx)
+    counts = git(dbx, "log", "-1", "--format=%B", "glue-upstream").split("\n")[2]
+    assert counts.endswith(" transformed"), counts   # the files of the week, not "all files transformed again"
+    _put_back(dbx, before)
+    shutil.rmtree(dbx / ".git" / "g2l-cache")
+    shutil.copytree(kept, dbx / ".git" / "g2l-cache")
+    one = sync(dbx, workers=1)
+    assert one.findings == two.findings
+    assert synced_state(dbx) == state
+    assert git(dbx, "log", "-1", "--format=%B", "glue-upstream").split("\n")[2] == counts

@@ -68,7 +68,7 @@ def merge_literals(document) -> list[str]:
 
 def _terraform_job(text: str) -> list[tuple[str, bytes]]:
     """(blob id of a text, pickled hcl2 document) for the file and the literal maps its merges spell out."""
-    import hcl2
+    from glue2lakehouse.estate.hclparse import loads
 
     out = []
     todo = [text]
@@ -79,7 +79,7 @@ def _terraform_job(text: str) -> list[tuple[str, bytes]]:
             continue
         seen.add(current)
         try:
-            document = hcl2.loads(current)
+            document = loads(current)
         except Exception:  # noqa: BLE001 - lark's errors: the reader parses it again and reports what is wrong
             continue
         out.append((blob_id(current.encode("utf-8", "surrogatepass")),

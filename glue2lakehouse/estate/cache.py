@@ -331,4 +331,4 @@ def parsed(reader: str, text: str, parse: Callable[[str], T]) -> T:
 # Definition kinds whose files a reader parses whole with ``parsed(namespace, text, function)``: the files can be
 # parsed ahead on worker processes (an initial migration of thousands of Terraform files), the reader then finds
 # them in the cache. kind -> (namespace, "module:function").
-WHOLE_FILE_PARSERS = {"terraform": ("terraform", "hcl2:loads")}
+WHOLE_FILE_PARSERS = {"terraform": ("terraform", "glue2lakehouse.estate.hclparse:loads")}

@@ -123,14 +123,14 @@ class _Module:
 
     def merge(self, arguments: str) -> dict | None:
         """merge(a, b, ...) of maps the module spells out (locals, literal maps); None when one is not."""
-        import hcl2
+        from glue2lakehouse.estate.hclparse import loads
 
         out: dict = {}
         for part in _split_arguments(arguments):
             part = part.strip()
             if part.startswith("{"):
                 try:
-                    value = self.value(parsed("terraform", f"g2l_value = {part}\n", hcl2.loads).get("g2l_value"))
+                    value = self.value(parsed("terraform", f"g2l_value = {part}\n", loads).get("g2l_value"))
                 except Exception:  # noqa: BLE001 - lark's errors: not a literal map
                     return None
             else:
@@ -264,12 +264,12 @@ def _crawler(body: dict) -> dict:
 
 def read_module(files: list[tuple[str, str]], estate: Estate) -> None:
     """Read the .tf files of one folder (one Terraform module) together."""
-    import hcl2
+    from glue2lakehouse.estate.hclparse import loads
 
     module = _Module(estate)
     for path, text in files:
         try:
-            document = parsed("terraform", text, hcl2.loads)
+            document = parsed("terraform", text, loads)
         except Exception as error:  # lark raises many types; any of them means "not HCL we can read"
             first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
             estate.issues.append(Issue(path, 1, "estate-parse", f"not valid HCL ({first}); the definitions in it "

@@ -11,13 +11,18 @@ from __future__ import annotations
 def _load(text: str | None) -> dict:
     if not text:
         return {}
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    from glue2lakehouse.estate import yamlout
 
-    try:
-        document = YAML(typ="safe", pure=True).load(text) or {}
-    except YAMLError:
-        return {}
+    try:   # a generated file as the emitter wrote it: read by its own reader
+        document = yamlout.load(text) or {}
+    except (ValueError, RecursionError):   # any other YAML
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            document = YAML(typ="safe", pure=True).load(text) or {}
+        except YAMLError:
+            return {}
     jobs = (document.get("resources") or {}).get("jobs") or {} if isinstance(document, dict) else {}
     return jobs if isinstance(jobs, dict) else {}
 

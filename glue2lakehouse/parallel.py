@@ -182,6 +182,16 @@ class InitialPool:
 
         if replace(settings, bookmarks={}) != replace(self.settings, bookmarks={}):   # not what was started: again
             self.ahead.clear()
+        # The files no worker was given are transformed here first, while the workers go on with theirs.
+        here = {}
+        mine = [item for item in items if item not in self.ahead and not carried_over(item[0])]
+        if mine:
+            _start(self.repo, settings)
+            try:
+                for item in mine:
+                    here[item] = _transform([item])[0]
+            finally:
+                _state.clear()
         redo = {}
         for item in items:   # every result first: the files to transform again are then queued at once
             if item in self.ahead:
@@ -200,8 +210,8 @@ class InitialPool:
                 yield self.ahead[item]
             elif carried_over(item[0]):
                 yield item[1], []
-            else:   # not transformed ahead (not expected): here, with the final settings
-                yield self.executor.submit(_transform, [item], settings).result()[0]
+            else:
+                yield here[item]
 
 
 def transform_blobs(repo: "GitRepo", items: list[tuple[str, str]], settings: TransformSettings,

@@ -324,3 +324,44 @@ def test_a_partial_clone_is_refused_before_anything_is_fetched(history, tmp_path
         done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert (_state(partial), _git(partial, "count-objects", "-v")) == before
+
+
+GENERATE = ROOT / "scripts" / "generated_history.py"
+
+
+def test_a_generated_history_is_seeded_and_replays(tmp_path):
+    """scripts/generated_history.py: weeks of 3 to 15 changed scripts and definitions on a generated estate, the
+    same trees for the same seed; the replay syncs every week of it without losing a Databricks line."""
+    runs, histories = [], []
+    for name in ("a", "b"):
+        done = subprocess.run([sys.executable, str(GENERATE), str(tmp_path / name), "--files", "60", "--weeks", "2"],
+                              capture_output=True, text=True, cwd=ROOT)
+        assert done.returncode == 0, done.stderr
+        commits = done.stdout.strip().split(",")
+        assert len(commits) == 3
+        histories.append(commits)
+        runs.append([_git(tmp_path / name, "rev-parse", f"{c}^{{tree}}").strip() for c in commits])
+        for old, new in zip(commits, commits[1:]):
+            changed = _git(tmp_path / name, "diff", "--name-only", old, new).split()
+            assert 3 <= len(changed) <= 15 and all(p.endswith((".py", ".tf")) for p in changed), changed
+    assert runs[0] == runs[1]
+    done = run_replay("--glue", str(tmp_path / "a"), "--commits", ",".join(histories[0]), "--workdir", str(tmp_path / "w"),
+                      "--max-seconds", "120", "--json", str(tmp_path / "r.json"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    weeks = json.loads((tmp_path / "r.json").read_text())["weeks"]
+    assert [w["status"] for w in weeks] == ["merged", "merged"]
+    assert all(w["lines_kept"] == w["lines_added"] > 0 for w in weeks)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--files", "5"], "--files 5: give at least 20"),
+    (["--weeks", "0"], "--weeks 0: give at least 1"),
+])
+def test_a_generated_history_refuses_bad_input(tmp_path, args, message):
+    done = subprocess.run([sys.executable, str(GENERATE), str(tmp_path / "x"), *args], capture_output=True, text=True)
+    assert done.returncode == 2 and message in done.stderr and len(done.stderr.strip().splitlines()) == 1
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "f").write_text("x")
+    done = subprocess.run([sys.executable, str(GENERATE), str(tmp_path / "full")], capture_output=True, text=True)
+    assert done.returncode == 2 and "is not empty" in done.stderr
+    assert (tmp_path / "full" / "f").read_text() == "x"

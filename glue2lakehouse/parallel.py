@@ -16,7 +16,8 @@ workers parse the estate's files first (``estate/ahead.py``), then transform eve
 definitions are known. A file's transform depends on the definitions only through its own job's bookmark option
 (``TransformSettings.bookmarks``); a worker notes whether the transform asked for it, and only a file that asked
 and whose job has an option is transformed again once the estate is read. What comes out is what transforming
-after the estate read gives, byte for byte.
+after the estate read gives, byte for byte. A weekly sync whose estate is read again (a definition changed) starts
+its changed scripts on a worker the same way, while the main process reads the estate.
 """
 
 from __future__ import annotations
@@ -131,7 +132,8 @@ def _redo(item: tuple[str, str], option: str) -> tuple[str, list]:
 
 class InitialPool:
     """The worker processes of an initial migration, started when first asked for work enough to share: they read
-    the estate ahead, then transform the Python files while the main process reads the estate.
+    the estate ahead, then transform the Python files while the main process reads the estate. A sync that reads
+    the estate uses it the same way for its few changed scripts (``overlap``).
     ``with InitialPool(repo, settings, workers) as pool:``; ``settings``: the transform settings without bookmarks."""
 
     def __init__(self, repo: "GitRepo", settings: TransformSettings, workers: int):

@@ -17,6 +17,8 @@ floor and measured runs interleaved, medians of ``--rounds`` runs, since the mac
 7. one merge-driver invocation vs ``python -c "import merge3"``; what ``g2l --help`` imports;
 8. g2l reconcile throughput (rows per second per core, keyed and whole-row hash) on local Spark vs a bare
    Spark full outer join of the same two Parquet tables (100,000 rows with --quick, else 2,000,000).
+``--instructions`` gives figures 1 to 4 in instructions counted by valgrind's callgrind instead of CPU time: the
+count repeats from run to run on a busy or drifting machine, where CPU time moves by a quarter.
 The Databricks side carries native files and protected regions in 1% of its scripts each.
 """
 
@@ -272,8 +274,37 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+_METER = {"instructions": False}   # --instructions: _cpu counts instructions instead (billions)
+
+
+def _instructions(command: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
+    """Billions of instructions a command and every process it starts execute, counted by valgrind's callgrind:
+    the same count run after run, whatever else the machine is doing (CPU time drifts by a quarter here). The
+    processes run about 70 times slower."""
+    out = Path(tempfile.mkdtemp(prefix="g2l-bench-callgrind-"))
+    try:
+        done = subprocess.run(["valgrind", "--tool=callgrind", "--trace-children=yes",
+                               f"--callgrind-out-file={out}/callgrind.%p", *command], cwd=cwd, capture_output=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "PYTHONHASHSEED": "0"})
+        if done.returncode not in ok:
+            raise RuntimeError(f"{' '.join(command[:4])}... exited {done.returncode} under callgrind: "
+                               f"{done.stderr.decode()[-2000:]}")
+        total = 0
+        for file in out.glob("callgrind.*"):
+            found = re.search(r"^summary: (\d+)$", file.read_text(errors="replace"), re.MULTILINE)
+            if found is None:
+                raise RuntimeError(f"callgrind wrote no summary in {file.name}")
+            total += int(found.group(1))
+        return total / 1e9
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
 def _cpu(command: list[str], cwd: Path, ok: tuple[int, ...] = (0,)) -> float:
-    """CPU time (user + system) of a command and every process it starts."""
+    """CPU time (user + system) of a command and every process it starts (with --instructions: billions of
+    instructions, ``_instructions``)."""
+    if _METER["instructions"]:
+        return _instructions(command, cwd, ok)
     before = _children_cpu()
     done = subprocess.run(command, cwd=cwd, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     if done.returncode not in ok:
@@ -557,6 +588,64 @@ def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
     return results
 
 
+def instruction_run(sizes: list[int], k: int, seed: int) -> dict:
+    """The CPU-time figures (the syncs, growth, the Terraform sync, convert) in instructions (``_instructions``):
+    one run each, since the count repeats. The repositories are built and migrated as ``run`` builds them."""
+    results: dict = {"unit": "1e9 instructions (callgrind)", "sizes": sizes, "k": k, "seed": seed}
+    work = Path(tempfile.mkdtemp(prefix="g2l-bench-instructions-"))
+    try:
+        estates, cases = {}, []
+        for size in sizes:
+            estate = work / f"estate_{size}"
+            estates[size] = (estate, make_estate_repo(estate, size, seed))
+            dbx = work / f"dbx_{size}"
+            _migrate(estate, new_dbx(dbx), None)
+            names = estates[size][1]
+            databricks_work(dbx, [n for n in names if n.endswith(".py") and "_job_" in n], seed)
+            cases.append((estate, dbx, change_estate(estate, names, k, seed + 1)))
+        _METER["instructions"] = True
+        syncs = interleaved_sync_figures(cases, 1)
+        for size, figure in zip(sizes, syncs):
+            figure["files"] = len(estates[size][1])
+        small = sizes[0]
+        estate, names = estates[small]
+        floor = {"git_merge_cpu_s": syncs[0]["git_merge_cpu_s"],
+                 "transform_process_cpu_s": syncs[0]["transform_process_cpu_s"]}
+        terraform = estate_sync_figures(estate, work / f"dbx_{small}", change_estate(estate, names, 1, seed + 2,
+                                                                                     terraform=True), 1, floor)
+        terraform["files"] = len(names)
+        results.update(sync=syncs, sync_terraform=terraform,
+                       convert_process=convert_process_figure(seed, 25 if small < 1000 else 200, 1))
+        if len(syncs) > 1:
+            results["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"], "target": "<= 1.2",
+                                      "from_files": syncs[0]["files"], "to_files": syncs[-1]["files"]}
+    finally:
+        _METER["instructions"] = False
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
+def instruction_table(results: dict) -> str:
+    rows = [(f"sync, {s['changed']} changed scripts of {s['files']} files", f"{s['sync_cpu_s']:.2f}",
+             f"git merge {s['git_merge_cpu_s']:.2f} + transform process {s['transform_process_cpu_s']:.2f}",
+             f"{s['ratio']:.2f}x", s["target"]) for s in results["sync"]]
+    if "sync_growth" in results:
+        g = results["sync_growth"]
+        rows.append((f"the same sync on {g['to_files']} files vs {g['from_files']}", "", "", f"{g['ratio']:.2f}x",
+                     g["target"]))
+    tf, c = results["sync_terraform"], results["convert_process"]
+    rows.append((f"sync of one Terraform file, {tf['files']} files", f"{tf['sync_cpu_s']:.2f}", "the same floor",
+                 f"{tf['ratio']:.2f}x", tf["target"]))
+    rows.append(("g2l convert, Glue-heavy jobs, whole process", f"{c['convert_cpu_s']:.2f}",
+                 f"libcst parse + codegen process {c['libcst_cpu_s']:.2f}", f"{c['ratio']:.2f}x", c["target"]))
+    header = ("figure (billions of instructions)", "measured", "floor", "ratio", "target")
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
+    lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(header, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
 def verify_figures(copies: int) -> dict:
     """g2l verify with no data over ``copies`` copies of the fixture Glue jobs, in one Spark session: jobs per
     minute (session start excluded), the share of that time inside the jobs' runs (Spark's own work), and the
@@ -652,7 +741,20 @@ def main() -> int:
                                                    "with --quick")
     parser.add_argument("--verify", type=int, metavar="COPIES",
                         help="only the verify figure: g2l verify over COPIES copies of fixtures/glue_jobs")
+    parser.add_argument("--instructions", action="store_true",
+                        help="the sync, growth, Terraform and convert figures in instructions counted by valgrind's "
+                             "callgrind (repeatable on a busy machine; one run each, about 70 times slower)")
     options = parser.parse_args()
+    if options.instructions:
+        if shutil.which("valgrind") is None:
+            print("error: --instructions needs valgrind on PATH (apt-get install valgrind)", file=sys.stderr)
+            return 2
+        sizes, k = ([60, 120], 5) if options.quick else ([2000, 8000], 20)
+        results = instruction_run(sizes, k, options.seed)
+        print(instruction_table(results))
+        if options.json_out:
+            Path(options.json_out).write_text(json.dumps(results, indent=1))
+        return 0
     if options.verify:
         print(json.dumps(verify_figures(options.verify), indent=1))
         return 0

@@ -134,18 +134,6 @@ def convert_file(source: Path, settings: TransformSettings,
     return report, out
 
 
-def _write_atomically(target: Path, data: bytes) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=".g2l-", dir=target.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def convert(source: Path, out: Path | None, settings: TransformSettings,
             estate: EstateSettings | None = None) -> tuple[ConvertReport, bytes | None]:
     """Convert a file (returns its bytes when ``out`` is None) or a folder (``out`` required)."""
@@ -157,7 +145,9 @@ def convert(source: Path, out: Path | None, settings: TransformSettings,
             return report, data
         if out.is_dir():
             raise G2LError(f"{out} is a folder", "give -o a file path for a single file")
-        _write_atomically(out, data)
+        from glue2lakehouse.estate.cache import write_atomically
+
+        write_atomically(out, data)
         report.output = str(out)
         return report, None
     if out is None:

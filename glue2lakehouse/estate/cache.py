@@ -269,19 +269,25 @@ def _differs(entries: dict, stored: dict) -> bool:
     return entries.keys() != stored.keys() or any(stored[slot] != data for slot, data in entries.items())
 
 
+def write_atomically(file: Path, data: bytes, prefix: str = ".g2l-") -> None:
+    """Write ``data`` to ``file`` by a rename (a reader sees the old file or the new one), making its folder if
+    missing; raises what writing raises, and leaves no temporary file (named ``prefix``...) behind."""
+    file.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(dir=file.parent, prefix=prefix, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, file)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def _write(file: Path, entries: dict) -> None:
     """Write ``entries`` to ``file`` (by a rename: a reader sees the old file or the new one); never raises."""
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=file.parent, prefix=".estate-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                pickle.dump({"format": FORMAT, "version": __version__, "entries": entries}, out,
-                            protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temp, file)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
+        write_atomically(file, pickle.dumps({"format": FORMAT, "version": __version__, "entries": entries},
+                                            protocol=pickle.HIGHEST_PROTOCOL), ".estate-")
     except OSError:
         pass
 

@@ -22,10 +22,8 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
-import os
 import pickle
 import sys
-import tempfile
 import types
 from pathlib import Path
 
@@ -120,19 +118,12 @@ def _keep(file: Path, key: tuple) -> None:
     import hcl2
     from hcl2.parser import parser as built
 
+    from glue2lakehouse.estate.cache import write_atomically
+
     try:
         buffer = io.BytesIO()
         _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(built())
-        data = pickle.dumps({"key": key, "parser": buffer.getvalue(), "canary": hcl2.loads(CANARY)},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=file.parent, prefix=".hcl2-", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temp, file)
-        finally:
-            if os.path.exists(temp):
-                os.unlink(temp)
-    except Exception:  # noqa: BLE001 - not kept: the next process builds it again
-        pass
+        write_atomically(file, pickle.dumps({"key": key, "parser": buffer.getvalue(), "canary": hcl2.loads(CANARY)},
+                                            protocol=pickle.HIGHEST_PROTOCOL), ".hcl2-")
+    except Exception:  # noqa: BLE001 - not kept (a parser that does not pickle, a folder not writable): the next
+        return          # process builds it again

@@ -626,24 +626,8 @@ def instruction_run(sizes: list[int], k: int, seed: int) -> dict:
 
 
 def instruction_table(results: dict) -> str:
-    rows = [(f"sync, {s['changed']} changed scripts of {s['files']} files", f"{s['sync_cpu_s']:.2f}",
-             f"git merge {s['git_merge_cpu_s']:.2f} + transform process {s['transform_process_cpu_s']:.2f}",
-             f"{s['ratio']:.2f}x", s["target"]) for s in results["sync"]]
-    if "sync_growth" in results:
-        g = results["sync_growth"]
-        rows.append((f"the same sync on {g['to_files']} files vs {g['from_files']}", "", "", f"{g['ratio']:.2f}x",
-                     g["target"]))
-    tf, c = results["sync_terraform"], results["convert_process"]
-    rows.append((f"sync of one Terraform file, {tf['files']} files", f"{tf['sync_cpu_s']:.2f}", "the same floor",
-                 f"{tf['ratio']:.2f}x", tf["target"]))
-    rows.append(("g2l convert, Glue-heavy jobs, whole process", f"{c['convert_cpu_s']:.2f}",
-                 f"libcst parse + codegen process {c['libcst_cpu_s']:.2f}", f"{c['ratio']:.2f}x", c["target"]))
-    header = ("figure (billions of instructions)", "measured", "floor", "ratio", "target")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
-    lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(header, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
-    return "\n".join(lines)
+    return _markdown(("figure (billions of instructions)", "measured", "floor", "ratio", "target"),
+                     _cpu_rows(results, "", ""))
 
 
 def verify_figures(copies: int) -> dict:
@@ -690,22 +674,37 @@ def _cpu_seconds(resource) -> float:
     return total
 
 
-def table(results: dict) -> str:
-    t, m, d, c = results["transform"], results["initial_migration"], results["driver"], results["convert_process"]
+def _cpu_rows(results: dict, unit: str, meter: str) -> list[tuple]:
+    """The rows of the figures measured in CPU time (``unit`` " s", ``meter`` " (CPU)") or in instructions."""
     rows = []
     for s in results["sync"]:
-        rows.append((f"sync, {s['changed']} changed scripts of {s['files']} files (CPU)", f"{s['sync_cpu_s']:.2f} s",
-                     f"git merge {s['git_merge_cpu_s']:.2f} s + transform process {s['transform_process_cpu_s']:.2f} s",
-                     f"{s['ratio']:.2f}x", s["target"]))
+        rows.append((f"sync, {s['changed']} changed scripts of {s['files']} files{meter}",
+                     f"{s['sync_cpu_s']:.2f}{unit}",
+                     f"git merge {s['git_merge_cpu_s']:.2f}{unit} + transform process "
+                     f"{s['transform_process_cpu_s']:.2f}{unit}", f"{s['ratio']:.2f}x", s["target"]))
     if "sync_growth" in results:
         g = results["sync_growth"]
         rows.append((f"the same sync on {g['to_files']} files vs {g['from_files']}", "", "", f"{g['ratio']:.2f}x",
                      g["target"]))
-    tf = results["sync_terraform"]
-    rows.append((f"sync of one Terraform file, {tf['files']} files (CPU)", f"{tf['sync_cpu_s']:.2f} s",
+    tf, c = results["sync_terraform"], results["convert_process"]
+    rows.append((f"sync of one Terraform file, {tf['files']} files{meter}", f"{tf['sync_cpu_s']:.2f}{unit}",
                  "the same floor", f"{tf['ratio']:.2f}x", tf["target"]))
-    rows.append(("g2l convert, Glue-heavy jobs, whole process (CPU)", f"{c['convert_cpu_s']:.2f} s",
-                 f"libcst parse + codegen process {c['libcst_cpu_s']:.2f} s", f"{c['ratio']:.2f}x", c["target"]))
+    rows.append((f"g2l convert, Glue-heavy jobs, whole process{meter}", f"{c['convert_cpu_s']:.2f}{unit}",
+                 f"libcst parse + codegen process {c['libcst_cpu_s']:.2f}{unit}", f"{c['ratio']:.2f}x", c["target"]))
+    return rows
+
+
+def _markdown(header: tuple, rows: list[tuple]) -> str:
+    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
+    lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(header, widths)) + " |",
+             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def table(results: dict) -> str:
+    t, m, d = results["transform"], results["initial_migration"], results["driver"]
+    rows = _cpu_rows(results, " s", " (CPU)")
     rows.append((f"initial migration, {m['files']} files (wall)", f"{m['all_cores_s']:.1f} s on {results['cores']} cores",
                  f"{m['one_worker_s']:.1f} s on 1", f"{m['speedup']:.2f}x", m["target"]))
     rows.append(("peak memory, initial migration", f"{results['memory']['peak_mb']:.0f} MB",
@@ -723,12 +722,7 @@ def table(results: dict) -> str:
     rows.append((f"reconcile {r['rows']:,} rows, keyed (hash)", f"{r['keyed_rows_per_s_per_core']:,.0f} "
                  f"({r['hash_rows_per_s_per_core']:,.0f}) rows/s/core", f"full outer join {r['floor_s']:.1f} s",
                  f"{r['ratio']:.2f}x ({r['hash_ratio']:.2f}x)", r["target"]))
-    header = ("figure", "measured", "floor", "ratio", "target")
-    widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(5)]
-    lines = ["| " + " | ".join(str(h).ljust(w) for h, w in zip(header, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(r, widths)) + " |" for r in rows]
-    return "\n".join(lines)
+    return _markdown(("figure", "measured", "floor", "ratio", "target"), rows)
 
 
 def main() -> int:

@@ -40,16 +40,13 @@ _state: dict = {}   # "parser": the parser this process parses with (None: hcl2'
 
 def loads(text: str) -> dict:
     """``hcl2.loads(text)``, with the parser kept in the active estate cache's folder when there is one."""
+    parser = _state.get("parser")
     if "parser" not in _state:
         from glue2lakehouse.estate.cache import active
 
         cache = active()
-        if cache is None or cache.file is None:
-            import hcl2
-
-            return hcl2.loads(text)
-        _state["parser"] = _parser(cache.file.parent)
-    parser = _state["parser"]
+        if cache is not None and cache.file is not None:   # chosen once, by the first cache this process uses
+            parser = _state["parser"] = _parser(cache.file.parent)
     if parser is None:
         import hcl2
 
@@ -103,13 +100,17 @@ class _Pickler(pickle.Pickler):
     """Pickles a built Lark parser: module objects by name, and Lark's two parse actions as the module's own objects
     (its parser tells Shift from Reduce by identity)."""
 
-    def reducer_override(self, obj):
+    def __init__(self, *args, **kwargs):
         from lark.parsers import lalr_analysis
 
+        super().__init__(*args, **kwargs)
+        self.actions = lalr_analysis
+
+    def reducer_override(self, obj):   # called for every object of the parser: no import here
         if isinstance(obj, types.ModuleType):
             return importlib.import_module, (obj.__name__,)
-        if isinstance(obj, lalr_analysis.Action):
-            return getattr, (lalr_analysis, obj.name)
+        if isinstance(obj, self.actions.Action):
+            return getattr, (self.actions, obj.name)
         return NotImplemented
 
 

@@ -27,6 +27,14 @@ FILE_MODES = (pygit2.GIT_FILEMODE_BLOB, pygit2.GIT_FILEMODE_BLOB_EXECUTABLE, pyg
 
 _git_checked = False
 
+# Objects are read as git reads them. git checks an object's id against its content in fsck and when fetching
+# (transfer.fsckObjects), not on every read; libgit2 by default hashes each object it reads, which cost a sync in a
+# large estate a SHA-1 of its biggest trees at every look-up (a sixth of its instructions at 8,000 files).
+pygit2.settings.enable_strict_hash_verification(False)
+# Trees up to 1 MiB stay parsed in libgit2's object cache (its default keeps trees under 4 KiB: a bundle's
+# resources/ folder of thousands of job files is a tree of hundreds of KB, inflated again at every look-up).
+pygit2.settings.cache_object_limit(pygit2.GIT_OBJECT_TREE, 1 << 20)
+
 
 def check_git_version() -> tuple[int, int]:
     """Fail clearly unless git >= 2.38 is on PATH (merge-tree --write-tree needs it)."""
@@ -91,6 +99,52 @@ def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: dict[
             _flatten(repo, repo[entry.id], path + "/", out)
         else:
             out[path] = TreeEntry(str(entry.id), entry.filemode)
+
+
+def _tree_delta(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str,
+                out: list[tuple[str, TreeEntry | None, TreeEntry | None]]) -> None:
+    """(path, old entry, new entry) of every file (blob, link or gitlink) whose entry differs between two trees
+    (None: the empty tree), descending only into the subtrees whose ids differ: the work is proportional to the
+    folders a change touched, where libgit2's tree diff walks every file of both trees."""
+    before = {e.name: (e.id, e.filemode) for e in old} if old is not None else {}
+    after = {e.name: (e.id, e.filemode) for e in new} if new is not None else {}
+    for name in before.keys() | after.keys():
+        a, b = before.get(name), after.get(name)
+        if a == b:
+            continue
+        path = prefix + name
+        a_tree = a is not None and a[1] == pygit2.GIT_FILEMODE_TREE
+        b_tree = b is not None and b[1] == pygit2.GIT_FILEMODE_TREE
+        if a_tree or b_tree:
+            _tree_delta(repo, repo[a[0]] if a_tree else None, repo[b[0]] if b_tree else None, path + "/", out)
+        a_file = TreeEntry(str(a[0]), a[1]) if a is not None and not a_tree else None
+        b_file = TreeEntry(str(b[0]), b[1]) if b is not None and not b_tree else None
+        if a_file != b_file:
+            out.append((path, a_file, b_file))
+
+
+def _file_kind(mode: int) -> int:
+    return mode & 0o170000
+
+
+def tree_deltas(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None) -> list[tuple]:
+    """The deltas libgit2's tree-to-tree diff gives (no rename detection, no type changes), in its order:
+    (status, path, old entry, new entry) with status "added", "deleted" or "modified", by path, a path's
+    deletion before its addition. A file whose kind changes (a file to a link or a gitlink) is deleted and added,
+    as libgit2 reports it without GIT_DIFF_INCLUDE_TYPECHANGE."""
+    found: list[tuple[str, TreeEntry | None, TreeEntry | None]] = []
+    _tree_delta(repo, old, new, "", found)
+    deltas = []
+    for path, a, b in found:
+        if a is not None and b is not None and _file_kind(a.mode) == _file_kind(b.mode):
+            deltas.append(("modified", path, a, b))
+            continue
+        if a is not None:
+            deltas.append(("deleted", path, a, None))
+        if b is not None:
+            deltas.append(("added", path, None, b))
+    deltas.sort(key=lambda d: (d[1], d[0] != "deleted"))
+    return deltas
 
 
 def _has_folder(tree, name: str, depth: int) -> bool:
@@ -342,8 +396,23 @@ class GitRepo:
         oid = self.repo.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
         return str(oid) if oid else None
 
+    def _tree(self, oid: str | None) -> pygit2.Tree | None:
+        """The tree of a commit or tree id (None: None, the empty tree)."""
+        if oid is None:
+            return None
+        obj = self.repo[oid]
+        return obj.tree if isinstance(obj, pygit2.Commit) else obj
+
     def diff_trees(self, old: str | None, new: str | None) -> list[Change]:
-        """File changes from tree ``old`` to tree ``new``, with renames detected."""
+        """File changes from tree ``old`` to tree ``new``, with renames detected. Only the subtrees that differ are
+        read, unless files were both deleted and added (rename candidates): then libgit2's diff and its rename
+        detection run over both trees."""
+        deltas = tree_deltas(self.repo, self._tree(old), self._tree(new))
+        statuses = {d[0] for d in deltas}
+        if "deleted" not in statuses or "added" not in statuses:
+            changes = [Change(status, path) for status, path, _, _ in deltas]
+            changes.sort(key=lambda c: c.path)
+            return changes
         empty = self.build_tree({}) if old is None or new is None else None
         diff = self.repo[old or empty].diff_to_tree(self.repo[new or empty])
         diff.find_similar()
@@ -363,18 +432,15 @@ class GitRepo:
         """path -> its entry in ``new_tree`` (None: not there) for every file whose entry differs between two trees
         of this repository; no rename detection, and only the subtrees that differ are read. Gitlinks are entries
         too (mode 0o160000)."""
-        diff = self.repo[old_tree].diff_to_tree(self.repo[new_tree])
         out: dict[str, TreeEntry | None] = {}
         added = []
-        for delta in diff.deltas:
-            if delta.status == pygit2.GIT_DELTA_DELETED:
-                out[delta.old_file.path] = None
+        for status, path, _, entry in tree_deltas(self.repo, self._tree(old_tree), self._tree(new_tree)):
+            if status == "deleted":
+                out[path] = None
             else:
-                if delta.old_file.path != delta.new_file.path:
-                    out.setdefault(delta.old_file.path, None)
-                added.append(delta.new_file)
-        for file in added:   # after the deletions: a path deleted and added again (a type change) is the new entry
-            out[file.path] = TreeEntry(str(file.id), file.mode)
+                added.append((path, entry))
+        for path, entry in added:   # after the deletions: a path deleted and added again (a type change) is the new entry
+            out[path] = entry
         return out
 
     def has_partial_objects(self) -> bool:
@@ -385,18 +451,7 @@ class GitRepo:
     def changed_paths(self, old: str | None, new: str | None) -> list[str]:
         """Paths whose entry differs between two commits (or trees); None is the empty tree. Only the subtrees
         that differ are read."""
-        def tree(oid: str | None):
-            if oid is None:
-                return self.repo[self.build_tree({})]
-            obj = self.repo[oid]
-            return obj.tree if isinstance(obj, pygit2.Commit) else obj
-
-        diff = tree(old).diff_to_tree(tree(new))
-        paths = set()
-        for delta in diff.deltas:
-            paths.add(delta.old_file.path)
-            paths.add(delta.new_file.path)
-        return sorted(paths)
+        return sorted({path for _, path, _, _ in tree_deltas(self.repo, self._tree(old), self._tree(new))})
 
     # ---------------------------------------------------------------- notes
     def note(self, oid: str) -> str | None:
@@ -934,15 +989,82 @@ def _index_entry(path: str, entry: TreeEntry) -> pygit2.IndexEntry:
 
 
 def edit_tree(repo: GitRepo, tree: str, edits: dict[str, TreeEntry | None]) -> str:
-    """``tree`` with some paths set to other blobs (or removed, for None)."""
+    """``tree`` with some paths set to other blobs (or removed, for None): the removals, then the additions, each
+    addition replacing what is in its way (a folder of the file's name, a file where one of its folders goes). Only
+    the folders on the edited paths are read and written again; a folder left empty goes."""
     if not edits:
         return tree
+    oid = _edit_folder(repo.repo, repo.repo[tree], edits)
+    return str(oid) if oid is not None else repo.build_tree({})
+
+
+def _edit_folder(repo: pygit2.Repository, tree: pygit2.Tree | None,
+                 edits: dict[str, TreeEntry | None]) -> pygit2.Oid | None:
+    """The folder ``tree`` (None: empty) with ``edits`` (paths relative to it) applied; None when it ends empty."""
+    groups: dict[str, dict[str, TreeEntry | None]] = {}
+    for path, entry in edits.items():
+        name, _, rest = path.partition("/")
+        groups.setdefault(name, {})[rest] = entry
+    builder = repo.TreeBuilder(tree) if tree is not None else repo.TreeBuilder()
+    for name, inside in groups.items():
+        current = builder.get(name)
+        is_folder = current is not None and current.filemode == pygit2.GIT_FILEMODE_TREE
+        if "" in inside and len(inside) > 1:
+            # The name itself and paths below it both edited: the index's order of events decides.
+            result = _index_edits(repo, name, current, inside)
+        elif "" in inside:
+            entry = inside[""]
+            if entry is None:
+                if current is not None and not is_folder:
+                    builder.remove(name)
+                continue
+            result = (pygit2.Oid(hex=entry.oid), entry.mode)
+        else:
+            if not is_folder and all(e is None for e in inside.values()):
+                continue   # removals under a file or nothing: nothing to remove
+            sub = _edit_folder(repo, repo[current.id] if is_folder else None, inside)
+            result = (sub, pygit2.GIT_FILEMODE_TREE) if sub is not None else None
+        if result is None:
+            if current is not None:
+                builder.remove(name)
+        else:
+            builder.insert(name, *result)
+    if not len(builder):
+        return None
+    return builder.write()
+
+
+def _index_edits(repo: pygit2.Repository, name: str, current, inside: dict[str, TreeEntry | None]):
+    """(oid, mode) of ``name`` (None: gone) when ``name`` and paths under it are both edited: the folder's files
+    in an index, the removals then the additions applied in their order. ``git_index_add`` removes a file in the
+    way of the new file's folders; the files of a folder in the way of the new file are removed here (libgit2 keeps
+    them, and the tree it writes then drops the new file)."""
     index = pygit2.Index()
-    index.read_tree(repo.repo[tree])
-    for path, entry in edits.items():  # removals first: a file may give way to a folder of the same name
+    if current is not None:
+        if current.filemode == pygit2.GIT_FILEMODE_TREE:
+            index.read_tree(repo[current.id])
+            index = _prefixed(index, name)
+        else:
+            index.add(pygit2.IndexEntry(name, current.id, current.filemode))
+    edits = {(f"{name}/{rest}" if rest else name): entry for rest, entry in inside.items()}
+    for path, entry in edits.items():
         if entry is None and path in index:
             index.remove(path)
     for path, entry in edits.items():
         if entry is not None:
+            for inside_folder in [e.path for e in index if e.path.startswith(path + "/")]:
+                index.remove(inside_folder)
             index.add(_index_entry(path, entry))
-    return str(index.write_tree(repo.repo))
+    if name in index:
+        found = index[name]
+        return found.id, found.mode
+    if not len(index):
+        return None
+    return repo[index.write_tree(repo)][name].id, pygit2.GIT_FILEMODE_TREE
+
+
+def _prefixed(index: pygit2.Index, name: str) -> pygit2.Index:
+    out = pygit2.Index()
+    for entry in index:
+        out.add(pygit2.IndexEntry(f"{name}/{entry.path}", entry.id, entry.mode))
+    return out

@@ -42,9 +42,14 @@ JOURNAL_NAME = "g2l-journal.json"
 EVENTS = ("lock", "object", "journal", "ref", "index", "worktree")
 
 
-def checkpoint(event: str) -> None:
+def armed(event: str) -> bool:
+    """Whether a kill test pauses the process at ``event`` (G2L_TEST_PAUSE_AT)."""
     wanted = os.environ.get("G2L_TEST_PAUSE_AT")
-    if not wanted or event not in wanted.split(","):
+    return bool(wanted) and event in wanted.split(",")
+
+
+def checkpoint(event: str) -> None:
+    if not armed(event):
         return
     marker = Path(os.environ["G2L_TEST_PAUSE_FILE"])
     marker.write_text(f"{event} {os.getpid()}\n")
@@ -128,7 +133,9 @@ def move_worktree(repo: GitRepo, old: str | None, new: str | None, paths: list[s
         checkpoint("index")
     keep = [p for p in paths if new_files[p] is not None]
     gone = [p for p in paths if new_files[p] is None]
-    half = len(keep) // 2
+    # One git process writes the files (each checkout-index reads and writes the whole index). A kill test that
+    # pauses at "worktree" gets a work tree half written: the first half by one process, then the pause.
+    half = len(keep) // 2 if pause and armed("worktree") else len(keep)
     repo.checkout_index_paths(keep[:half], stat=True)
     if pause and keep[:half]:
         checkpoint("worktree")

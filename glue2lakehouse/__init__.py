@@ -5,3 +5,7 @@ every invocation, so nothing heavy (libcst, pygit2, typer) may load here.
 """
 
 __version__ = "0.1.0"
+
+# True in the process of the g2l command (cli.main), whose fetch and push run the git command: pygit2 is then
+# imported without parsing the system's CA bundle (gitrepo._import_pygit2).
+COMMAND_PROCESS = False

@@ -595,6 +595,9 @@ def main() -> None:
     from glue2lakehouse.errors import EXIT_SIGINT, EXIT_SIGTERM, Terminated
 
     signal.signal(signal.SIGTERM, _terminate)
+    import glue2lakehouse
+
+    glue2lakehouse.COMMAND_PROCESS = True   # for gitrepo's import of pygit2 (gitrepo._import_pygit2)
     try:
         try:
             app()

@@ -15,9 +15,42 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pygit2
-
+import glue2lakehouse
 from glue2lakehouse.errors import G2LError
+
+
+def _import_pygit2():
+    """pygit2, imported without parsing the system's CA bundle in the g2l command's process. At import pygit2 gives
+    libgit2 the CA file and folder and libgit2's OpenSSL start loads them: every certificate of the bundle parsed,
+    about 0.1 billion instructions (3% of a weekly sync) for TLS the command never uses (fetch and push run the git
+    command). With the file hidden for the import, libgit2 keeps the certificate folder, where OpenSSL looks a
+    certificate up when one is needed, and the environment is put back at once. Elsewhere (the Python API, a
+    process with other threads that may read the environment meanwhile, no certificate folder), pygit2 is imported
+    as usual."""
+    import ssl
+    import threading
+
+    if "pygit2" in sys.modules or not glue2lakehouse.COMMAND_PROCESS or threading.active_count() > 1:
+        import pygit2
+        return pygit2
+    paths = ssl.get_default_verify_paths()
+    if paths.capath is None:
+        import pygit2
+        return pygit2
+    name = paths.openssl_cafile_env
+    saved = os.environ.get(name)
+    os.environ[name] = os.path.join(os.devnull, "g2l-no-ca-file")   # a path that cannot exist
+    try:
+        import pygit2
+    finally:
+        if saved is None:
+            del os.environ[name]
+        else:
+            os.environ[name] = saved
+    return pygit2
+
+
+pygit2 = _import_pygit2()
 
 MIN_GIT = (2, 38)
 BOT = pygit2.Signature("glue2lakehouse", "glue2lakehouse@users.noreply.local", 0, 0)
@@ -101,13 +134,14 @@ def _flatten(repo: pygit2.Repository, tree: pygit2.Tree, prefix: str, out: dict[
             out[path] = TreeEntry(str(entry.id), entry.filemode)
 
 
-def _tree_delta(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None, prefix: str,
+def _tree_delta(entries, old: pygit2.Oid | None, new: pygit2.Oid | None, prefix: str,
                 out: list[tuple[str, TreeEntry | None, TreeEntry | None]]) -> None:
     """(path, old entry, new entry) of every file (blob, link or gitlink) whose entry differs between two trees
-    (None: the empty tree), descending only into the subtrees whose ids differ: the work is proportional to the
-    folders a change touched, where libgit2's tree diff walks every file of both trees."""
-    before = {e.name: (e.id, e.filemode) for e in old} if old is not None else {}
-    after = {e.name: (e.id, e.filemode) for e in new} if new is not None else {}
+    (None: the empty tree; ``entries``: a tree id's entries by name, as (id, mode)), descending only into the
+    subtrees whose ids differ: the work is proportional to the folders a change touched, where libgit2's tree diff
+    walks every file of both trees."""
+    before = entries(old) if old is not None else {}
+    after = entries(new) if new is not None else {}
     for name in before.keys() | after.keys():
         a, b = before.get(name), after.get(name)
         if a == b:
@@ -116,7 +150,7 @@ def _tree_delta(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tr
         a_tree = a is not None and a[1] == pygit2.GIT_FILEMODE_TREE
         b_tree = b is not None and b[1] == pygit2.GIT_FILEMODE_TREE
         if a_tree or b_tree:
-            _tree_delta(repo, repo[a[0]] if a_tree else None, repo[b[0]] if b_tree else None, path + "/", out)
+            _tree_delta(entries, a[0] if a_tree else None, b[0] if b_tree else None, path + "/", out)
         a_file = TreeEntry(str(a[0]), a[1]) if a is not None and not a_tree else None
         b_file = TreeEntry(str(b[0]), b[1]) if b is not None and not b_tree else None
         if a_file != b_file:
@@ -127,13 +161,13 @@ def _file_kind(mode: int) -> int:
     return mode & 0o170000
 
 
-def tree_deltas(repo: pygit2.Repository, old: pygit2.Tree | None, new: pygit2.Tree | None) -> list[tuple]:
+def tree_deltas(entries, old: pygit2.Oid | None, new: pygit2.Oid | None) -> list[tuple]:
     """The deltas libgit2's tree-to-tree diff gives (no rename detection, no type changes), in its order:
     (status, path, old entry, new entry) with status "added", "deleted" or "modified", by path, a path's
     deletion before its addition. A file whose kind changes (a file to a link or a gitlink) is deleted and added,
     as libgit2 reports it without GIT_DIFF_INCLUDE_TYPECHANGE."""
     found: list[tuple[str, TreeEntry | None, TreeEntry | None]] = []
-    _tree_delta(repo, old, new, "", found)
+    _tree_delta(entries, old, new, "", found)
     deltas = []
     for path, a, b in found:
         if a is not None and b is not None and _file_kind(a.mode) == _file_kind(b.mode):
@@ -170,6 +204,7 @@ class GitRepo:
             raise G2LError(f"{start} is not a git repository", "run 'git init' there first, or pass the repository's path")
         self.repo = pygit2.Repository(found)
         self._trees: dict[str, pygit2.Tree] = {}   # entry_at: commit or tree id -> its tree (ids never change)
+        self._folders: dict[pygit2.Oid, dict] = {}   # tree id -> its entries (_entries)
         if self.repo.is_bare or self.repo.workdir is None:
             raise G2LError(f"{start} is a bare repository", "run glue2lakehouse in a clone with a working tree")
         self.root = Path(self.repo.workdir).resolve()
@@ -396,18 +431,27 @@ class GitRepo:
         oid = self.repo.merge_base(pygit2.Oid(hex=a), pygit2.Oid(hex=b))
         return str(oid) if oid else None
 
-    def _tree(self, oid: str | None) -> pygit2.Tree | None:
-        """The tree of a commit or tree id (None: None, the empty tree)."""
+    def _tree_id(self, oid: str | None) -> pygit2.Oid | None:
+        """The tree id of a commit or tree id (None: None, the empty tree)."""
         if oid is None:
             return None
         obj = self.repo[oid]
-        return obj.tree if isinstance(obj, pygit2.Commit) else obj
+        return obj.tree_id if isinstance(obj, pygit2.Commit) else obj.id
+
+    def _entries(self, tree: pygit2.Oid) -> dict[str, tuple[pygit2.Oid, int]]:
+        """A tree's entries by name, as (id, mode), kept: a sync diffs the same trees several times."""
+        found = self._folders.get(tree)
+        if found is None:
+            if len(self._folders) >= 4096:
+                self._folders.clear()
+            found = self._folders[tree] = {e.name: (e.id, e.filemode) for e in self.repo[tree]}
+        return found
 
     def diff_trees(self, old: str | None, new: str | None) -> list[Change]:
         """File changes from tree ``old`` to tree ``new``, with renames detected. Only the subtrees that differ are
         read, unless files were both deleted and added (rename candidates): then libgit2's diff and its rename
         detection run over both trees."""
-        deltas = tree_deltas(self.repo, self._tree(old), self._tree(new))
+        deltas = tree_deltas(self._entries, self._tree_id(old), self._tree_id(new))
         statuses = {d[0] for d in deltas}
         if "deleted" not in statuses or "added" not in statuses:
             changes = [Change(status, path) for status, path, _, _ in deltas]
@@ -434,7 +478,7 @@ class GitRepo:
         too (mode 0o160000)."""
         out: dict[str, TreeEntry | None] = {}
         added = []
-        for status, path, _, entry in tree_deltas(self.repo, self._tree(old_tree), self._tree(new_tree)):
+        for status, path, _, entry in tree_deltas(self._entries, self._tree_id(old_tree), self._tree_id(new_tree)):
             if status == "deleted":
                 out[path] = None
             else:
@@ -451,7 +495,7 @@ class GitRepo:
     def changed_paths(self, old: str | None, new: str | None) -> list[str]:
         """Paths whose entry differs between two commits (or trees); None is the empty tree. Only the subtrees
         that differ are read."""
-        return sorted({path for _, path, _, _ in tree_deltas(self.repo, self._tree(old), self._tree(new))})
+        return sorted({path for _, path, _, _ in tree_deltas(self._entries, self._tree_id(old), self._tree_id(new))})
 
     # ---------------------------------------------------------------- notes
     def note(self, oid: str) -> str | None:

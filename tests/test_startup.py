@@ -8,6 +8,7 @@ second half shows the probe sees a library that is imported late, inside a rule)
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -67,3 +68,51 @@ def test_loads_only_what_the_command_needs(tmp_path, case):
     assert done.returncode in (0, 1), done.stderr[-2000:]
     assert not loaded & absent, f"{case} loaded {sorted(loaded & absent)}"
     assert present <= loaded, f"{case} did not load {sorted(present - loaded)}"
+
+
+SSL_PROBE = (
+    "import json, os, sys, threading\n"
+    "import glue2lakehouse\n"
+    "glue2lakehouse.COMMAND_PROCESS = sys.argv[1] == 'command'\n"
+    "if sys.argv[2] == 'thread':\n"
+    "    ready = threading.Event(); done = threading.Event()\n"
+    "    threading.Thread(target=lambda: (ready.set(), done.wait())).start(); ready.wait()\n"
+    "from glue2lakehouse.gitrepo import pygit2\n"
+    "print(json.dumps([pygit2.settings.ssl_cert_file, pygit2.settings.ssl_cert_dir, os.environ.get('SSL_CERT_FILE')]))\n"
+    "if sys.argv[2] == 'thread':\n"
+    "    done.set()\n"
+)
+
+
+@pytest.mark.parametrize("process, threads, bundle_loaded", [("command", "alone", False), ("api", "alone", True),
+                                                               ("command", "thread", True)])
+def test_the_command_imports_pygit2_without_parsing_the_ca_bundle(tmp_path, process, threads, bundle_loaded):
+    """The g2l command's process (single-threaded) hides the CA file for pygit2's import and keeps the certificate
+    folder; the environment its git processes get is the user's, unchanged. The Python API, or a process with
+    another thread that might read the environment meanwhile, imports pygit2 as usual."""
+    bundle, folder = tmp_path / "bundle.pem", tmp_path / "certs"
+    folder.mkdir()
+    bundle.write_text(ssl_bundle())
+    env = {**os.environ, "SSL_CERT_FILE": str(bundle), "SSL_CERT_DIR": str(folder)}
+    done = subprocess.run([sys.executable, "-c", SSL_PROBE, process, threads], capture_output=True, text=True,
+                          env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    cert_file, cert_dir, environment = json.loads(done.stdout)
+    assert environment == str(bundle)
+    assert cert_dir == str(folder)
+    assert cert_file == (str(bundle) if bundle_loaded else None)
+
+
+def ssl_bundle() -> str:
+    """One real certificate in PEM, taken from the system's CA bundle: a bundle OpenSSL parses."""
+    import ssl
+
+    system = ssl.get_default_verify_paths().openssl_cafile
+    if system and os.path.isfile(system):
+        text = open(system).read()
+        start = text.find("-----BEGIN CERTIFICATE-----")
+        end = text.find("-----END CERTIFICATE-----", start)
+        if start >= 0 and end > start:
+            return text[start:end + len("-----END CERTIFICATE-----")] + "\n"
+    raise AssertionError(f"this test takes a certificate from the system's CA bundle, and {system} has none: "
+                         "install the ca-certificates package")

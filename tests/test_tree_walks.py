@@ -122,11 +122,11 @@ def test_edit_tree_gives_the_index_round_trip(repo, old, edits):
     assert edit_tree(repo, tree, spelled) == _index_edit(repo, tree, spelled)
 
 
-def _drop_object(repo: GitRepo, oid: str) -> None:
-    """Remove a loose object from the store: reading it now fails."""
+def _drop_object(repo: GitRepo, oid: str) -> GitRepo:
+    """Remove a loose object from the store: reading it now fails (in a repository opened again: no cached copy)."""
     loose = Path(repo.git_dir) / "objects" / oid[:2] / oid[2:]
     loose.unlink()
-    repo.repo = pygit2.Repository(str(repo.git_dir))   # no cached copy of it either
+    return GitRepo(repo.root)
 
 
 def test_only_the_folders_a_change_touched_are_read(tmp_path):
@@ -141,7 +141,7 @@ def test_only_the_folders_a_change_touched_are_read(tmp_path):
                                      "glue/risk/new.py": TreeEntry(blob, 0o100755)})
     resources = str(repo.repo[before]["resources"].id)
     assert str(repo.repo[after]["resources"].id) == resources
-    _drop_object(repo, resources)
+    repo = _drop_object(repo, resources)
     with pytest.raises(KeyError):
         repo.repo[resources]
     assert repo.changed_paths(before, after) == ["glue/risk/job.py", "glue/risk/new.py"]

@@ -235,7 +235,9 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     # The last sync's estate, when nothing that changed since can change it (estate/resume.py).
     keys = resume.settings_keys(config.transform, config.estate)
     kept = resume.load(cache, prev_source_tree, prev_tree, keys)
-    kept_findings = kept.findings(stored_findings(repo, previous)) if kept is not None else None
+    # The last report's findings, the estate's (by rule) and the scripts', split once (thousands of the estate's).
+    last_estate, last_scripts = _split_findings(stored_findings(repo, previous))
+    kept_findings = kept.findings(last_estate) if kept is not None else None
     # The bookmark options the last snapshot was transformed with, when the kept estate is that snapshot's.
     last_bookmarks = kept.bookmarks if kept is not None else None
     parsed: dict = {}
@@ -243,7 +245,9 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
             kept, source.changed, prev_source_files, source.files, lambda p: repo.read_blob(source.files[p].oid),
             parsed)):
         kept = None
+    carried_from = None   # (source tree, tree) the kept estate was loaded under, when carried over unchanged
     if kept is not None:
+        carried_from = (prev_source_tree, prev_tree)
         resume.remember_parsed(cache, parsed)
         estate = None
         settings = replace(config.transform, bookmarks=kept.bookmarks)
@@ -298,11 +302,11 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
                     if p not in out and p in prev_out and p not in changed and p not in rebookmarked})
         # The findings of the files not transformed again, from the last report, in path order.
         by_file: dict[str, list[dict]] = {}
-        for item in stored_findings(repo, previous):
+        for item in last_scripts:
             by_file.setdefault(item["file"], []).append(item)
         for path in sorted(by_file.keys() & out.keys()):
             findings += [{"file": f["file"], "line": f["line"], "message": f["message"], "rule": f["rule"]}
-                         for f in by_file[path] if not f["rule"].startswith(ESTATE_RULES)]
+                         for f in by_file[path]]
     else:
         todo = sorted(source.files.items())
     links = [(path, entry) for path, entry in todo if entry.mode == 0o120000]
@@ -359,7 +363,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
             kept = resume.Kept(tuple(sorted(estate.files.keys() | estate.replaced.keys())), len(estate_findings),
                                ends, estate.bookmarks, fingerprint, *depended, text=findings_tail[1])
     if kept is not None:
-        resume.keep(cache, source_tree, tree, keys, kept)
+        resume.keep(cache, source_tree, tree, keys, kept, carried_from)
     cache.save()
     glue_previous = info.get("Glue-Commit")
     if previous is not None and prev_tree == tree:
@@ -389,6 +393,14 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     commit = repo.create_commit(tree, [previous] if previous else [], "\n".join(lines) + "\n")
     return Snapshot(commit, previous, source.commit, glue_previous, source_commit, changes, len(out), transformed,
                     findings, source.skipped, new=True, job_changes=job_changes, findings_tail=findings_tail)
+
+
+def _split_findings(findings: list[dict]) -> tuple[list[dict], list[dict]]:
+    """(the findings of the estate's rules, the others), each in report order."""
+    estate = [f for f in findings if f["rule"].startswith(ESTATE_RULES)]
+    if len(estate) == len(findings):
+        return estate, []
+    return estate, [f for f in findings if not f["rule"].startswith(ESTATE_RULES)]
 
 
 def _changed_scripts(source, prev_files: dict[str, TreeEntry]) -> list[tuple[str, str]]:

@@ -42,11 +42,13 @@ def _patterns(repo: GitRepo, commit: str) -> list[str]:
 def last_sync_commit(repo: GitRepo, head: str) -> str | None:
     """The newest commit on HEAD's first-parent line that merged a snapshot: one with a snapshot
     commit among its other parents (however its message was edited), or one naming its snapshot."""
-    for oid, message, _ in repo.first_parent_history(head):
-        _, _, parents = repo.commit_info(oid)
-        if "G2L-Snapshot" in trailers(message) or any(
+    oid = head
+    while oid:
+        message, _, parents = repo.commit_info(oid)
+        if "G2L-Snapshot" in message and "G2L-Snapshot" in trailers(message) or any(
                 "G2L-Kind" in trailers(repo.commit_info(p)[0]) for p in parents[1:]):
             return oid
+        oid = parents[0] if parents else None
     return None
 
 

@@ -202,6 +202,15 @@ class EstateCache:
     def put(self, namespace: str, key, value) -> None:
         self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def carry(self, namespace: str, old_key, new_key) -> bool:
+        """Keep the entry stored under ``old_key`` under ``new_key`` as well, as it was pickled (a value carried
+        over unchanged is not pickled again); False when there is none."""
+        data = self.used.get((namespace, old_key)) or self.stored.get((namespace, old_key))
+        if data is None:
+            return False
+        self.used[(namespace, new_key)] = data
+        return True
+
     def take(self, namespace: str, key):
         """The stored value, or None; unlike ``peek`` it is not kept for the next run unless ``put`` again."""
         if namespace not in PER_SYNC:

@@ -44,14 +44,12 @@ class Kept:
     text: str = ""           # the estate's findings as the report writes them (jsontext.items_text): a sync
                             # that carries the estate over copies them into its report, not encoding each
 
-    def findings(self, report: list[dict]) -> list[dict] | None:
-        """The estate's findings, from the last report's findings (copies); None when it does not hold them."""
-        from glue2lakehouse.estate import ESTATE_RULES
-
-        found = list(map(dict.copy, [f for f in report if f["rule"].startswith(ESTATE_RULES)]))
-        if len(found) != self.issues or (found and (found[0], found[-1]) != self.ends):
+    def findings(self, estate: list[dict]) -> list[dict] | None:
+        """The estate's findings, from the last report's findings of the estate's rules (``ESTATE_RULES``), as
+        copies; None when they are not the ones this estate gave."""
+        if len(estate) != self.issues or (estate and (estate[0], estate[-1]) != self.ends):
             return None
-        return found
+        return list(map(dict.copy, estate))
 
 
 FIELDS = {field.name for field in fields(Kept)}
@@ -124,9 +122,16 @@ def carried(kept: Kept | None, changed, old_files: dict, new_files: dict, read: 
     return True
 
 
-def keep(cache, source_tree: str, tree: str, settings: tuple, kept: Kept) -> None:
-    if cache is not None:
-        cache.put(NAMESPACE, _key(source_tree, tree, settings), kept)
+def keep(cache, source_tree: str, tree: str, settings: tuple, kept: Kept,
+         carried_from: tuple[str, str] | None = None) -> None:
+    """Keep ``kept`` for the sync that built ``tree`` from ``source_tree``; ``carried_from``: the (source tree,
+    tree) it was loaded under and carried over unchanged, whose stored bytes are kept as they are."""
+    if cache is None:
+        return
+    if carried_from is not None and cache.carry(NAMESPACE, _key(*carried_from, settings),
+                                                _key(source_tree, tree, settings)):
+        return
+    cache.put(NAMESPACE, _key(source_tree, tree, settings), kept)
 
 
 def depended(cache, ids: Callable[[str], str], read: Callable[[str], bytes], estate_settings) -> tuple[dict, dict] | None:

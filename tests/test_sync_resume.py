@@ -125,6 +125,10 @@ def test_a_week_of_script_edits_does_not_touch_the_definitions_cache(tmp_path):
     # A sync that does not need it neither loads nor writes it: damaged, it stays as it is, and the sync is the
     # one a sync without any cache makes.
     definitions.write_bytes(b"damaged")
+    # Two weeks: the second carries over the estate the first carried (kept as it was stored: EstateCache.carry).
+    _week(glue, files, random.Random(2), "statement")
+    assert sync(dbx, workers=1).status == "merged"
+    assert definitions.read_bytes() == b"damaged"
     _week(glue, files, random.Random(1), "statement")
     before = _refs(dbx)
     assert sync(dbx, workers=1).status == "merged"

@@ -30,11 +30,9 @@ def _import_pygit2():
     import ssl
     import threading
 
-    if "pygit2" in sys.modules or not glue2lakehouse.COMMAND_PROCESS or threading.active_count() > 1:
-        import pygit2
-        return pygit2
-    paths = ssl.get_default_verify_paths()
-    if paths.capath is None:
+    lean = "pygit2" not in sys.modules and glue2lakehouse.COMMAND_PROCESS and threading.active_count() == 1
+    paths = ssl.get_default_verify_paths() if lean else None
+    if paths is None or paths.capath is None:
         import pygit2
         return pygit2
     name = paths.openssl_cafile_env
@@ -417,9 +415,10 @@ class GitRepo:
         return commit.message, commit.commit_time, [str(p) for p in commit.parent_ids]
 
     def first_parent_history(self, oid: str | None):
+        """(commit, message, time, parents) along the first-parent line from ``oid``."""
         while oid:
             message, when, parents = self.commit_info(oid)
-            yield oid, message, when
+            yield oid, message, when, parents
             oid = parents[0] if parents else None
 
     def is_ancestor(self, ancestor: str, descendant: str) -> bool:
@@ -1084,12 +1083,13 @@ def _index_edits(repo: pygit2.Repository, name: str, current, inside: dict[str, 
     way of the new file's folders; the files of a folder in the way of the new file are removed here (libgit2 keeps
     them, and the tree it writes then drops the new file)."""
     index = pygit2.Index()
-    if current is not None:
-        if current.filemode == pygit2.GIT_FILEMODE_TREE:
-            index.read_tree(repo[current.id])
-            index = _prefixed(index, name)
-        else:
-            index.add(pygit2.IndexEntry(name, current.id, current.filemode))
+    files: dict[str, TreeEntry] = {}
+    if current is not None and current.filemode == pygit2.GIT_FILEMODE_TREE:
+        _flatten(repo, repo[current.id], name + "/", files)
+    elif current is not None:
+        files[name] = TreeEntry(str(current.id), current.filemode)
+    for path, entry in files.items():
+        index.add(_index_entry(path, entry))
     edits = {(f"{name}/{rest}" if rest else name): entry for rest, entry in inside.items()}
     for path, entry in edits.items():
         if entry is None and path in index:
@@ -1105,10 +1105,3 @@ def _index_edits(repo: pygit2.Repository, name: str, current, inside: dict[str, 
     if not len(index):
         return None
     return repo[index.write_tree(repo)][name].id, pygit2.GIT_FILEMODE_TREE
-
-
-def _prefixed(index: pygit2.Index, name: str) -> pygit2.Index:
-    out = pygit2.Index()
-    for entry in index:
-        out.add(pygit2.IndexEntry(f"{name}/{entry.path}", entry.id, entry.mode))
-    return out

@@ -42,20 +42,17 @@ def _patterns(repo: GitRepo, commit: str) -> list[str]:
 def last_sync_commit(repo: GitRepo, head: str) -> str | None:
     """The newest commit on HEAD's first-parent line that merged a snapshot: one with a snapshot
     commit among its other parents (however its message was edited), or one naming its snapshot."""
-    oid = head
-    while oid:
-        message, _, parents = repo.commit_info(oid)
+    for oid, message, _, parents in repo.first_parent_history(head):
         if "G2L-Snapshot" in message and "G2L-Snapshot" in trailers(message) or any(
                 "G2L-Kind" in trailers(repo.commit_info(p)[0]) for p in parents[1:]):
             return oid
-        oid = parents[0] if parents else None
     return None
 
 
 def _marked_at(repo: GitRepo, path: str, since: str) -> str:
     """The first-parent commit from which ``path`` was native without a break up to ``since``."""
     marked = since
-    for oid, _, _ in repo.first_parent_history(since):
+    for oid, _, _, _ in repo.first_parent_history(since):
         if not attributes.is_native(path, _patterns(repo, oid)):
             break
         marked = oid

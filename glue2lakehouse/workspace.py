@@ -272,7 +272,7 @@ def state(repo: GitRepo) -> dict:
                 "databricks_native_files": [], "protected_regions": {}, "sync_history": []}
     synced = last_synced(repo, config.branch)
     history = []
-    for oid, message, when in repo.first_parent_history(synced):
+    for oid, message, when, _ in repo.first_parent_history(synced):
         info = snapshot_info(repo, oid)
         note = repo.note(oid)
         report = json.loads(note) if note else {}

@@ -51,7 +51,7 @@ def find_sync_commit(repo: GitRepo, rev: str) -> str:
     oid = repo.resolve(rev)
     if oid is None:
         raise G2LError(f"'{rev}' is not a commit in {repo.root}", "name a sync merge commit (default: HEAD)")
-    for commit, message, _ in repo.first_parent_history(oid):
+    for commit, message, _, _ in repo.first_parent_history(oid):
         if "G2L-Snapshot" in trailers(message):
             return commit
     raise G2LError(f"no sync commit at or before '{rev}'", "run 'g2l sync' first, or name a sync merge commit")

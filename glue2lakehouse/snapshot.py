@@ -397,10 +397,10 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
 
 def _split_findings(findings: list[dict]) -> tuple[list[dict], list[dict]]:
     """(the findings of the estate's rules, the others), each in report order."""
-    estate = [f for f in findings if f["rule"].startswith(ESTATE_RULES)]
-    if len(estate) == len(findings):
-        return estate, []
-    return estate, [f for f in findings if not f["rule"].startswith(ESTATE_RULES)]
+    estate, others = [], []
+    for finding in findings:
+        (estate if finding["rule"].startswith(ESTATE_RULES) else others).append(finding)
+    return estate, others
 
 
 def _changed_scripts(source, prev_files: dict[str, TreeEntry]) -> list[tuple[str, str]]:

@@ -405,6 +405,29 @@ def interleaved_sync_figures(cases: list[tuple[Path, Path, list[str]]], rounds: 
     return figures
 
 
+def sync_figures(estates: dict, cases: list[tuple[Path, Path, list[str]]], work: Path, seed: int,
+                 rounds: int) -> dict:
+    """The weekly sync at each size (``cases``, the sizes' rounds interleaved), their growth (the last size vs the
+    first), and a sync of one Terraform file at the first size against the first size's floor. ``estates``: size ->
+    (Glue repository, its file names); the Databricks repositories are ``work / dbx_<size>``."""
+    sizes = list(estates)
+    syncs = interleaved_sync_figures(cases, rounds)
+    for size, figure in zip(sizes, syncs):
+        figure["files"] = len(estates[size][1])
+    small = sizes[0]
+    estate, names = estates[small]
+    floor = {"git_merge_cpu_s": syncs[0]["git_merge_cpu_s"],
+             "transform_process_cpu_s": syncs[0]["transform_process_cpu_s"]}
+    terraform = estate_sync_figures(estate, work / f"dbx_{small}", change_estate(estate, names, 1, seed + 2,
+                                                                                 terraform=True), rounds, floor)
+    terraform["files"] = len(names)
+    out = {"sync": syncs, "sync_terraform": terraform}
+    if len(syncs) > 1:
+        out["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"], "target": "<= 1.2",
+                              "from_files": syncs[0]["files"], "to_files": syncs[-1]["files"]}
+    return out
+
+
 def convert_process_figure(seed: int, variants: int, rounds: int) -> dict:
     """``g2l convert DIR -o OUT`` as a whole process vs a whole process doing libcst parse + code generation of
     the same files (Glue-heavy jobs), CPU time, interleaved, medians."""
@@ -588,21 +611,7 @@ def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
             side = databricks_work(dbx, [n for n in estate_names if n.endswith(".py") and "_job_" in n], seed)
             results.setdefault("databricks_side", side)
             cases.append((estate, dbx, change_estate(estate, estate_names, k, seed + 1)))
-        # The sizes' rounds interleaved: their ratio is the growth figure.
-        syncs = interleaved_sync_figures(cases, rounds)
-        for size, figure in zip(sizes, syncs):
-            figure["files"] = len(estates[size][1])
-        estate, estate_names = estates[small]
-        one_tf = change_estate(estate, estate_names, 1, seed + 2, terraform=True)
-        floor = {"git_merge_cpu_s": syncs[0]["git_merge_cpu_s"],
-                 "transform_process_cpu_s": syncs[0]["transform_process_cpu_s"]}
-        terraform = estate_sync_figures(estate, work / f"dbx_{small}", one_tf, rounds, floor)
-        terraform["files"] = len(estate_names)
-        results["sync_terraform"] = terraform
-        results["sync"] = syncs
-        if len(syncs) > 1:
-            results["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"], "target": "<= 1.2",
-                                      "from_files": syncs[0]["files"], "to_files": syncs[-1]["files"]}
+        results.update(sync_figures(estates, cases, work, seed, rounds))
         results["driver"] = driver_figures()
         results["reconcile"] = reconcile_figures(100_000 if sizes[0] < 1000 else 2_000_000, work)
         results["memory"] = {"peak_mb": max(peaks.values()), "peaks_mb_by_files": {str(n): v for n, v in peaks.items()},
@@ -629,21 +638,8 @@ def instruction_run(sizes: list[int], k: int, seed: int) -> dict:
             databricks_work(dbx, [n for n in names if n.endswith(".py") and "_job_" in n], seed)
             cases.append((estate, dbx, change_estate(estate, names, k, seed + 1)))
         _METER["instructions"] = True
-        syncs = interleaved_sync_figures(cases, 1)
-        for size, figure in zip(sizes, syncs):
-            figure["files"] = len(estates[size][1])
-        small = sizes[0]
-        estate, names = estates[small]
-        floor = {"git_merge_cpu_s": syncs[0]["git_merge_cpu_s"],
-                 "transform_process_cpu_s": syncs[0]["transform_process_cpu_s"]}
-        terraform = estate_sync_figures(estate, work / f"dbx_{small}", change_estate(estate, names, 1, seed + 2,
-                                                                                     terraform=True), 1, floor)
-        terraform["files"] = len(names)
-        results.update(sync=syncs, sync_terraform=terraform,
-                       convert_process=convert_process_figure(seed, 25 if small < 1000 else 200, 1))
-        if len(syncs) > 1:
-            results["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"], "target": "<= 1.2",
-                                      "from_files": syncs[0]["files"], "to_files": syncs[-1]["files"]}
+        results.update(sync_figures(estates, cases, work, seed, 1))
+        results["convert_process"] = convert_process_figure(seed, 25 if sizes[0] < 1000 else 200, 1)
     finally:
         _METER["instructions"] = False
         shutil.rmtree(work, ignore_errors=True)

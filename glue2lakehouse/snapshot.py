@@ -22,7 +22,7 @@ from glue2lakehouse.estate import ESTATE_RULES, convert_estate, parse_ahead, res
 from glue2lakehouse.estate.cache import EstateCache, activated, blob_id, keep_report, kept_report
 from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
-from glue2lakehouse.jsontext import dumps_indented, dumps_with_tail, items_text
+from glue2lakehouse.jsontext import dumps_indented, items_text, list_text
 from glue2lakehouse.parallel import InitialPool, transform_blobs
 from glue2lakehouse.transform import Finding, default_workers
 
@@ -142,7 +142,8 @@ class Snapshot:
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
     job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
-    findings_tail: tuple[int, str] = (0, "")   # the last findings (the estate's) and their text in the report
+    # The last findings (the estate's), their text in the report and the id of the blob the note names for them.
+    findings_tail: tuple[int, str, str] = (0, "", "")
 
     @property
     def tree_changed(self) -> bool:
@@ -161,6 +162,22 @@ def snapshot_info(repo: GitRepo, commit: str | None) -> dict[str, str]:
 
 
 _read_findings: dict[tuple, tuple[str, list[dict]]] = {}
+ESTATE_FINDINGS = "estate_findings"   # the note's key naming the blob of the estate's findings
+
+
+def note_findings(repo: GitRepo, report: dict) -> list[dict]:
+    """Every finding of a report read from its note: its own ``findings``, then the estate's from the blob that
+    ``estate_findings`` names (a note written before that key existed holds them all). Estate findings whose blob
+    is not in this clone are left out."""
+    findings = report.get("findings", [])
+    named = report.get(ESTATE_FINDINGS)
+    if not isinstance(findings, list) or not isinstance(named, dict) or not isinstance(named.get("blob"), str):
+        return findings
+    try:
+        estate = json.loads(repo.read_blob(named["blob"]))
+    except (KeyError, ValueError, TypeError, AttributeError):   # not in this clone, not a blob, not JSON
+        return findings
+    return findings + estate if isinstance(estate, list) else findings
 
 
 def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
@@ -184,7 +201,7 @@ def stored_findings(repo: GitRepo, commit: str | None) -> list[dict]:
     if not note:
         return []
     try:
-        findings = json.loads(note).get("findings", [])
+        findings = note_findings(repo, json.loads(note))
     except (ValueError, AttributeError):
         return []
     if isinstance(findings, list):
@@ -327,7 +344,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     if kept is not None:   # the generated files are the last snapshot's
         out.update({path: prev_out[path] for path in kept.outputs})
         findings += kept_findings
-        findings_tail = (len(kept_findings), kept.text)
+        findings_tail = (len(kept_findings), kept.text, kept.text_id)
     else:
         for path, data in sorted(estate.replaced.items()):
             out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
@@ -338,7 +355,8 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         estate_findings = [{"file": i.path, "line": i.line, "message": i.message, "rule": i.rule}
                            for i in estate.issues]
         findings += estate_findings
-        findings_tail = (len(estate_findings), items_text(estate_findings, 1))
+        text = items_text(estate_findings, 1)
+        findings_tail = (len(estate_findings), text, blob_id(list_text(text).encode("utf-8")) if text else "")
 
     # The trees: the last ones with only what changed edited in.
     if prev_tree is None:
@@ -361,7 +379,8 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         if depended is not None:
             ends = (estate_findings[0], estate_findings[-1]) if estate_findings else ()
             kept = resume.Kept(tuple(sorted(estate.files.keys() | estate.replaced.keys())), len(estate_findings),
-                               ends, estate.bookmarks, fingerprint, *depended, text=findings_tail[1])
+                               ends, estate.bookmarks, fingerprint, *depended, text=findings_tail[1],
+                               text_id=findings_tail[2])
     if kept is not None:
         resume.keep(cache, source_tree, tree, keys, kept, carried_from)
     cache.save()
@@ -495,10 +514,14 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
     """The ref updates (old, new) that publish the snapshot, its source tree and its report (a git note); the
     objects are written, the refs are moved by the caller in one compare-and-swap transaction. The report's
     findings are kept in the cache under the note's blob id (``keep_report``): harmless if the refs never move."""
-    count, text = snapshot.findings_tail
+    count, text, blob = snapshot.findings_tail
     findings = report.get("findings")
-    if count and isinstance(findings, list) and findings[-count:] == snapshot.finding_dicts[-count:]:
-        note = repo.note_commit(snapshot.commit, dumps_with_tail(report, "findings", count, text))
+    if count and text and blob and isinstance(findings, list) and findings[-count:] == snapshot.finding_dicts[-count:]:
+        # The estate's findings (thousands, the same from week to week) are a blob of their own that the note names:
+        # a week that leaves them as they were writes only the report's own few kilobytes (their id is carried
+        # with their text, not hashed again).
+        head = {**report, "findings": findings[:-count], ESTATE_FINDINGS: {"blob": blob, "count": count}}
+        note = repo.note_commit(snapshot.commit, dumps_indented(head), kept={blob: list_text(text)})
     else:
         note = repo.note_commit(snapshot.commit, dumps_indented(report))
     note_id = repo.note_id(snapshot.commit, note)

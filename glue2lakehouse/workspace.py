@@ -18,7 +18,7 @@ from glue2lakehouse.errors import G2LError, MarkerError
 from glue2lakehouse.gitrepo import GitRepo
 from glue2lakehouse.markers import (SOURCE_GLUE, SOURCE_NATIVE, RegionError, find_regions, protect_lines,
                                     remove_source_header, set_source_header, source_of, unprotect_line)
-from glue2lakehouse.snapshot import snapshot_info
+from glue2lakehouse.snapshot import note_findings, snapshot_info
 from glue2lakehouse.sync import GITATTRIBUTES, load_config
 
 STATE_VERSION = "1.0.0"
@@ -370,4 +370,4 @@ def last_findings(repo: GitRepo) -> list[dict]:
         return []
     tip = repo.branch_ref(config.branch)
     note = repo.note(tip) if tip else None
-    return json.loads(note).get("findings", []) if note else []
+    return note_findings(repo, json.loads(note)) if note else []

@@ -229,20 +229,22 @@ def test_the_last_report_is_read_from_the_cache_while_its_note_is_the_one_the_sy
     repo = GitRepo(dbx)
     previous = repo.branch_ref("glue-upstream")
     report = json.loads(repo.note(previous))
+    everything = snapshot.note_findings(repo, report)
+    assert len(report["findings"]) + report["estate_findings"]["count"] == len(everything)
     kept = kept_report(repo.git_dir, repo.note_id(previous))
-    assert kept == report["findings"] and len(kept) > 10
-    assert [list(f) for f in kept] == [list(f) for f in report["findings"]]
+    assert kept == everything and len(kept) > 10
+    assert [list(f) for f in kept] == [list(f) for f in everything]
     assert kept_report(repo.git_dir, "0" * 40) is None
 
     # What is kept for the note's blob is what a sync reads (shown by keeping something else for it) ...
-    keep_report(repo.git_dir, repo.note_id(previous), report["findings"][:3])
+    keep_report(repo.git_dir, repo.note_id(previous), everything[:3])
     snapshot._read_findings.clear()
-    assert snapshot.stored_findings(repo, previous) == report["findings"][:3]
-    # ... and a note edited by hand is read from git.
-    report["findings"][-1]["message"] += " (noted by the reviewer)"
+    assert snapshot.stored_findings(repo, previous) == everything[:3]
+    # ... and a note edited by hand is read from git, the estate's findings from the blob it still names.
+    report["findings"].append({"file": "a.py", "line": 1, "message": "noted by the reviewer", "rule": "review"})
     git(dbx, "notes", "--ref", NOTES_REF, "add", "-f", "-m", json.dumps(report, indent=1, sort_keys=True), previous)
     snapshot._read_findings.clear()
-    assert snapshot.stored_findings(repo, previous) == report["findings"]
+    assert snapshot.stored_findings(repo, previous) == report["findings"] + everything[len(report["findings"]) - 1:]
     (repo.git_dir / "g2l-cache" / REPORT).write_bytes(b"damaged")
     assert kept_report(repo.git_dir, repo.note_id(previous)) is None
 
@@ -329,3 +331,80 @@ def test_a_week_of_definitions_and_scripts_syncs_the_same_on_two_cores(tmp_path)
     assert one.findings == two.findings
     assert synced_state(dbx) == state
     assert git(dbx, "log", "-1", "--format=%B", "glue-upstream").split("\n")[2] == counts
+
+
+def test_the_estate_findings_are_a_blob_the_note_names_written_again_only_when_they_change(tmp_path):
+    """The note holds the report's own findings and names a blob with the estate's (thousands in a large estate,
+    the same from week to week), kept in the notes tree as the note of itself: fetched and pushed with the notes
+    ref, never collected. A week of script edits names the same blob and adds one notes commit; a week that
+    changes the estate's findings names a new blob. Readers get every finding in report order."""
+    import json
+
+    from glue2lakehouse import workspace
+    from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
+    from glue2lakehouse.snapshot import note_findings
+
+    glue, dbx, files = _repos(tmp_path, 5)
+    repo = GitRepo(dbx)
+
+    def report() -> dict:
+        return json.loads(repo.note(repo.branch_ref("glue-upstream")))
+
+    def notes_commits() -> int:
+        return int(git(dbx, "rev-list", "--count", NOTES_REF))
+
+    first = report()["estate_findings"]
+    assert first["count"] > 10 and repo.note_id(first["blob"]) == first["blob"]
+    assert len(json.loads(repo.read_blob(first["blob"]))) == first["count"]
+
+    count = notes_commits()
+    _week(glue, files, random.Random(2), "statement")
+    result = sync(dbx, workers=1)
+    assert result.status == "merged"
+    assert report()["estate_findings"] == first and notes_commits() == count + 1
+    assert note_findings(repo, report()) == result.findings == workspace.last_findings(repo)
+
+    # A definition left half-written: the estate's findings change, a new blob holds them.
+    path = sorted(p for p in files if p.endswith(".tf") and "_job_" in p)[0]
+    files[path] = files[path].replace("}", "", 1)
+    _apply(glue, files, [path])
+    commit_all(glue, "a half-written definition")
+    count = notes_commits()
+    result = sync(dbx, workers=1)
+    now = report()["estate_findings"]
+    assert now["blob"] != first["blob"] and notes_commits() == count + 2
+    assert json.loads(repo.read_blob(now["blob"])) == result.findings[-now["count"]:]
+    assert note_findings(repo, report()) == result.findings == workspace.last_findings(repo)
+    assert git(dbx, "fsck", "--no-dangling").strip() == ""
+
+
+def test_a_note_naming_an_estate_blob_this_clone_lacks_gives_the_sync_a_sync_without_cache_gives(tmp_path):
+    """A note whose estate blob is missing (a hand edit, a clone without it) reads as the report's own findings;
+    the next sync does not take the estate over from it but reads the estate again, and gives what a sync without
+    any cache gives."""
+    import json
+
+    from glue2lakehouse.estate.cache import REPORT
+    from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
+    from glue2lakehouse.snapshot import note_findings
+
+    glue, dbx, files = _repos(tmp_path, 6)
+    repo = GitRepo(dbx)
+    snapshot_commit = repo.branch_ref("glue-upstream")
+    report = json.loads(repo.note(snapshot_commit))
+    everything = note_findings(repo, report)
+    report["estate_findings"]["blob"] = "0" * 40
+    git(dbx, "notes", "--ref", NOTES_REF, "add", "-f", "-m", json.dumps(report, indent=1, sort_keys=True),
+        snapshot_commit)
+    assert note_findings(repo, report) == report["findings"]
+    (repo.git_dir / "g2l-cache" / REPORT).unlink()
+
+    _week(glue, files, random.Random(3), "statement")
+    before = _refs(dbx)
+    result = sync(dbx, workers=1)
+    assert result.status == "merged" and result.findings == everything   # a statement changes no finding
+    incremental = synced_state(dbx)
+    _put_back(dbx, before)
+    shutil.rmtree(repo.git_dir / "g2l-cache")
+    assert sync(dbx, workers=1).findings == result.findings
+    assert synced_state(dbx) == incremental

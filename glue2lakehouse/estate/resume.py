@@ -43,6 +43,7 @@ class Kept:
     imports: dict           # path -> digest of its import_names, for every file an import walk read
     text: str = ""           # the estate's findings as the report writes them (jsontext.items_text): a sync
                             # that carries the estate over copies them into its report, not encoding each
+    text_id: str = ""        # the id of the blob holding them as a list (jsontext.list_text), which the note names
 
     def findings(self, estate: list[dict]) -> list[dict] | None:
         """The estate's findings, from the last report's findings of the estate's rules (``ESTATE_RULES``), as

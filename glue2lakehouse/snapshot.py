@@ -34,8 +34,11 @@ _TRAILER = re.compile(r"^([A-Za-z0-9-]+): (.+)$")
 
 
 def trailers(message: str) -> dict[str, str]:
+    """The ``Key: value`` lines of a commit message, wherever they are (a later one wins). Only lines holding
+    ": " can be one: an initial migration's message lists every file of the estate, and the walk back to the last
+    sync reads it."""
     out = {}
-    for line in message.splitlines():
+    for line in [line for line in message.splitlines() if ": " in line]:
         match = _TRAILER.match(line.strip())
         if match:
             out[match.group(1)] = match.group(2)

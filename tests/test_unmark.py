@@ -105,3 +105,15 @@ def test_protect_remove_drops_the_markers_and_glue_changes_land_again(tmp_path):
     assert g2l(dbx, "sync").returncode == 0 and "step_4 = 40\n" in (dbx / "job.py").read_text()
     missing = g2l(dbx, "protect", "--remove", "job.py", "3")
     assert missing.returncode == 2 and "line 3 is not inside a protected region" in missing.stderr
+
+
+def test_trailers_are_read_wherever_they_are_in_a_message():
+    """A sync's trailers are found however its message was edited (a co-author paragraph after them, a CRLF, an
+    indent), behind a listing of thousands of files (an initial migration's), and a later one wins."""
+    from glue2lakehouse.snapshot import trailers
+
+    listing = "".join(f"  added glue/domain_{i % 7}/job_{i}.py\n" for i in range(5000))
+    message = ("g2l init: initial migration of Glue abc\n\nGlue changed:\n" + listing + "  added odd: name.py\n\n"
+               "Glue-Commit: abc\r\n  G2L-Snapshot: def  \n\nCo-authored-by: A <a@example.com>\nGlue-Commit: xyz\n")
+    assert trailers(message) == {"Glue-Commit": "xyz", "G2L-Snapshot": "def", "Co-authored-by": "A <a@example.com>"}
+    assert trailers(listing) == {}

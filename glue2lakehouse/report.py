@@ -52,6 +52,9 @@ class SyncResult:
     overlaps: list[dict] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
     verified: list[dict] | None = None      # sync --verify: the verdicts (verify/verified.py); absent without it
+    # (n, the keys of the actions the last n findings ask for: the estate's, kept with it), for the closing count;
+    # not part of the report.
+    estate_actions: tuple | None = field(default=None, repr=False, compare=False, metadata={"reported": False})
 
     @property
     def exit_code(self) -> int:
@@ -63,7 +66,8 @@ class SyncResult:
         """The result as plain values: a copy (dataclasses.asdict deep-copies every leaf: slow for thousands of
         findings), or with ``copy=False`` the result's own lists and dicts, for a caller that only reads them (the
         report written to the snapshot's note)."""
-        data = {f.name: _plain(getattr(self, f.name)) if copy else getattr(self, f.name) for f in fields(self)}
+        data = {f.name: _plain(getattr(self, f.name)) if copy else getattr(self, f.name) for f in fields(self)
+                if f.metadata.get("reported", True)}
         if self.verified is None:
             del data["verified"]
         data["exit_code"] = self.exit_code
@@ -120,7 +124,8 @@ class SyncResult:
         if self.findings:
             from glue2lakehouse.review.actions import action_count
 
-            lines.append(f"  Findings: {action_count(self.findings)} action(s) from {len(self.findings)} finding(s) "
+            actions = action_count(self.findings, self.estate_actions)
+            lines.append(f"  Findings: {actions} action(s) from {len(self.findings)} finding(s) "
                          "(see 'g2l conflicts')")
         if self.merge_commit:
             lines.append(f"  Commit: {self.merge_commit[:12]}")

@@ -15,6 +15,7 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from glue2lakehouse import __version__, gcpause
 from glue2lakehouse.config import Config
@@ -24,6 +25,7 @@ from glue2lakehouse.errors import G2LError
 from glue2lakehouse.gitrepo import NOTES_REF, Change, GitRepo, SourceRepo, TreeEntry, edit_tree, is_git_worktree_root
 from glue2lakehouse.jsontext import dumps_indented, items_text, list_text
 from glue2lakehouse.parallel import InitialPool, transform_blobs
+from glue2lakehouse.review.actions import action_keys
 from glue2lakehouse.transform import Finding, default_workers
 
 SOURCE_REF = "refs/g2l/glue-source"
@@ -131,6 +133,16 @@ def _changed(base: tuple[str, dict[str, TreeEntry]] | None, files: dict[str, Tre
     return {p for p, e in files.items() if old.get(p) != e} | (old.keys() - files.keys())
 
 
+class FindingsTail(NamedTuple):
+    """The last findings of a snapshot's report (the estate's, the same thousands from week to week): how many,
+    their text as the report writes them, the id of the blob the note names for them, the keys of the actions they
+    ask for."""
+    count: int = 0
+    text: str = ""
+    blob: str = ""
+    actions: frozenset = frozenset()
+
+
 @dataclass
 class Snapshot:
     commit: str
@@ -145,8 +157,7 @@ class Snapshot:
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
     job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
-    # The last findings (the estate's), their text in the report and the id of the blob the note names for them.
-    findings_tail: tuple[int, str, str] = (0, "", "")
+    findings_tail: FindingsTail = field(default_factory=lambda: FindingsTail())
 
     @property
     def tree_changed(self) -> bool:
@@ -347,7 +358,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     if kept is not None:   # the generated files are the last snapshot's
         out.update({path: prev_out[path] for path in kept.outputs})
         findings += kept_findings
-        findings_tail = (len(kept_findings), kept.text, kept.text_id)
+        findings_tail = FindingsTail(len(kept_findings), kept.text, kept.text_id, kept.actions)
     else:
         for path, data in sorted(estate.replaced.items()):
             out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
@@ -359,7 +370,8 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
                            for i in estate.issues]
         findings += estate_findings
         text = items_text(estate_findings, 1)
-        findings_tail = (len(estate_findings), text, blob_id(list_text(text).encode("utf-8")) if text else "")
+        findings_tail = FindingsTail(len(estate_findings), text, blob_id(list_text(text).encode("utf-8")) if text else "",
+                                     action_keys(estate_findings))
 
     # The trees: the last ones with only what changed edited in.
     if prev_tree is None:
@@ -382,8 +394,8 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
         if depended is not None:
             ends = (estate_findings[0], estate_findings[-1]) if estate_findings else ()
             kept = resume.Kept(tuple(sorted(estate.files.keys() | estate.replaced.keys())), len(estate_findings),
-                               ends, estate.bookmarks, fingerprint, *depended, text=findings_tail[1],
-                               text_id=findings_tail[2])
+                               ends, estate.bookmarks, fingerprint, *depended, text=findings_tail.text,
+                               text_id=findings_tail.blob, actions=findings_tail.actions)
     if kept is not None:
         resume.keep(cache, source_tree, tree, keys, kept, carried_from)
     cache.save()
@@ -517,7 +529,7 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
     """The ref updates (old, new) that publish the snapshot, its source tree and its report (a git note); the
     objects are written, the refs are moved by the caller in one compare-and-swap transaction. The report's
     findings are kept in the cache under the note's blob id (``keep_report``): harmless if the refs never move."""
-    count, text, blob = snapshot.findings_tail
+    count, text, blob, _ = snapshot.findings_tail
     findings = report.get("findings")
     if count and text and blob and isinstance(findings, list) and findings[-count:] == snapshot.finding_dicts[-count:]:
         # The estate's findings (thousands, the same from week to week) are a blob of their own that the note names:

@@ -310,6 +310,9 @@ def _fill(result: SyncResult, snapshot: Snapshot, plan: Plan, native_count: int)
     result.conflicts = plan.conflicts
     result.overlaps = plan.overlaps
     result.findings = list(snapshot.finding_dicts)
+    tail = snapshot.findings_tail
+    if tail.count:
+        result.estate_actions = (tail.count, tail.actions)
 
 
 def _native_count(repo: GitRepo, commit: str | None) -> int:

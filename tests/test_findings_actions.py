@@ -13,7 +13,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from glue2lakehouse.review.actions import GROUPED, NO_ACTION, action_count, group, needs_action
+from glue2lakehouse.review.actions import GROUPED, NO_ACTION, action_count, action_keys, group, needs_action
 
 from .conftest import FIXTURES
 from .helpers import commit_all, g2l, new_repo
@@ -96,9 +96,14 @@ _FINDINGS = st.lists(st.fixed_dictionaries({"file": st.sampled_from(["jobs/a.py"
 
 
 @settings(max_examples=300, deadline=None)
-@given(_FINDINGS)
-def test_the_action_count_is_the_number_of_actions_group_makes(findings):
+@given(_FINDINGS, st.data())
+def test_the_action_count_is_the_number_of_actions_group_makes(findings, data):
+    """Counted over every finding, or with the keys of the last findings known already (the estate's, kept with the
+    estate a sync carries over): the number of actions ``group`` makes."""
     assert action_count(findings) == len(group(findings))
+    tail = data.draw(st.integers(0, len(findings)))
+    known = (tail, action_keys(findings[len(findings) - tail:]))
+    assert action_count(findings, known) == len(group(findings))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[f"{p.parent.parent.parent.name}/{p.parent.parent.name}" for p in CASES])

@@ -342,6 +342,7 @@ def test_the_estate_findings_are_a_blob_the_note_names_written_again_only_when_t
 
     from glue2lakehouse import workspace
     from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
+    from glue2lakehouse.review.actions import action_keys, group
     from glue2lakehouse.snapshot import note_findings
 
     glue, dbx, files = _repos(tmp_path, 5)
@@ -363,6 +364,10 @@ def test_the_estate_findings_are_a_blob_the_note_names_written_again_only_when_t
     assert result.status == "merged"
     assert report()["estate_findings"] == first and notes_commits() == count + 1
     assert note_findings(repo, report()) == result.findings == workspace.last_findings(repo)
+    # The closing line counts the carried estate's actions from their kept keys, which the report does not hold.
+    assert result.estate_actions == (first["count"], action_keys(result.findings[-first["count"]:]))
+    assert f"Findings: {len(group(result.findings))} action(s)" in result.render_text()
+    assert "estate_actions" not in result.to_dict() and "estate_actions" not in report()
 
     # A definition left half-written: the estate's findings change, a new blob holds them.
     path = sorted(p for p in files if p.endswith(".tf") and "_job_" in p)[0]

@@ -44,6 +44,7 @@ class Kept:
     text: str = ""           # the estate's findings as the report writes them (jsontext.items_text): a sync
                             # that carries the estate over copies them into its report, not encoding each
     text_id: str = ""        # the id of the blob holding them as a list (jsontext.list_text), which the note names
+    actions: frozenset = frozenset()   # the keys of the actions they ask for (review.actions.action_keys)
 
     def findings(self, estate: list[dict]) -> list[dict] | None:
         """The estate's findings, from the last report's findings of the estate's rules (``ESTATE_RULES``), as

@@ -142,13 +142,21 @@ def group(findings: list[dict]) -> list[Action]:
 _NEVER_ACTION = frozenset(rule for rule, patterns in _NO_ACTION_BY_RULE.items() if any(not p.pattern for p in patterns))
 
 
-def action_count(findings: list[dict]) -> int:
-    """``len(group(findings))``, without building the actions: the sync's closing line counts them over every
-    finding of the report, thousands of the estate's among them (the findings of a rule that never asks for an
-    action are passed over without a call)."""
+def action_keys(findings: list[dict]) -> frozenset:
+    """The keys of the actions ``group(findings)`` builds, without building them (the findings of a rule that never
+    asks for an action are passed over without a call)."""
     never = _NEVER_ACTION
-    return len({classified[0] for classified in map(_classified, (f for f in findings if f.get("rule") not in never))
-                if classified is not None})
+    return frozenset(classified[0] for classified in map(_classified, (f for f in findings if f.get("rule") not in never))
+                     if classified is not None)
+
+
+def action_count(findings: list[dict], tail: tuple[int, frozenset] | None = None) -> int:
+    """``len(group(findings))``: the sync's closing line counts the actions of every finding of the report,
+    thousands of the estate's among them. ``tail``: (n, ``action_keys`` of the last n findings), known already
+    (the estate's, kept with the estate a sync carries over)."""
+    if tail is not None and 0 < tail[0] <= len(findings):
+        return len(action_keys(findings[:len(findings) - tail[0]]) | tail[1])
+    return len(action_keys(findings))
 
 
 def breakdown(actions: list[Action]) -> dict[str, int]:

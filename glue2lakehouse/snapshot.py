@@ -179,10 +179,10 @@ _read_findings: dict[tuple, tuple[str, list[dict]]] = {}
 ESTATE_FINDINGS = "estate_findings"   # the note's key naming the blob of the estate's findings
 
 
-def note_findings(repo: GitRepo, report: dict) -> list[dict]:
+def note_findings(repo: GitRepo, report: dict, missing_ok: bool = True) -> list[dict]:
     """Every finding of a report read from its note: its own ``findings``, then the estate's from the blob that
     ``estate_findings`` names (a note written before that key existed holds them all). Estate findings whose blob
-    is not in this clone are left out."""
+    is not in this clone are left out (``missing_ok``), or raise a G2LError that says so."""
     findings = report.get("findings", [])
     named = report.get(ESTATE_FINDINGS)
     if not isinstance(findings, list) or not isinstance(named, dict) or not isinstance(named.get("blob"), str):
@@ -190,7 +190,10 @@ def note_findings(repo: GitRepo, report: dict) -> list[dict]:
     try:
         estate = json.loads(repo.read_blob(named["blob"]))
     except (KeyError, ValueError, TypeError, AttributeError):   # not in this clone, not a blob, not JSON
-        return findings
+        if missing_ok:
+            return findings
+        raise G2LError(f"the estate's findings of the last snapshot (blob {named['blob'][:12]}) are not in this clone",
+                       "fetch the notes: 'g2l install', then 'git fetch'") from None
     return findings + estate if isinstance(estate, list) else findings
 
 

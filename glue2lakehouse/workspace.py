@@ -370,4 +370,4 @@ def last_findings(repo: GitRepo) -> list[dict]:
         return []
     tip = repo.branch_ref(config.branch)
     note = repo.note(tip) if tip else None
-    return note_findings(repo, json.loads(note)) if note else []
+    return note_findings(repo, json.loads(note), missing_ok=False) if note else []

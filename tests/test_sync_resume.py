@@ -389,6 +389,8 @@ def test_a_note_naming_an_estate_blob_this_clone_lacks_gives_the_sync_a_sync_wit
     any cache gives."""
     import json
 
+    from glue2lakehouse import workspace
+    from glue2lakehouse.errors import G2LError
     from glue2lakehouse.estate.cache import REPORT
     from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
     from glue2lakehouse.snapshot import note_findings
@@ -402,6 +404,8 @@ def test_a_note_naming_an_estate_blob_this_clone_lacks_gives_the_sync_a_sync_wit
     git(dbx, "notes", "--ref", NOTES_REF, "add", "-f", "-m", json.dumps(report, indent=1, sort_keys=True),
         snapshot_commit)
     assert note_findings(repo, report) == report["findings"]
+    with pytest.raises(G2LError, match="not in this clone"):   # what 'g2l conflicts --all' reads: it says so
+        workspace.last_findings(repo)
     (repo.git_dir / "g2l-cache" / REPORT).unlink()
 
     _week(glue, files, random.Random(3), "statement")

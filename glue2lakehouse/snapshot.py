@@ -157,7 +157,7 @@ class Snapshot:
     skipped: list[str]
     new: bool                            # False: nothing changed since ``previous``
     job_changes: list[str] = field(default_factory=list)   # what Glue changed in the generated bundle jobs
-    findings_tail: FindingsTail = field(default_factory=lambda: FindingsTail())
+    findings_tail: FindingsTail = FindingsTail()
 
     @property
     def tree_changed(self) -> bool:

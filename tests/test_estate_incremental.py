@@ -165,3 +165,44 @@ def test_one_changed_definition_is_the_only_file_parsed_again(tmp_path):
     assert cache.misses <= 6, cache.misses
     assert _outputs(result) == _outputs(_convert(files, None))
     assert any("yesterday" in text.decode() for text in result.files.values())
+
+
+def _glue_resources(text: str) -> int:
+    return text.count('resource "aws_glue_')
+
+
+def test_a_module_read_again_evaluates_only_what_changed(tmp_path):
+    """A module is read again when one of its files changed; of its Glue resources only the changed file's, and
+    those that refer to what changed, are evaluated again: the others are replayed."""
+    files = estate(random.Random(17), 60, per_domain_jobs=6)
+    cache_file = tmp_path / "estate.pickle"
+    _convert(files, EstateCache(cache_file))
+    definitions = sorted(p for p in files if p.endswith(".tf") and "_job_" in p)
+    path = definitions[3]
+    module = [p for p in definitions if p.rsplit("/", 1)[0] == path.rsplit("/", 1)[0]]
+    assert len(module) >= 4
+    files[path] = files[path].replace('"--run_date" = "latest"', '"--run_date" = "yesterday"')
+    cache = EstateCache(cache_file)
+    result = _convert(files, cache)
+    assert _outputs(result) == _outputs(_convert(files, None))
+    # The file's unit, its module's, and the job whose argument changed. Its trigger, and the next job's trigger,
+    # refer to the job's name, which did not change: replayed, as every other resource of the module.
+    assert cache.units_read == 2 + 1
+    assert cache.units_replayed >= sum(_glue_resources(files[p]) for p in module) - 1
+
+    # A job's name changes: the trigger that names it is evaluated again too.
+    cache_file2 = tmp_path / "second.pickle"
+    _convert(files, EstateCache(cache_file2))
+    files[path] = files[path].replace('name              = "', 'name              = "renamed-', 1)
+    cache = EstateCache(cache_file2)
+    result = _convert(files, cache)
+    assert _outputs(result) == _outputs(_convert(files, None))
+    assert cache.units_read == 2 + 3   # the job, its trigger, the next job's trigger
+
+    # A variable every job uses changes: the module's resources are evaluated again, all of them.
+    variables = path.rsplit("/", 1)[0] + "/variables.tf"
+    files[variables] = files[variables].replace("  default = ", "  default = 7\n  #", 1)
+    cache = EstateCache(cache_file2)
+    result = _convert(files, cache)
+    assert _outputs(result) == _outputs(_convert(files, None))
+    assert cache.units_read >= 2 + sum(_glue_resources(files[p]) for p in module)

@@ -172,7 +172,8 @@ def _read_estate(paths, candidates, read, cache, oid):
     for folder, members in sorted(modules(terraform_files).items()):
         def module(members=members):
             files = [(p, read(p).decode("utf-8-sig")) for p in members]
-            _guarded(estate, members[0], lambda: terraform.read_module(files, estate))
+            inner = units if cache is not None else None   # each Glue resource a unit of its own, with a cache
+            _guarded(estate, members[0], lambda: terraform.read_module(files, estate, inner))
 
         units.run(("terraform-module", tuple((p, oid(p)) for p in members) if cache else ()), module)
     for path in configs:

@@ -94,6 +94,8 @@ class EstateCache:
         self.used: dict[tuple, bytes] = {}
         self.hits = 0
         self.misses = 0
+        self.units_read = 0       # estate units read, and replayed from their records (incremental.Units)
+        self.units_replayed = 0
         self.trace: list | None = None    # the slots used, while a unit of estate reading runs
         self.tables: dict[str, tuple[dict, dict]] = {}   # namespace -> (stored, used)
         self.dirty = False

@@ -14,6 +14,14 @@ declared elsewhere, a job moved), the replayed writes are undone and the unit is
 A unit that uses its estate in any other way (iterating a container, removing from it) is
 never replayed. So the estate after replay is the estate a full read builds, in the same
 order; readers need nothing for this beyond going through the ``Estate``'s containers.
+
+Units nest. A Terraform module that is read again (one of its files changed) runs each of its
+Glue resources as a unit of its own, so the resources whose definitions did not change are
+replayed rather than evaluated again. What such a unit looks up in its module (a variable's
+default, a local, another resource's attribute) goes through the module's *scoped* containers
+(``Units.scoped``): recorded and checked on replay like the estate's, and left out of the
+enclosing module's record, whose key (every file of the module, by blob id) already covers them.
+The enclosing record holds everything else its inner units did, replayed or read, in order.
 """
 
 from __future__ import annotations
@@ -139,6 +147,10 @@ for _name in ("__iter__", "__len__", "__getitem__", "__setitem__", "__delitem__"
     setattr(_List, _name, _opaque_method(list, _name))
 
 
+def _scoped(op) -> bool:
+    return op[1].startswith("scope:")
+
+
 class Units:
     """Runs the units of one estate read: replayed from the cache when possible, recorded otherwise."""
 
@@ -147,22 +159,41 @@ class Units:
         self.recorder = _Recorder()
         self.estate = Estate(**{name: _Dict(name, self.recorder) for name in DICTS},
                              **{name: _List(name, self.recorder) for name in LISTS})
-        self.replayed = 0
-        self.read = 0
+        self.scopes: dict[str, _Dict] = {}   # name -> a container of the unit being read (``scoped``)
+
+    def scoped(self, name: str, values: dict) -> dict:
+        """``values`` as a container of the unit being read (a Terraform module's variables, locals, resources),
+        for the units run inside it: what they look up there is recorded and checked on replay, and left out of
+        the enclosing unit's record. Until ``unscope``; a plain dict when there is no cache."""
+        if self.cache is None:
+            return values
+        container = _Dict(f"scope:{name}", self.recorder)
+        dict.update(container, values)
+        self.scopes[container._name] = container
+        return container
+
+    def unscope(self) -> None:
+        self.scopes.clear()
+
+    def _container(self, name: str):
+        return self.scopes[name] if name.startswith("scope:") else getattr(self.estate, name)
 
     def run(self, key, unit: Callable[[], object]):
         """``unit()`` (which changes ``self.estate``), or the replay of its record under ``key``."""
         if self.cache is None:
             return unit()
+        recorder = self.recorder
         stored = self.cache.peek(NAMESPACE, key)
         if stored is not None:
             ops, result, uses = stored
             if self._replay(ops):
                 self.cache.touch(uses)
-                self.replayed += 1
+                self.cache.units_replayed += 1
+                if recorder.log is not None:   # inside a unit being read: its record holds what this one did
+                    recorder.log.extend(op for op in ops if not _scoped(op))
                 return result
-        self.read += 1
-        recorder = self.recorder
+        self.cache.units_read += 1
+        outer_state = recorder.log, recorder.opaque, recorder.gets
         recorder.log, recorder.opaque, recorder.gets = [], False, []
         outer, self.cache.trace = self.cache.trace, []
         before = [pickle.dumps(getattr(self.estate, name)) for name in OTHERS]
@@ -171,9 +202,14 @@ class Units:
         finally:
             ops, opaque, gets = recorder.log, recorder.opaque, recorder.gets
             uses = self.cache.trace
-            recorder.log, recorder.gets, self.cache.trace = None, [], outer
+            recorder.log, recorder.opaque, recorder.gets = outer_state
+            self.cache.trace = outer
             if outer is not None:
                 outer.extend(uses)
+            if recorder.log is not None:   # an inner unit: the enclosing record holds what it did
+                recorder.log.extend(op for op in ops if not _scoped(op))
+                recorder.opaque = recorder.opaque or opaque
+                recorder.gets.extend(gets)
         # A value the unit looked up and then changed in place is a write the record does not hold.
         changed = any(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL) != data for value, data in gets)
         # A field that is not a recorded container (a later addition to Estate) changed: not replayable.
@@ -186,15 +222,20 @@ class Units:
         return result
 
     def _replay(self, ops: list) -> bool:
-        estate = self.estate
         undo: list = []
+        try:
+            return self._apply(ops, undo)
+        except KeyError:   # a record of an inner unit asked for outside the unit whose containers it looks at
+            return self._undo(undo)
+
+    def _apply(self, ops: list, undo: list) -> bool:
         for op in ops:
             kind = op[0]
             if kind == "has":
-                if dict.__contains__(getattr(estate, op[1]), op[2]) != op[3]:
+                if dict.__contains__(self._container(op[1]), op[2]) != op[3]:
                     return self._undo(undo)
             elif kind == "get":
-                container = getattr(estate, op[1])
+                container = self._container(op[1])
                 present = dict.__contains__(container, op[2])
                 if op[3] == _MISSING:
                     if present:
@@ -202,16 +243,16 @@ class Units:
                 elif not present or dict.__getitem__(container, op[2]) != pickle.loads(op[3]):
                     return self._undo(undo)
             elif kind == "set":
-                container = getattr(estate, op[1])
+                container = self._container(op[1])
                 existed = dict.__contains__(container, op[2])
                 undo.append((container, op[2], existed, dict.__getitem__(container, op[2]) if existed else None))
                 dict.__setitem__(container, op[2], op[3])
             elif kind == "append":
-                container = getattr(estate, op[1])
+                container = self._container(op[1])
                 undo.append((container, list.__len__(container)))
                 list.append(container, op[2])
             elif kind == "extend":
-                container = getattr(estate, op[1])
+                container = self._container(op[1])
                 undo.append((container, list.__len__(container)))
                 list.extend(container, op[2])
             else:

@@ -18,6 +18,7 @@ from glue2lakehouse.estate.model import Estate, Issue, variable_name
 from glue2lakehouse.estate.readers.api_json import (crawler_from_api, job_from_api, line_of, trigger_from_api,
                                                     workflow_from_api)
 
+_ABSENT = object()
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
 
 
@@ -43,6 +44,7 @@ class _Module:
         self.variables: dict[str, object] = {}     # name -> default (None: no default)
         self.locals: dict[str, object] = {}
         self.resources: dict[tuple[str, str], dict] = {}
+        self.attributes: dict[tuple[str, str, str], object] = {}   # (kind, label, argument) -> a literal argument
         self.where: dict[tuple[str, str], tuple[str, int]] = {}
         self._resolving: set[str] = set()
         self.path = ""
@@ -66,6 +68,12 @@ class _Module:
                         key = (_unquote(kind), _unquote(label))
                         self.resources[key] = body
                         self.where[key] = (path, line_of(text, f'"{key[1]}"'))
+
+    def index_attributes(self) -> None:
+        """What ``kind.label.argument`` can refer to: the literal arguments of the module's resources (the last
+        definition of a resource, when two files define it)."""
+        self.attributes = {(*key, argument): value for key, body in self.resources.items()
+                           for argument, value in body.items() if not isinstance(value, (list, dict))}
 
     # ---- values
     def unresolved(self, expression: str, default=None) -> str:
@@ -93,13 +101,12 @@ class _Module:
         match = re.fullmatch(r"([a-z0-9_]+)\.([A-Za-z_][\w-]*)\.([a-z_]+)", expression)
         if match:
             kind, label, attribute = match.groups()
-            body = self.resources.get((kind, label))
-            if body is not None:
-                if attribute == "id" and kind in ("aws_glue_job", "aws_glue_trigger", "aws_glue_workflow",
-                                                  "aws_glue_crawler"):
-                    attribute = "name"
-                if attribute in body and not isinstance(body[attribute], (list, dict)):
-                    return self.value(body[attribute])
+            if attribute == "id" and kind in ("aws_glue_job", "aws_glue_trigger", "aws_glue_workflow",
+                                              "aws_glue_crawler"):
+                attribute = "name"
+            found = self.attributes.get((kind, label, attribute), _ABSENT)
+            if found is not _ABSENT:
+                return self.value(found)
         match = re.fullmatch(r"merge\((.*)\)", expression, re.DOTALL)
         if match:
             merged = self.merge(match.group(1))
@@ -262,8 +269,12 @@ def _crawler(body: dict) -> dict:
             "Schedule": body.get("schedule")}
 
 
-def read_module(files: list[tuple[str, str]], estate: Estate) -> None:
-    """Read the .tf files of one folder (one Terraform module) together."""
+def read_module(files: list[tuple[str, str]], estate: Estate, units=None) -> None:
+    """Read the .tf files of one folder (one Terraform module) together.
+
+    ``units`` (``incremental.Units``, when the estate is read with a cache): each Glue resource is a unit of its
+    own, keyed by its definition, so that a module read again because one file changed evaluates that file's
+    resources and replays the others; what a resource looks up in the module goes through scoped containers."""
     from glue2lakehouse.estate.hclparse import loads
 
     module = _Module(estate)
@@ -276,29 +287,57 @@ def read_module(files: list[tuple[str, str]], estate: Estate) -> None:
                                                                "are not converted"))
             continue
         module.add(document, path, text)
-    for (kind, label), body in sorted(module.resources.items()):
-        if not kind.startswith("aws_glue_"):
-            continue
-        path, line = module.where[(kind, label)]
-        module.path, module.line = path, line
-        for meta in ("for_each", "count"):   # depends_on, lifecycle, provider change nothing a job runs
-            if meta in body:
-                estate.issues.append(Issue(path, line, "estate-terraform",
-                                           f"{kind}.{label} uses {meta}: converted once, with each.* / count.index "
-                                           "left unresolved; write one definition per instance to convert each"))
-        if kind == "aws_glue_job":
-            estate.add_job(job_from_api(module.value(_job(body, module)), path, line, label))
-        elif kind == "aws_glue_trigger":
-            estate.add_trigger(trigger_from_api(module.value(_trigger(body)), path, line, label))
-        elif kind == "aws_glue_workflow":
-            data = module.value({"Name": body.get("name"), "Description": body.get("description"),
-                                 "MaxConcurrentRuns": body.get("max_concurrent_runs"),
-                                 "DefaultRunProperties": body.get("default_run_properties")})
-            workflow = workflow_from_api(data, path, line, label)
-            estate.workflows[workflow.name] = workflow
-        elif kind == "aws_glue_crawler":
-            crawler = crawler_from_api(module.value(_crawler(body)), path, line, label)
-            estate.crawlers[crawler.name] = crawler
-        elif kind in ("aws_glue_catalog_database", "aws_glue_catalog_table"):
-            estate.catalog.append((kind, module.value({k: v for k, v in body.items() if k != "__is_block__"}),
-                                   path, line))
+    module.index_attributes()
+    resources = sorted(module.resources.items())
+    if units is not None:
+        module.variables = units.scoped("variables", module.variables)
+        module.locals = units.scoped("locals", module.locals)
+        module.attributes = units.scoped("attributes", module.attributes)
+    try:
+        for (kind, label), body in resources:
+            if not kind.startswith("aws_glue_"):
+                continue
+            path, line = module.where[(kind, label)]
+            key = _resource_key(path, line, kind, label, body) if units is not None else None
+            if key is None:
+                _resource(module, kind, label, body, path, line)
+            else:
+                units.run(key, lambda kind=kind, label=label, body=body, path=path, line=line:
+                          _resource(module, kind, label, body, path, line))
+    finally:
+        if units is not None:
+            units.unscope()
+
+
+def _resource_key(path: str, line: int, kind: str, label: str, body: dict):
+    from glue2lakehouse.estate.incremental import fingerprint
+
+    body_key = fingerprint(body)
+    return None if body_key is None else ("terraform-resource", path, line, kind, label, body_key)
+
+
+def _resource(module: _Module, kind: str, label: str, body: dict, path: str, line: int) -> None:
+    """One Glue resource of the module into the estate."""
+    estate = module.estate
+    module.path, module.line = path, line
+    for meta in ("for_each", "count"):   # depends_on, lifecycle, provider change nothing a job runs
+        if meta in body:
+            estate.issues.append(Issue(path, line, "estate-terraform",
+                                       f"{kind}.{label} uses {meta}: converted once, with each.* / count.index "
+                                       "left unresolved; write one definition per instance to convert each"))
+    if kind == "aws_glue_job":
+        estate.add_job(job_from_api(module.value(_job(body, module)), path, line, label))
+    elif kind == "aws_glue_trigger":
+        estate.add_trigger(trigger_from_api(module.value(_trigger(body)), path, line, label))
+    elif kind == "aws_glue_workflow":
+        data = module.value({"Name": body.get("name"), "Description": body.get("description"),
+                             "MaxConcurrentRuns": body.get("max_concurrent_runs"),
+                             "DefaultRunProperties": body.get("default_run_properties")})
+        workflow = workflow_from_api(data, path, line, label)
+        estate.workflows[workflow.name] = workflow
+    elif kind == "aws_glue_crawler":
+        crawler = crawler_from_api(module.value(_crawler(body)), path, line, label)
+        estate.crawlers[crawler.name] = crawler
+    elif kind in ("aws_glue_catalog_database", "aws_glue_catalog_table"):
+        estate.catalog.append((kind, module.value({k: v for k, v in body.items() if k != "__is_block__"}),
+                               path, line))

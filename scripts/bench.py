@@ -243,12 +243,13 @@ def databricks_work(dbx: Path, names: list[str], seed: int) -> dict:
 
 
 # ---------------------------------------------------------------- the estate-shaped repository
-def make_estate_repo(path: Path, n: int, seed: int) -> list[str]:
+def make_estate_repo(path: Path, n: int, seed: int, jobs_per_module: int | None = None) -> list[str]:
     """A Glue estate of about ``n`` files shaped like real ones (tests/estategen.py): per job its script, and its
-    Terraform job and trigger in the domain's module with the module's variables and locals."""
-    from tests.estategen import estate
+    Terraform job and trigger in the domain's module with the module's variables and locals (``jobs_per_module``
+    jobs a module; default the generator's)."""
+    from tests.estategen import JOBS_PER_DOMAIN, estate
 
-    files = estate(random.Random(seed), n)
+    files = estate(random.Random(seed), n, jobs_per_module or JOBS_PER_DOMAIN)
     for name, text in files.items():
         (path / name).parent.mkdir(parents=True, exist_ok=True)
         (path / name).write_text(text)

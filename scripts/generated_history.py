@@ -50,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--files", type=int, default=751, help="about how many files the estate has (default 751)")
     parser.add_argument("--weeks", type=int, default=10, help="weekly commits after the first (default 10)")
     parser.add_argument("--seed", type=int, default=42, help="seed of the estate and of the weeks (default 42)")
+    parser.add_argument("--jobs-per-module", type=int, default=None,
+                        help="jobs in each Terraform module (folder); default 48, as the benchmark's estate. A large "
+                             "number gives one module for the whole estate, as estates that keep every definition "
+                             "in one folder have")
     options = parser.parse_args(argv)
     out = Path(options.out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -61,8 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     if options.weeks < 1:
         print(f"error: --weeks {options.weeks}: give at least 1", file=sys.stderr)
         return EXIT_INPUT
+    if options.jobs_per_module is not None and options.jobs_per_module < 1:
+        print(f"error: --jobs-per-module {options.jobs_per_module}: give at least 1", file=sys.stderr)
+        return EXIT_INPUT
     out.mkdir(parents=True, exist_ok=True)
-    names = make_estate_repo(out, options.files, seed=options.seed)
+    names = make_estate_repo(out, options.files, seed=options.seed, jobs_per_module=options.jobs_per_module)
     commits = [_git(out, "rev-parse", "HEAD").strip()]
     rng = random.Random(options.seed + 1)
     for number in range(1, options.weeks + 1):

@@ -353,9 +353,18 @@ def test_a_generated_history_is_seeded_and_replays(tmp_path):
     assert all(w["lines_kept"] == w["lines_added"] > 0 for w in weeks)
 
 
+def test_a_generated_history_can_keep_every_definition_in_one_module(tmp_path):
+    done = subprocess.run([sys.executable, str(GENERATE), str(tmp_path / "one"), "--files", "60", "--weeks", "1",
+                           "--jobs-per-module", "1000"], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    folders = {p.rsplit("/", 1)[0] for p in _git(tmp_path / "one", "ls-files").split() if p.endswith(".tf")}
+    assert len(folders) == 1 and len(_git(tmp_path / "one", "ls-files", "--", "*.tf").split()) > 20
+
+
 @pytest.mark.parametrize("args, message", [
     (["--files", "5"], "--files 5: give at least 20"),
     (["--weeks", "0"], "--weeks 0: give at least 1"),
+    (["--jobs-per-module", "0"], "--jobs-per-module 0: give at least 1"),
 ])
 def test_a_generated_history_refuses_bad_input(tmp_path, args, message):
     done = subprocess.run([sys.executable, str(GENERATE), str(tmp_path / "x"), *args], capture_output=True, text=True)

@@ -162,9 +162,9 @@ class Units:
         self.scopes: dict[str, _Dict] = {}   # name -> a container of the unit being read (``scoped``)
 
     def scoped(self, name: str, values: dict) -> dict:
-        """``values`` as a container of the unit being read (a Terraform module's variables, locals, resources),
-        for the units run inside it: what they look up there is recorded and checked on replay, and left out of
-        the enclosing unit's record. Until ``unscope``; a plain dict when there is no cache."""
+        """``values`` as a container of the unit being read (a Terraform module's variables, locals, resource
+        arguments), for the units run inside it: what they look up there is recorded and checked on replay, and
+        left out of the enclosing unit's record. Until ``unscope``; a plain dict when there is no cache."""
         if self.cache is None:
             return values
         container = _Dict(f"scope:{name}", self.recorder)

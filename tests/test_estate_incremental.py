@@ -189,6 +189,8 @@ def test_a_module_read_again_evaluates_only_what_changed(tmp_path):
     # refer to the job's name, which did not change: replayed, as every other resource of the module.
     assert cache.units_read == 2 + 1
     assert cache.units_replayed >= sum(_glue_resources(files[p]) for p in module) - 1
+    # The bundle job of a replayed resource is the one last built, reused: only the changed job is rendered.
+    assert cache.jobs_rendered == 1
 
     # A job's name changes: the trigger that names it is evaluated again too.
     cache_file2 = tmp_path / "second.pickle"
@@ -206,3 +208,18 @@ def test_a_module_read_again_evaluates_only_what_changed(tmp_path):
     result = _convert(files, cache)
     assert _outputs(result) == _outputs(_convert(files, None))
     assert cache.units_read >= 2 + sum(_glue_resources(files[p]) for p in module)
+
+
+def test_fingerprint_follows_content_not_shared_parts():
+    """Equal values key alike however their parts are shared: a job and the trigger naming it, read together,
+    share the name's string; replayed from two records they hold two equal strings."""
+    from glue2lakehouse.estate.incremental import fingerprint
+
+    name = "".join(["risk_", "daily"])
+    shared = {"job": {"name": name}, "trigger": {"actions": [name]}}
+    apart = {"job": {"name": "".join(["risk_", "daily"])}, "trigger": {"actions": ["".join(["risk", "_daily"])]}}
+    assert fingerprint(shared) == fingerprint(apart)
+    assert fingerprint(shared) != fingerprint({**apart, "trigger": {"actions": ["risk_weekly"]}})
+    looped: list = []
+    looped.append(looped)
+    assert fingerprint(looped) is None     # refers to itself: no key, the value is computed each time

@@ -96,6 +96,7 @@ class EstateCache:
         self.misses = 0
         self.units_read = 0       # estate units read, and replayed from their records (incremental.Units)
         self.units_replayed = 0
+        self.jobs_rendered = 0    # bundle jobs rendered, not reused (incremental.cached_job)
         self.trace: list | None = None    # the slots used, while a unit of estate reading runs
         self.tables: dict[str, tuple[dict, dict]] = {}   # namespace -> (stored, used)
         self.dirty = False

@@ -26,6 +26,7 @@ The enclosing record holds everything else its inner units did, replayed or read
 
 from __future__ import annotations
 
+import io
 import pickle
 from dataclasses import fields
 from typing import Callable, TypeVar
@@ -294,11 +295,21 @@ def settings_key(settings) -> str:
 
 
 def fingerprint(value) -> str | None:
-    """A key for a value's content (its pickle's hash); None when it does not pickle."""
+    """A key for a value's content (the hash of its pickle without the memo); None when it does not pickle.
+
+    A plain pickle writes an object met twice as a reference to the first, so equal values whose parts are shared
+    differently pickle differently: a job read from its module names the same string object as the trigger that
+    starts it, while the same job and trigger replayed from two cached records hold two equal strings. Without the
+    memo (the pickler's ``fast`` mode) every part is written out where it occurs, and the key follows the content
+    only. A value that refers to itself does not pickle that way: None, as for a value that does not pickle."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
     try:
-        return blob_id(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        pickler.dump(value)
     except Exception:  # noqa: BLE001
         return None
+    return blob_id(buffer.getvalue())
 
 
 class _SeenIndex:
@@ -357,6 +368,7 @@ def cached_job(builder, key: str, names: list[str], workflow: str | None, render
             if seen is not None:
                 seen.extend(lookups)
             return text
+    cache.jobs_rendered += 1
     index, scripts, log = builder.index, builder.scripts, []
     builder.index, builder.scripts = _SeenIndex(index, log), _SeenScripts(scripts, log)
     start = len(builder.issues)

@@ -160,7 +160,8 @@ class Units:
         self.recorder = _Recorder()
         self.estate = Estate(**{name: _Dict(name, self.recorder) for name in DICTS},
                              **{name: _List(name, self.recorder) for name in LISTS})
-        self.scopes: dict[str, _Dict] = {}   # name -> a container of the unit being read (``scoped``)
+        # name -> container: the estate's, and those of the unit being read (``scoped``, named "scope:...")
+        self.containers: dict[str, object] = {name: getattr(self.estate, name) for name in DICTS + LISTS}
 
     def scoped(self, name: str, values: dict) -> dict:
         """``values`` as a container of the unit being read (a Terraform module's variables, locals, resource
@@ -170,14 +171,12 @@ class Units:
             return values
         container = _Dict(f"scope:{name}", self.recorder)
         dict.update(container, values)
-        self.scopes[container._name] = container
+        self.containers[container._name] = container
         return container
 
     def unscope(self) -> None:
-        self.scopes.clear()
-
-    def _container(self, name: str):
-        return self.scopes[name] if name.startswith("scope:") else getattr(self.estate, name)
+        for name in [name for name in self.containers if name.startswith("scope:")]:
+            del self.containers[name]
 
     def run(self, key, unit: Callable[[], object]):
         """``unit()`` (which changes ``self.estate``), or the replay of its record under ``key``."""
@@ -230,13 +229,14 @@ class Units:
             return self._undo(undo)
 
     def _apply(self, ops: list, undo: list) -> bool:
+        containers = self.containers
         for op in ops:
             kind = op[0]
             if kind == "has":
-                if dict.__contains__(self._container(op[1]), op[2]) != op[3]:
+                if dict.__contains__(containers[op[1]], op[2]) != op[3]:
                     return self._undo(undo)
             elif kind == "get":
-                container = self._container(op[1])
+                container = containers[op[1]]
                 present = dict.__contains__(container, op[2])
                 if op[3] == _MISSING:
                     if present:
@@ -244,16 +244,16 @@ class Units:
                 elif not present or dict.__getitem__(container, op[2]) != pickle.loads(op[3]):
                     return self._undo(undo)
             elif kind == "set":
-                container = self._container(op[1])
+                container = containers[op[1]]
                 existed = dict.__contains__(container, op[2])
                 undo.append((container, op[2], existed, dict.__getitem__(container, op[2]) if existed else None))
                 dict.__setitem__(container, op[2], op[3])
             elif kind == "append":
-                container = self._container(op[1])
+                container = containers[op[1]]
                 undo.append((container, list.__len__(container)))
                 list.append(container, op[2])
             elif kind == "extend":
-                container = self._container(op[1])
+                container = containers[op[1]]
                 undo.append((container, list.__len__(container)))
                 list.extend(container, op[2])
             else:

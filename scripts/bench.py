@@ -2,16 +2,18 @@
 
     python scripts/bench.py --quick            # small sizes (CI): fixed costs, not the targets
     python scripts/bench.py                    # estates of 2,000 and 8,000 files, k = 20 changed scripts
-    python scripts/bench.py --json out.json --rounds 3
+    python scripts/bench.py --json out.json --rounds 3 --cpu-rounds 9
 
 Figures (ratios against floors measured in the same run; CPU time of the processes where the figure allows,
-floor and measured runs interleaved, medians of ``--rounds`` runs, since the machine may be shared):
+floor and measured runs interleaved, medians of ``--cpu-rounds`` runs, since the machine may be shared; the
+initial migrations take ``--rounds`` runs):
 1. sync of k changed scripts in an estate-shaped repository (tests/estategen.py: per job a script and its
    Terraform job and trigger, per domain a module with variables and locals) vs the floor: ``git merge`` of
    the same snapshot commit plus a process transforming the k scripts;
 2. the same sync on the 4x larger estate, vs on the smaller one;
 3. a sync changing one Terraform file, vs the same floor;
-4. ``g2l convert`` of Glue-heavy jobs as a whole process vs a process doing libcst parse + code generation;
+4. ``g2l convert`` of Glue-heavy jobs as a whole process vs a process doing libcst parse + code generation and
+   writing the code to a new folder, as convert writes its output;
 5. the initial migration of the estate with 1 worker vs every core (wall clock), and its peak memory;
 6. transform throughput on long jobs and the in-process Glue-heavy figure, against bare libcst;
 7. one merge-driver invocation vs ``python -c "import merge3"``; what ``g2l --help`` imports;
@@ -430,7 +432,12 @@ def sync_figures(estates: dict, cases: list[tuple[Path, Path, list[str]]], seed:
 
 def convert_process_figure(seed: int, variants: int, rounds: int) -> dict:
     """``g2l convert DIR -o OUT`` as a whole process vs a whole process doing libcst parse + code generation of
-    the same files (Glue-heavy jobs), CPU time, interleaved, medians."""
+    the same files and writing the code it generated to a new folder, as the converter writes its output (CPU time,
+    interleaved, medians). Writing is part of the floor: creating a file costs this machine's file system about half
+    a millisecond of kernel time (ext4 checks the inodes freed last for reuse), a cost any converter pays for each
+    file it writes and no parse does. The same floor without the writing is measured too (``ratio_without_write``).
+    Every round writes into a new folder and the folders go with the work folder, not between rounds (files deleted
+    moments before make the next creations slower still)."""
     work = Path(tempfile.mkdtemp(prefix="g2l-bench-convert-"))
     try:
         corpus = work / "glue"
@@ -443,22 +450,29 @@ def convert_process_figure(seed: int, variants: int, rounds: int) -> dict:
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "glue2lakehouse")], check=True,
                        capture_output=True)
         libcst_code = ("import sys, pathlib, libcst\n"
+                       "out = pathlib.Path(sys.argv[2]) if len(sys.argv) > 2 else None\n"
+                       "if out is not None:\n    out.mkdir()\n"
                        "for path in sorted(pathlib.Path(sys.argv[1]).glob('*.py')):\n"
-                       "    libcst.parse_module(path.read_text()).code\n")
-        floor, ours = [], []
+                       "    code = libcst.parse_module(path.read_text()).code\n"
+                       "    if out is not None:\n        (out / path.name).write_text(code)\n")
+        floor, bare, ours = [], [], []
         for index in range(rounds):
-            floor.append(_cpu([sys.executable, "-c", libcst_code, str(corpus)], work))
+            floor.append(_cpu([sys.executable, "-c", libcst_code, str(corpus), str(work / f"floor_{index}")], work))
+            bare.append(_cpu([sys.executable, "-c", libcst_code, str(corpus)], work))
             out = work / f"out_{index}"
             # Exit 1: converted, with findings to review (the corpus has some).
             ours.append(_cpu([sys.executable, "-m", "glue2lakehouse", "convert", str(corpus), "-o", str(out)], work,
                              ok=(0, 1)))
             assert len(list(out.glob("*.py"))) == len(files), "convert did not write every file"
-            shutil.rmtree(out, ignore_errors=True)
+            assert len(list((work / f"floor_{index}").glob("*.py"))) == len(files), "the floor did not write every file"
         lines = sum(data.count(b"\n") for data in files)
         # Every run and the load average are kept: on a shared machine the spread says how far to trust the median.
         return {"files": len(files), "lines": lines, "convert_cpu_s": statistics.median(ours),
                 "libcst_cpu_s": statistics.median(floor), "ratio": statistics.median(ours) / statistics.median(floor),
+                "libcst_without_write_cpu_s": statistics.median(bare),
+                "ratio_without_write": statistics.median(ours) / statistics.median(bare),
                 "convert_runs_s": [round(x, 3) for x in ours], "libcst_runs_s": [round(x, 3) for x in floor],
+                "libcst_without_write_runs_s": [round(x, 3) for x in bare],
                 "load_average": round(os.getloadavg()[0], 2), "target": "<= 1.5"}
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -560,8 +574,13 @@ def reconcile_figures(rows: int, work: Path) -> dict:
             "ratio": keyed_s / floor_s, "hash_ratio": hashed_s / floor_s, "target": "<= 2.0"}
 
 
-def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
+def run(sizes: list[int], k: int, seed: int, rounds: int, cpu_rounds: int | None = None) -> dict:
+    """Every figure. ``rounds``: the initial migrations' rounds; ``cpu_rounds`` (default ``rounds``): the rounds of
+    the figures in CPU time (the syncs, growth, the Terraform sync, convert), whose runs take a second or two each
+    and whose CPU time varies by a fifth from one run to the next on this machine, so a median needs more of them."""
+    cpu_rounds = cpu_rounds or rounds
     results: dict = {"cores": os.cpu_count(), "sizes": sizes, "k": k, "seed": seed, "rounds": rounds,
+                     "cpu_rounds": cpu_rounds,
                      "load_at_start": os.getloadavg()}
     work = Path(tempfile.mkdtemp(prefix="g2l-bench-"))
     try:
@@ -572,7 +591,7 @@ def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
         results["transform"] = transform_throughput(files)
         results["glue_heavy"] = glue_heavy_figure(glue_heavy_corpus(seed, 25 if small < 1000 else 200),
                                                   3 if small < 1000 else 7)
-        results["convert_process"] = convert_process_figure(seed, 25 if small < 1000 else 200, rounds)
+        results["convert_process"] = convert_process_figure(seed, 25 if small < 1000 else 200, cpu_rounds)
         results["importtime"] = importtime()
         # A Glue job with a spark.sql literal: the most a convert loads (libcst, the rules, sqlglot).
         results["importtime_convert"] = importtime(("convert", str(ROOT / "fixtures" / "glue_jobs" /
@@ -614,7 +633,7 @@ def run(sizes: list[int], k: int, seed: int, rounds: int) -> dict:
             side = databricks_work(dbx, [n for n in estate_names if n.endswith(".py") and "_job_" in n], seed)
             results.setdefault("databricks_side", side)
             cases.append((estate, dbx, change_estate(estate, estate_names, k, seed + 1)))
-        results.update(sync_figures(estates, cases, seed, rounds))
+        results.update(sync_figures(estates, cases, seed, cpu_rounds))
         results["driver"] = driver_figures()
         results["reconcile"] = reconcile_figures(100_000 if sizes[0] < 1000 else 2_000_000, work)
         results["memory"] = {"peak_mb": max(peaks.values()), "peaks_mb_by_files": {str(n): v for n, v in peaks.items()},
@@ -713,8 +732,11 @@ def _cpu_rows(results: dict, unit: str, meter: str) -> list[tuple]:
     tf, c = results["sync_terraform"], results["convert_process"]
     rows.append((f"sync of one Terraform file, {tf['files']} files{meter}", f"{tf['sync_cpu_s']:.2f}{unit}",
                  "the same floor", f"{tf['ratio']:.2f}x", tf["target"]))
+    bare = (f"; {c['ratio_without_write']:.2f}x the floor without its writing"
+            if "ratio_without_write" in c else "")
     rows.append((f"g2l convert, Glue-heavy jobs, whole process{meter}", f"{c['convert_cpu_s']:.2f}{unit}",
-                 f"libcst parse + codegen process {c['libcst_cpu_s']:.2f}{unit}", f"{c['ratio']:.2f}x", c["target"]))
+                 f"libcst parse + codegen + write process {c['libcst_cpu_s']:.2f}{unit}{bare}", f"{c['ratio']:.2f}x",
+                 c["target"]))
     return rows
 
 
@@ -755,7 +777,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", dest="json_out", help="write the results as JSON to this file")
     parser.add_argument("--doc", help="write the table into this Markdown file")
-    parser.add_argument("--rounds", type=int, help="runs of each sync and convert figure (medians); default 3, 1 "
+    parser.add_argument("--cpu-rounds", type=int, help="runs of each figure in CPU time (the syncs, growth, the "
+                                                       "Terraform sync, convert; medians); default 9, 1 with --quick")
+    parser.add_argument("--rounds", type=int, help="runs of each initial migration (medians); default 3, 1 "
                                                    "with --quick")
     parser.add_argument("--verify", type=int, metavar="COPIES",
                         help="only the verify figure: g2l verify over COPIES copies of fixtures/glue_jobs")
@@ -778,8 +802,9 @@ def main() -> int:
         return 0
     sizes, k = ([60, 120], 5) if options.quick else ([2000, 8000], 20)
     rounds = options.rounds or (1 if options.quick else 3)
+    cpu_rounds = options.cpu_rounds or (1 if options.quick else 9)
     started = time.perf_counter()
-    results = run(sizes, k, options.seed, rounds)
+    results = run(sizes, k, options.seed, rounds, cpu_rounds)
     results["wall_s"] = time.perf_counter() - started
     text = table(results)
     print(text)

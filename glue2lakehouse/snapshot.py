@@ -534,7 +534,9 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
     findings are kept in the cache under the note's blob id (``keep_report``): harmless if the refs never move."""
     count, text, blob, _ = snapshot.findings_tail
     findings = report.get("findings")
-    if count and text and blob and isinstance(findings, list) and findings[-count:] == snapshot.finding_dicts[-count:]:
+    apart = bool(count and text and blob and isinstance(findings, list)
+                 and findings[-count:] == snapshot.finding_dicts[-count:])
+    if apart:
         # The estate's findings (thousands, the same from week to week) are a blob of their own that the note names:
         # a week that leaves them as they were writes only the report's own few kilobytes (their id is carried
         # with their text, not hashed again).
@@ -544,6 +546,6 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
         note = repo.note_commit(snapshot.commit, dumps_indented(report))
     note_id = repo.note_id(snapshot.commit, note)
     if note_id and isinstance(findings, list):   # the next sync reads them there, not from the note
-        keep_report(repo.git_dir, note_id, findings)
+        keep_report(repo.git_dir, note_id, findings, count if apart else 0, blob if apart else "")
     new = {f"refs/heads/{config.branch}": snapshot.commit, SOURCE_REF: snapshot.source_commit, NOTES_REF: note}
     return {name: (at_start.get(name), value or at_start.get(name)) for name, value in new.items()}

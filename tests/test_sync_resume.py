@@ -18,7 +18,7 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from glue2lakehouse.estate.cache import DEFINITIONS
+from glue2lakehouse.estate.cache import DEFINITIONS, REPORT, REPORT_ESTATE, kept_report
 from glue2lakehouse.sync import initialize, sync
 
 from .estategen import edit, estate
@@ -156,7 +156,8 @@ def test_a_script_reading_a_new_argument_changes_its_bundle_job(tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["per-sync garbage", "per-sync missing", "definitions missing", "other version",
-                                    "note gone"])
+                                    "note gone", "report's estate findings missing", "report's estate findings of "
+                                    "another blob"])
 def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
     glue, dbx, files = _repos(tmp_path, 7)
     folder = dbx / ".git" / "g2l-cache"
@@ -178,6 +179,14 @@ def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
             document = pickle.loads((folder / name).read_bytes())
             document["version"] = "0.0.0-other"
             (folder / name).write_bytes(pickle.dumps(document))
+    elif damage == "report's estate findings missing":
+        (folder / REPORT_ESTATE).unlink()
+    elif damage == "report's estate findings of another blob":
+        import pickle
+
+        document = pickle.loads((folder / REPORT_ESTATE).read_bytes())
+        document["entries"]["blob"] = "0" * 40
+        (folder / REPORT_ESTATE).write_bytes(pickle.dumps(document))
     else:   # the last report is not there (notes not fetched): its estate findings cannot be carried over
         git(dbx, "update-ref", "-d", "refs/notes/g2l")
     assert sync(dbx, workers=1).status == "merged"
@@ -359,10 +368,17 @@ def test_the_estate_findings_are_a_blob_the_note_names_written_again_only_when_t
     assert len(json.loads(repo.read_blob(first["blob"]))) == first["count"]
 
     count = notes_commits()
+    folder = repo.git_dir / "g2l-cache"
+    kept_files = {name: (folder / name).stat().st_ino for name in (REPORT, REPORT_ESTATE)}
     _week(glue, files, random.Random(2), "statement")
     result = sync(dbx, workers=1)
     assert result.status == "merged"
     assert report()["estate_findings"] == first and notes_commits() == count + 1
+    # The cache keeps the report's findings as the note has them; the estate's file is not written again (each
+    # write is a new file renamed into place: a new inode), the report's own is.
+    assert (folder / REPORT_ESTATE).stat().st_ino == kept_files[REPORT_ESTATE]
+    assert (folder / REPORT).stat().st_ino != kept_files[REPORT]
+    assert kept_report(repo.git_dir, repo.note_id(repo.branch_ref("glue-upstream"))) == result.findings
     assert note_findings(repo, report()) == result.findings == workspace.last_findings(repo)
     # The closing line counts the carried estate's actions from their kept keys, which the report does not hold.
     assert result.estate_actions == (first["count"], action_keys(result.findings[-first["count"]:]))
@@ -380,6 +396,8 @@ def test_the_estate_findings_are_a_blob_the_note_names_written_again_only_when_t
     assert now["blob"] != first["blob"] and notes_commits() == count + 2
     assert json.loads(repo.read_blob(now["blob"])) == result.findings[-now["count"]:]
     assert note_findings(repo, report()) == result.findings == workspace.last_findings(repo)
+    assert (folder / REPORT_ESTATE).stat().st_ino != kept_files[REPORT_ESTATE]   # new estate findings: written
+    assert kept_report(repo.git_dir, repo.note_id(repo.branch_ref("glue-upstream"))) == result.findings
     assert git(dbx, "fsck", "--no-dangling").strip() == ""
 
 

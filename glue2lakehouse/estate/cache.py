@@ -19,7 +19,9 @@ rest (parses of definition files, recorded units, bundle jobs: what reading chan
 needs), loaded the first time a run asks for one of its entries and written back only then: a sync
 whose definitions did not change neither loads nor writes it. Beside them, ``last-report.pickle``
 holds the findings of the last report a sync published, under the blob id of its note
-(``keep_report``): the next sync reads them there, not from a note of megabytes.
+(``keep_report``): the next sync reads them there, not from a note of megabytes. The estate's findings
+among them (thousands, the same from week to week) are in ``last-report-estate.pickle``, under the id
+of the blob the note names for them, written only in a week that changes them.
 
 Readers use it through ``parsed(reader, text, parse)``: with no active cache (``g2l convert``,
 the tests of one reader) that is ``parse(text)``.
@@ -43,6 +45,7 @@ FORMAT = 3   # 2: listings, script look-ups, the estate read without its model; 
 FILE = "g2l-cache/estate.pickle"
 DEFINITIONS = "estate-definitions.pickle"   # beside FILE
 REPORT = "last-report.pickle"   # beside FILE
+REPORT_ESTATE = "last-report-estate.pickle"   # beside FILE: the estate's findings of the last report
 PER_SYNC = frozenset({"listing", "estate-resume"})   # namespaces kept in FILE; every other one in DEFINITIONS
 T = TypeVar("T")
 
@@ -52,23 +55,59 @@ _active: contextvars.ContextVar["EstateCache | None"] = contextvars.ContextVar("
 _FINDING_KEYS = frozenset({("file", "line", "message", "rule")})   # in the order json reads them from the note
 
 
-def keep_report(git_dir: Path, note: str, findings: list) -> None:
+def keep_report(git_dir: Path, note: str, findings: list, estate: int = 0, estate_blob: str = "") -> None:
     """Keep the findings of the report a sync just wrote as the note blob ``note``, when they are what json reads
     from the note (dicts of JSON scalars with its four keys in sorted order: checked at C level), so that reading
-    them here or from the note gives the same; never raises."""
-    if not flat_dict_list(findings) or not _FINDING_KEYS.issuperset(map(tuple, findings)):
+    them here or from the note gives the same; never raises.
+
+    ``estate``: how many of them, at the end, are the estate's findings the note names as the blob ``estate_blob``.
+    Those are kept in a file of their own (``REPORT_ESTATE``) under that blob id, written only when the last report
+    kept other ones: a week that leaves the estate's findings as they were writes the report's own few."""
+    folder = (Path(git_dir) / FILE).parent
+    head = findings
+    if estate and estate_blob and 0 < estate <= len(findings):
+        head = findings[:-estate]
+        last = _load(folder / REPORT).get("estate")
+        if last != (estate_blob, estate) or not (folder / REPORT_ESTATE).is_file():
+            tail = findings[-estate:]
+            if not _plain_findings(tail):
+                return
+            if not _write(folder / REPORT_ESTATE, {"blob": estate_blob, "findings": marshal.dumps(tail)}):
+                return   # the report's file must not name estate findings that are not beside it
+        if not _plain_findings(head):
+            return
+        _write(folder / REPORT, {"note": note, "findings": marshal.dumps(head), "estate": (estate_blob, estate)})
         return
-    data = marshal.dumps(findings)
-    _write((Path(git_dir) / FILE).with_name(REPORT), {"note": note, "findings": data})
+    if not _plain_findings(findings):
+        return
+    _write(folder / REPORT, {"note": note, "findings": marshal.dumps(findings)})
+
+
+def _plain_findings(findings: list) -> bool:
+    return flat_dict_list(findings) and _FINDING_KEYS.issuperset(map(tuple, findings))
 
 
 def kept_report(git_dir: Path, note: str) -> list | None:
-    """The findings kept for the note blob ``note``, or None (none kept, another note, an unreadable file)."""
-    entries = _load((Path(git_dir) / FILE).with_name(REPORT))
+    """The findings kept for the note blob ``note``, or None (none kept, another note, an unreadable file, the
+    estate's findings it names not kept beside it)."""
+    folder = (Path(git_dir) / FILE).parent
+    entries = _load(folder / REPORT)
     if entries.get("note") != note:
         return None
+    findings = _findings(entries.get("findings"))
+    estate = entries.get("estate")
+    if findings is None or estate is None:
+        return findings
+    kept = _load(folder / REPORT_ESTATE)
+    tail = _findings(kept.get("findings")) if isinstance(estate, tuple) and kept.get("blob") == estate[0] else None
+    if tail is None or len(tail) != estate[1]:
+        return None
+    return findings + tail
+
+
+def _findings(data) -> list | None:
     try:
-        findings = marshal.loads(entries.get("findings"))
+        findings = marshal.loads(data)
     except (EOFError, ValueError, TypeError):
         return None
     return findings if isinstance(findings, list) else None
@@ -295,13 +334,15 @@ def write_atomically(file: Path, data: bytes, prefix: str = ".g2l-") -> None:
         raise
 
 
-def _write(file: Path, entries: dict) -> None:
-    """Write ``entries`` to ``file`` (by a rename: a reader sees the old file or the new one); never raises."""
+def _write(file: Path, entries: dict) -> bool:
+    """Write ``entries`` to ``file`` (by a rename: a reader sees the old file or the new one); never raises: False
+    when it could not be written."""
     try:
         write_atomically(file, pickle.dumps({"format": FORMAT, "version": __version__, "entries": entries},
                                             protocol=pickle.HIGHEST_PROTOCOL), ".estate-")
     except OSError:
-        pass
+        return False
+    return True
 
 
 def _load(file: Path) -> dict[tuple, bytes]:

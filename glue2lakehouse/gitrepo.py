@@ -14,6 +14,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import glue2lakehouse
 from glue2lakehouse.errors import G2LError
@@ -528,12 +529,13 @@ class GitRepo:
         now = pygit2.Signature(BOT.name, BOT.email)
         self.repo.create_note(text, now, now, oid, NOTES_REF, True)
 
-    def note_commit(self, oid: str, text: str, kept: dict[str, str] | None = None) -> str:
+    def note_commit(self, oid: str, text: str, kept: dict[str, Callable[[], str]] | None = None) -> str:
         """The notes commit that attaches ``text`` to ``oid``, written without moving the notes ref.
 
-        ``kept``: blob id -> text of blobs the note refers to, each kept in the notes tree as the note of itself (so
-        the notes ref carries it to clones and keeps it from gc). One the notes tree already has is not written
-        again: its id says its content, and libgit2 hashes and deflates every byte of a blob it writes."""
+        ``kept``: blob id -> a function giving the text of a blob the note refers to, each kept in the notes tree as
+        the note of itself (so the notes ref carries it to clones and keeps it from gc). One the notes tree already
+        has is not written again, nor its text made: its id says its content, and libgit2 hashes and deflates every
+        byte of a blob it writes."""
         scratch = f"refs/g2l/tmp/notes-{os.getpid()}"
         current = self.ref(NOTES_REF)
         if current:
@@ -545,7 +547,7 @@ class GitRepo:
             for blob, data in (kept or {}).items():
                 if current and self.note_id(blob, current) == blob:
                     continue
-                written = str(self.repo.create_note(data, now, now, blob, scratch, True))
+                written = str(self.repo.create_note(data(), now, now, blob, scratch, True))
                 if written != blob:   # the id came from g2l's cache with the text: the cache is not what it says
                     self.repo.references.delete(scratch)
                     raise G2LError(f"the findings kept as blob {blob[:12]} hash to {written[:12]}; nothing was changed",

@@ -135,8 +135,9 @@ def _changed(base: tuple[str, dict[str, TreeEntry]] | None, files: dict[str, Tre
 
 class FindingsTail(NamedTuple):
     """The last findings of a snapshot's report (the estate's, the same thousands from week to week): how many,
-    their text as the report writes them, the id of the blob the note names for them, the keys of the actions they
-    ask for."""
+    their text as the report writes them (empty when carried over: the notes tree has their blob, and the text is
+    made from them again only if it lacks it), the id of the blob the note names for them, the keys of the actions
+    they ask for."""
     count: int = 0
     text: str = ""
     blob: str = ""
@@ -361,7 +362,7 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
     if kept is not None:   # the generated files are the last snapshot's
         out.update({path: prev_out[path] for path in kept.outputs})
         findings += kept_findings
-        findings_tail = FindingsTail(len(kept_findings), kept.text, kept.text_id, kept.actions)
+        findings_tail = FindingsTail(len(kept_findings), "", kept.text_id, kept.actions)
     else:
         for path, data in sorted(estate.replaced.items()):
             out[path] = TreeEntry(_blob(repo, prev_out.get(path), data), source.files[path].mode)
@@ -377,28 +378,31 @@ def _build_snapshot(repo: GitRepo, config: Config, glue_path: Path, kind: str, p
                                      action_keys(estate_findings))
 
     # The trees: the last ones with only what changed edited in.
+    edits: dict[str, TreeEntry | None] | None = None
     if prev_tree is None:
         tree = repo.build_tree(out)
     else:
-        edits: dict[str, TreeEntry | None] = {p: out[p] for p in touched if prev_out.get(p) != out[p]}
+        edits = {p: out[p] for p in touched if prev_out.get(p) != out[p]}
         edits.update(dict.fromkeys(prev_out.keys() - out.keys()))
         tree = edit_tree(repo, prev_tree, edits)
+    source_edits: dict[str, TreeEntry | None] | None = None
     if prev_source_files:
         changed = source.changed if source.changed is not None else _changed((prev_source_tree, prev_source_files),
                                                                               source.files)
-        source_tree = edit_tree(repo, prev_source_tree, {p: source.files.get(p) for p in changed})
+        source_edits = {p: source.files.get(p) for p in changed}
+        source_tree = edit_tree(repo, prev_source_tree, source_edits)
     else:
         source_tree = repo.build_tree(source.files)
-    _keep_listings(cache, [(prev_source_tree, prev_source_files, source_tree, source.files),
-                           (prev_tree, prev_out, tree, out)])
+    _keep_listings(cache, [(prev_source_tree, prev_source_files, source_tree, source.files, source_edits),
+                           (prev_tree, prev_out, tree, out, edits)])
     if kept is None:
         depended = resume.depended(cache, lambda p: source.files[p].oid, lambda p: repo.read_blob(source.files[p].oid),
                                    config.estate)
         if depended is not None:
             ends = (estate_findings[0], estate_findings[-1]) if estate_findings else ()
             kept = resume.Kept(tuple(sorted(estate.files.keys() | estate.replaced.keys())), len(estate_findings),
-                               ends, estate.bookmarks, fingerprint, *depended, text=findings_tail.text,
-                               text_id=findings_tail.blob, actions=findings_tail.actions)
+                               ends, estate.bookmarks, fingerprint, *depended, text_id=findings_tail.blob,
+                               actions=findings_tail.actions)
     if kept is not None:
         resume.keep(cache, source_tree, tree, keys, kept, carried_from)
     cache.save()
@@ -455,31 +459,68 @@ def _changed_scripts(source, prev_files: dict[str, TreeEntry]) -> list[tuple[str
 
 
 LISTING = "listing"
+CHAIN = 32   # a listing is kept as the changes to the last one at most this many times in a row ...
+SHARE = 8    # ... and while those changes add up to at most 1/SHARE of its files (or FEW) ...
+FEW = 64     # ... then it is kept whole
 
 
 def _listing(repo: GitRepo, cache: EstateCache, tree: str | None) -> dict[str, TreeEntry]:
     """The files of ``tree``: kept in the cache by the sync that built it, else listed from git (never a source of
-    truth: a tree id names one content)."""
+    truth: a tree id names one content). A listing is kept whole, or as the changes from the listing of the tree
+    before it (``_keep_listings``): those are followed back to one kept whole and applied in order."""
     if tree is None:
         return {}
-    packed = cache.take(LISTING, tree)
-    if isinstance(packed, tuple) and len(packed) == 3:
-        paths, oids, modes = packed
-        return dict(zip(paths, map(TreeEntry, oids, modes)))
-    return repo.tree_files(tree)
+    chain, at = [], tree
+    packed = cache.take(LISTING, at)
+    while isinstance(packed, tuple) and len(packed) == 8 and packed[0] == "changes" and len(chain) < CHAIN:
+        chain.append(packed)
+        at = packed[1]
+        packed = cache.take(LISTING, at)
+    if not (isinstance(packed, tuple) and len(packed) == 3):
+        return repo.tree_files(tree)
+    paths, oids, modes = packed
+    files = dict(zip(paths, map(TreeEntry, oids, modes)))
+    for _, _, _, _, paths, oids, modes, removed in reversed(chain):
+        for path in removed:
+            files.pop(path, None)
+        files.update(zip(paths, map(TreeEntry, oids, modes)))
+    cache.listings[tree] = ([tree, *(packed[1] for packed in chain)] if chain else [tree], len(chain),
+                            chain[0][3] if chain else 0)
+    return files
 
 
 def _keep_listings(cache: EstateCache, trees) -> None:
     """Keep the file listings of the trees just built (and of the last ones, in case this snapshot is not
-    published: a dry run) for the next sync."""
-    for old, old_files, new, files in trees:
+    published: a dry run) for the next sync. ``trees``: (last tree, its files, new tree, its files, what changed
+    from the last files to the new: path -> entry, or None for a path removed; None when not known). A new
+    listing is kept as those changes (a few entries for a week's sync) while the chain back to a listing kept whole
+    stays short and small; a listing kept whole goes to the cache's stable file, written only when one is."""
+    for old, old_files, new, files, delta in trees:
+        known = cache.listings.get(old) if old is not None else None
         if old is not None:
-            if (LISTING, old) in cache.stored:
-                cache.touch([(LISTING, old)])
-            else:
-                cache.put(LISTING, old, _packed(old_files))
-        if new != old:
-            cache.put(LISTING, new, _packed(files))
+            if known is not None and (known[1] or cache.is_stable(LISTING, old)):
+                cache.touch([(LISTING, tree) for tree in known[0]])
+            else:   # listed from git, or kept whole in the per-sync file (by an older glue2lakehouse)
+                _keep_whole(cache, old, old_files)
+                known = ([old], 0, 0)
+        if new == old:
+            continue
+        if known is not None and delta is not None:
+            depth, total = known[1] + 1, known[2] + len(delta)
+            if depth <= CHAIN and total <= max(len(files) // SHARE, FEW):
+                changed = {path: entry for path, entry in delta.items() if entry is not None}
+                removed = tuple(path for path, entry in delta.items() if entry is None)
+                cache.put(LISTING, new, ("changes", old, depth, total, tuple(changed),
+                                         tuple(e.oid for e in changed.values()),
+                                         tuple(e.mode for e in changed.values()), removed))
+                cache.listings[new] = ([new, *known[0]], depth, total)
+                continue
+        _keep_whole(cache, new, files)
+
+
+def _keep_whole(cache: EstateCache, tree: str, files: dict[str, TreeEntry]) -> None:
+    cache.put_stable(LISTING, tree, _packed(files), cid=f"listing-{tree}")   # a tree id names its files
+    cache.listings[tree] = ([tree], 0, 0)
 
 
 def _packed(files: dict[str, TreeEntry]) -> tuple:
@@ -534,14 +575,15 @@ def publish_refs(repo: GitRepo, config: Config, snapshot: Snapshot, report: dict
     findings are kept in the cache under the note's blob id (``keep_report``): harmless if the refs never move."""
     count, text, blob, _ = snapshot.findings_tail
     findings = report.get("findings")
-    apart = bool(count and text and blob and isinstance(findings, list)
+    apart = bool(count and blob and isinstance(findings, list)
                  and findings[-count:] == snapshot.finding_dicts[-count:])
     if apart:
         # The estate's findings (thousands, the same from week to week) are a blob of their own that the note names:
         # a week that leaves them as they were writes only the report's own few kilobytes (their id is carried
-        # with their text, not hashed again).
+        # over, not hashed again; their text is made only for a notes tree that lacks the blob).
         head = {**report, "findings": findings[:-count], ESTATE_FINDINGS: {"blob": blob, "count": count}}
-        note = repo.note_commit(snapshot.commit, dumps_indented(head), kept={blob: list_text(text)})
+        note = repo.note_commit(snapshot.commit, dumps_indented(head),
+                                kept={blob: lambda: list_text(text or items_text(findings[-count:], 1))})
     else:
         note = repo.note_commit(snapshot.commit, dumps_indented(report))
     note_id = repo.note_id(snapshot.commit, note)

@@ -133,6 +133,7 @@ def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
         assert result.status in ("merged", "up-to-date"), (kinds, result.status)
         assert _snapshot(dbx) == _expected(glue), kinds
         incremental = synced_state(dbx)
+        _listings_match(dbx)
         # The same week again, from the same commits, without the cache: the same trees, findings and report.
         git(dbx, "reset", "-q", "--hard", before["HEAD"])
         for name in ("glue-upstream", "refs/g2l/glue-source", "refs/notes/g2l"):
@@ -150,6 +151,92 @@ def test_weekly_syncs_give_what_a_rebuild_gives(tmp_path_factory, seed, weeks):
             git(dbx, "update-ref", name if name.startswith("refs/") else f"refs/heads/{name}", before[name])
         assert sync(dbx, workers=1).status == result.status
         assert synced_state(dbx) == incremental
+
+
+def _listings_match(dbx) -> None:
+    """Every listing the cache keeps (whole, or as the changes from another) is its tree's listing in git."""
+    from glue2lakehouse.estate.cache import EstateCache
+    from glue2lakehouse.snapshot import LISTING, _listing
+
+    repo = GitRepo(dbx)
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    trees = [key for namespace, key in cache.stored if namespace == LISTING]
+    assert trees
+    for tree in trees:
+        assert _listing(repo, cache, tree) == repo.tree_files(tree)
+        assert tree in cache.listings   # read from the cache, not listed from git
+
+
+def _glue_of(root, files: int):
+    glue = new_repo(root / "glue")
+    rng = random.Random(files)
+    for index in range(files):
+        write(glue, f"jobs/{['risk', 'finance', 'ops'][index % 3]}/job_{index}.py", _script(rng))
+    commit_all(glue, "glue")
+    dbx = new_repo(root / "dbx")
+    assert initialize(dbx, glue, catalog="prod").status == "merged"
+    return glue, dbx
+
+
+def _edit_week(glue, index: int) -> None:
+    path = glue / f"jobs/risk/job_{index * 3}.py"
+    write(glue, f"jobs/risk/job_{index * 3}.py", path.read_text() + f'print("week {index}")\n')
+    commit_all(glue, f"week {index}")
+
+
+def test_a_week_of_edits_writes_its_changes_and_leaves_the_stable_file_as_it_was(tmp_path):
+    """The listings of a sync's trees are kept as the changes from the last ones; the listings kept whole (and the
+    estate carried over) are in the stable file, which a week of script edits does not write: the per-sync file it
+    writes is a small fraction of what the cache holds."""
+    from glue2lakehouse.estate.cache import FILE, STABLE, EstateCache
+    from glue2lakehouse.snapshot import LISTING
+
+    glue, dbx = _glue_of(tmp_path, 60)
+    folder = (dbx / ".git" / FILE).parent
+    stable = (folder / STABLE).stat().st_ino
+    for week in range(1, 4):
+        _edit_week(glue, week)
+        assert sync(dbx, workers=1).status == "merged"
+        assert (folder / STABLE).stat().st_ino == stable
+        repo = GitRepo(dbx)
+        cache = EstateCache.for_git_dir(repo.git_dir)
+        for tree in (repo.commit_tree(repo.branch_ref("glue-upstream")), repo.commit_tree(repo.ref("refs/g2l/glue-source"))):
+            kept = cache.take(LISTING, tree)
+            assert kept[0] == "changes" and kept[2] == week and len(kept[4]) <= 2
+    assert (folder / "estate.pickle").stat().st_size * 4 < (folder / STABLE).stat().st_size
+    _listings_match(dbx)
+
+
+def test_a_long_or_large_chain_of_changes_is_kept_whole_again(tmp_path, monkeypatch):
+    """After ``CHAIN`` weeks kept as changes, or changes adding up to more than 1/``SHARE`` of the files (and more
+    than ``FEW``), a listing is kept whole again (the stable file is written that week) and the old chain goes."""
+    from glue2lakehouse import snapshot
+    from glue2lakehouse.estate.cache import FILE, STABLE, EstateCache
+
+    monkeypatch.setattr(snapshot, "CHAIN", 2)
+    glue, dbx = _glue_of(tmp_path, 30)
+    folder = (dbx / ".git" / FILE).parent
+    inodes = []
+    for week in range(1, 6):
+        _edit_week(glue, week)
+        assert sync(dbx, workers=1).status == "merged"
+        inodes.append((folder / STABLE).stat().st_ino)
+        _listings_match(dbx)
+    # Weeks 1 and 2 as changes; week 3 whole (written); week 4 as changes, and the listings kept whole before week 3
+    # go (written); week 5 as changes.
+    assert inodes[0] == inodes[1] != inodes[2] != inodes[3] == inodes[4]
+    repo = GitRepo(dbx)
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    assert cache.take(snapshot.LISTING, repo.commit_tree(repo.branch_ref("glue-upstream")))[2] == 2
+    monkeypatch.setattr(snapshot, "CHAIN", 32)
+    monkeypatch.setattr(snapshot, "FEW", 4)
+    for index in range(30):   # every file: more than an eighth of them
+        write(glue, f"jobs/{['risk', 'finance', 'ops'][index % 3]}/job_{index}.py", _script(random.Random(index)) + "x = 1\n")
+    commit_all(glue, "every job")
+    assert sync(dbx, workers=1).status == "merged"
+    cache = EstateCache.for_git_dir(repo.git_dir)
+    assert len(cache.take(snapshot.LISTING, repo.commit_tree(repo.branch_ref("glue-upstream")))) == 3   # whole
+    _listings_match(dbx)
 
 
 def test_a_dry_run_keeps_the_listings_of_the_last_sync(tmp_path):

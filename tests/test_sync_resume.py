@@ -18,7 +18,7 @@ import shutil
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from glue2lakehouse.estate.cache import DEFINITIONS, REPORT, REPORT_ESTATE, kept_report
+from glue2lakehouse.estate.cache import DEFINITIONS, REPORT, REPORT_ESTATE, STABLE, kept_report
 from glue2lakehouse.sync import initialize, sync
 
 from .estategen import edit, estate
@@ -157,7 +157,7 @@ def test_a_script_reading_a_new_argument_changes_its_bundle_job(tmp_path):
 
 @pytest.mark.parametrize("damage", ["per-sync garbage", "per-sync missing", "definitions missing", "other version",
                                     "note gone", "report's estate findings missing", "report's estate findings of "
-                                    "another blob"])
+                                    "another blob", "stable missing", "stable garbage"])
 def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
     glue, dbx, files = _repos(tmp_path, 7)
     folder = dbx / ".git" / "g2l-cache"
@@ -179,6 +179,10 @@ def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
             document = pickle.loads((folder / name).read_bytes())
             document["version"] = "0.0.0-other"
             (folder / name).write_bytes(pickle.dumps(document))
+    elif damage == "stable missing":
+        (folder / STABLE).unlink()
+    elif damage == "stable garbage":
+        (folder / STABLE).write_bytes(b"\x80\x05garbage")
     elif damage == "report's estate findings missing":
         (folder / REPORT_ESTATE).unlink()
     elif damage == "report's estate findings of another blob":
@@ -191,6 +195,11 @@ def test_a_damaged_cache_or_report_gives_the_same_sync(tmp_path, damage):
         git(dbx, "update-ref", "-d", "refs/notes/g2l")
     assert sync(dbx, workers=1).status == "merged"
     state = synced_state(dbx)
+    if damage.startswith("stable"):   # written again whole: the next sync finds what it names
+        from glue2lakehouse.estate.cache import EstateCache, _refs as stable_ids
+
+        cache = EstateCache.for_git_dir(dbx / ".git")
+        assert stable_ids(cache.stored) and all(cache._follow(data) for data in cache.stored.values())
     if damage == "note gone":   # the report of a sync without the last one lists the same estate findings
         estate = [f for f in state["note"]["findings"] if f["rule"].startswith(("estate-", "ddl-"))]
         assert estate == [f for f in expected["note"]["findings"] if f["rule"].startswith(("estate-", "ddl-"))]
@@ -435,3 +444,25 @@ def test_a_note_naming_an_estate_blob_this_clone_lacks_gives_the_sync_a_sync_wit
     shutil.rmtree(repo.git_dir / "g2l-cache")
     assert sync(dbx, workers=1).findings == result.findings
     assert synced_state(dbx) == incremental
+
+
+def test_a_notes_tree_without_the_estate_blob_gets_it_back_from_the_carried_findings(tmp_path):
+    """The estate's findings carried over are not kept as text: when the notes tree lacks their blob (removed by
+    hand), the sync makes their text from the findings again, which is that blob byte for byte."""
+    import json
+
+    from glue2lakehouse import workspace
+    from glue2lakehouse.gitrepo import NOTES_REF, GitRepo
+    from glue2lakehouse.snapshot import note_findings
+
+    glue, dbx, files = _repos(tmp_path, 9)
+    repo = GitRepo(dbx)
+    blob = json.loads(repo.note(repo.branch_ref("glue-upstream")))["estate_findings"]["blob"]
+    git(dbx, "notes", "--ref", NOTES_REF, "remove", blob)
+    assert repo.note_id(blob) is None
+    _week(glue, files, random.Random(4), "statement")
+    result = sync(dbx, workers=1)
+    assert result.status == "merged"
+    report = json.loads(repo.note(repo.branch_ref("glue-upstream")))
+    assert report["estate_findings"]["blob"] == blob and repo.note_id(blob) == blob
+    assert note_findings(repo, report) == result.findings == workspace.last_findings(repo)

@@ -14,7 +14,11 @@ read, starts it empty), and a run with it gives byte for byte what a run without
 the entries the last run used, so it does not grow with the history.
 
 It is two files. ``estate.pickle`` holds what every sync reads (the file listings of the last trees,
-the estate of the last sync: ``PER_SYNC``), and is small. ``estate-definitions.pickle`` holds the
+the estate of the last sync: ``PER_SYNC``), and is small. Its large entries that stay the same from
+sync to sync (the estate of the last sync, carried over; a full file listing that later listings are
+kept as changes to) are in ``estate-stable.pickle`` under a content id, which ``estate.pickle`` names:
+that file is written only in a sync that changes what it holds, so a week of script edits writes
+kilobytes, not the megabytes of a large estate's listings and estate. ``estate-definitions.pickle`` holds the
 rest (parses of definition files, recorded units, bundle jobs: what reading changed definitions
 needs), loaded the first time a run asks for one of its entries and written back only then: a sync
 whose definitions did not change neither loads nor writes it. Beside them, ``last-report.pickle``
@@ -45,6 +49,8 @@ FORMAT = 3   # 2: listings, script look-ups, the estate read without its model; 
 FILE = "g2l-cache/estate.pickle"
 DEFINITIONS = "estate-definitions.pickle"   # beside FILE
 REPORT = "last-report.pickle"   # beside FILE
+STABLE = "estate-stable.pickle"   # beside FILE: the large per-sync entries that stay the same (``put_stable``)
+_REF = b"g2l-stable:"   # an entry of FILE held in STABLE: these bytes, then its content id (pickles start with 0x80)
 REPORT_ESTATE = "last-report-estate.pickle"   # beside FILE: the estate's findings of the last report
 PER_SYNC = frozenset({"listing", "estate-resume"})   # namespaces kept in FILE; every other one in DEFINITIONS
 T = TypeVar("T")
@@ -141,6 +147,11 @@ class EstateCache:
         self.dirty = False
         self.live: set[str] | None = None  # blob ids of the tree being read: table entries of other blobs go
         self.kept: set[str] = set()         # namespaces whose stored entries are all kept (keep_namespaces)
+        self.stable_file = file.with_name(STABLE) if file is not None else None
+        self.stable: dict[str, bytes] | None = None if file is not None else {}   # STABLE, loaded when first needed
+        self.stable_new: dict[str, bytes] = {}   # content id -> pickled value, put this run (``put_stable``)
+        self.stable_gone = False   # an entry named a content id the stable file lacks: it is written again
+        self.listings: dict = {}   # tree -> how its listing is kept (snapshot._listing, snapshot._keep_listings)
         if file is not None:
             self.stored = _load(file)
             for slot in [slot for slot in self.stored if not per_sync(slot)]:   # a file of another layout
@@ -177,8 +188,8 @@ class EstateCache:
             data = self.stored.get(slot)
         if data is not None:
             try:
-                value = pickle.loads(data)
-            except Exception:  # noqa: BLE001 - a damaged entry is computed again
+                value = pickle.loads(self._follow(data))
+            except Exception:  # noqa: BLE001 - a damaged entry (or one whose stable part is gone) is computed again
                 data = None
             else:
                 self.used[slot] = data
@@ -244,6 +255,36 @@ class EstateCache:
     def put(self, namespace: str, key, value) -> None:
         self.used[(namespace, key)] = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
+    def put_stable(self, namespace: str, key, value, cid: str | None = None) -> None:
+        """``put`` for a large per-sync value that later syncs often keep as it is (``carry``, ``touch``): held in
+        the stable file under the content id ``cid`` (one that names this content only; default a digest of it),
+        and named by the per-sync file. The stable file is written only by a run that changes the ids it holds."""
+        data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        cid = cid or hashlib.sha1(data).hexdigest()
+        self.stable_new[cid] = data
+        self.used[(namespace, key)] = _REF + cid.encode("ascii")
+
+    def is_stable(self, namespace: str, key) -> bool:
+        """Whether the entry is held in the stable file (an entry kept by an older glue2lakehouse is not)."""
+        data = self.used.get((namespace, key)) or self.stored.get((namespace, key))
+        return data is not None and data.startswith(_REF)
+
+    def _follow(self, data: bytes) -> bytes:
+        """An entry's pickled value: the entry itself, or what it names in the stable file (b"" when that is
+        gone: unpickling it fails, as for a damaged entry)."""
+        if not data.startswith(_REF):
+            return data
+        cid = data[len(_REF):].decode("ascii", "replace")
+        found = self.stable_new.get(cid)
+        if found is None:
+            if self.stable is None:
+                self.stable = _load(self.stable_file)
+            found = self.stable.get(cid)
+        if not isinstance(found, bytes):
+            self.stable_gone = True
+            return b""
+        return found
+
     def carry(self, namespace: str, old_key, new_key) -> bool:
         """Keep the entry stored under ``old_key`` under ``new_key`` as well, as it was pickled (a value carried
         over unchanged is not pickled again); False when there is none."""
@@ -261,8 +302,8 @@ class EstateCache:
         if data is None:
             return None
         try:
-            return pickle.loads(data)
-        except Exception:  # noqa: BLE001
+            return pickle.loads(self._follow(data))
+        except Exception:  # noqa: BLE001 - damaged, or its stable part is gone
             return None
 
     def peek(self, namespace: str, key):
@@ -276,8 +317,8 @@ class EstateCache:
         if data is None:
             return None
         try:
-            value = pickle.loads(data)
-        except Exception:  # noqa: BLE001
+            value = pickle.loads(self._follow(data))
+        except Exception:  # noqa: BLE001 - damaged, or its stable part is gone
             return None
         self.used[slot] = data
         return value
@@ -296,12 +337,32 @@ class EstateCache:
             if used.keys() != stored.keys():
                 self.dirty = True
             self.used[("table", namespace)] = pickle.dumps(used, protocol=pickle.HIGHEST_PROTOCOL)
+        sync_part = {slot: data for slot, data in self.used.items() if per_sync(slot)}
+        definitions = {slot: data for slot, data in self.used.items() if not per_sync(slot)}
+        refs = _refs(sync_part)
+        if self.stable_gone or refs != _refs({s: d for s, d in self.stored.items() if per_sync(s)}):
+            # Before the per-sync file that names them: a run stopped between the two finds a reference whose
+            # content is gone, which reads as an entry missing.
+            stable = {}
+            for cid in sorted(refs):
+                data = self.stable_new.get(cid)
+                if data is None:
+                    if self.stable is None:
+                        self.stable = _load(self.stable_file)
+                    data = self.stable.get(cid)
+                if isinstance(data, bytes):
+                    stable[cid] = data
+            if self.stable_file is not None:
+                _write(self.stable_file, stable)
+            self.stable = stable
+        elif self.stable is not None:
+            self.stable.update((cid, data) for cid, data in self.stable_new.items() if cid in refs)
+        self.stable_new = {}
+        self.stable_gone = False
         if self.file is None:
             self.stored = dict(self.used)
             self.dirty = False
             return
-        sync_part = {slot: data for slot, data in self.used.items() if per_sync(slot)}
-        definitions = {slot: data for slot, data in self.used.items() if not per_sync(slot)}
         if definitions and not self.definitions_loaded:   # new entries: kept with the stored ones
             self._load_definitions()
             for slot, data in self.stored.items():
@@ -314,6 +375,11 @@ class EstateCache:
             _write(self.definitions_file, definitions)
         self.stored = dict(self.used) if self.definitions_loaded else {**self.stored, **sync_part}
         self.dirty = False
+
+
+def _refs(entries: dict) -> set[str]:
+    """The content ids of the stable file that these entries name."""
+    return {data[len(_REF):].decode("ascii", "replace") for data in entries.values() if data.startswith(_REF)}
 
 
 def _differs(entries: dict, stored: dict) -> bool:

@@ -41,9 +41,8 @@ class Kept:
     fingerprint: str        # the transform settings' fingerprint with those bookmarks
     arguments: dict         # path -> digest of its script_arguments, for every script a job runs
     imports: dict           # path -> digest of its import_names, for every file an import walk read
-    text: str = ""           # the estate's findings as the report writes them (jsontext.items_text): a sync
-                            # that carries the estate over copies them into its report, not encoding each
     text_id: str = ""        # the id of the blob holding them as a list (jsontext.list_text), which the note names
+                            # (their text is not kept: the notes tree has that blob; made again only if it lacks it)
     actions: frozenset = frozenset()   # the keys of the actions they ask for (review.actions.action_keys)
 
     def findings(self, estate: list[dict]) -> list[dict] | None:
@@ -130,10 +129,10 @@ def keep(cache, source_tree: str, tree: str, settings: tuple, kept: Kept,
     tree) it was loaded under and carried over unchanged, whose stored bytes are kept as they are."""
     if cache is None:
         return
-    if carried_from is not None and cache.carry(NAMESPACE, _key(*carried_from, settings),
-                                                _key(source_tree, tree, settings)):
+    if carried_from is not None and cache.is_stable(NAMESPACE, _key(*carried_from, settings)) and cache.carry(
+            NAMESPACE, _key(*carried_from, settings), _key(source_tree, tree, settings)):
         return
-    cache.put(NAMESPACE, _key(source_tree, tree, settings), kept)
+    cache.put_stable(NAMESPACE, _key(source_tree, tree, settings), kept)   # carried over, it is not written again
 
 
 def depended(cache, ids: Callable[[str], str], read: Callable[[str], bytes], estate_settings) -> tuple[dict, dict] | None:

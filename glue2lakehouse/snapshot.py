@@ -459,33 +459,36 @@ def _changed_scripts(source, prev_files: dict[str, TreeEntry]) -> list[tuple[str
 
 
 LISTING = "listing"
-CHAIN = 32   # a listing is kept as the changes to the last one at most this many times in a row ...
-SHARE = 8    # ... and while those changes add up to at most 1/SHARE of its files (or FEW) ...
+CHAIN = 32   # a listing is kept as the changes from a listing kept whole for at most this many syncs in a row ...
+SHARE = 8    # ... and while those changes are at most 1/SHARE of its files (or FEW) ...
 FEW = 64     # ... then it is kept whole
 
 
 def _listing(repo: GitRepo, cache: EstateCache, tree: str | None) -> dict[str, TreeEntry]:
     """The files of ``tree``: kept in the cache by the sync that built it, else listed from git (never a source of
-    truth: a tree id names one content). A listing is kept whole, or as the changes from the listing of the tree
-    before it (``_keep_listings``): those are followed back to one kept whole and applied in order."""
+    truth: a tree id names one content). A listing is kept whole, or as what changed since a listing kept whole
+    (``_keep_listings``), applied to that one."""
     if tree is None:
         return {}
-    chain, at = [], tree
-    packed = cache.take(LISTING, at)
-    while isinstance(packed, tuple) and len(packed) == 8 and packed[0] == "changes" and len(chain) < CHAIN:
-        chain.append(packed)
-        at = packed[1]
-        packed = cache.take(LISTING, at)
+    packed = cache.take(LISTING, tree)
+    changes = None
+    if isinstance(packed, tuple) and len(packed) == 7 and packed[0] == "changes":
+        changes = packed
+        packed = cache.take(LISTING, changes[1])
     if not (isinstance(packed, tuple) and len(packed) == 3):
         return repo.tree_files(tree)
     paths, oids, modes = packed
     files = dict(zip(paths, map(TreeEntry, oids, modes)))
-    for _, _, _, _, paths, oids, modes, removed in reversed(chain):
-        for path in removed:
-            files.pop(path, None)
-        files.update(zip(paths, map(TreeEntry, oids, modes)))
-    cache.listings[tree] = ([tree, *(packed[1] for packed in chain)] if chain else [tree], len(chain),
-                            chain[0][3] if chain else 0)
+    if changes is None:
+        cache.listings[tree] = (tree, {}, 0)
+        return files
+    _, base, syncs, paths, oids, modes, removed = changes
+    delta: dict[str, TreeEntry | None] = dict(zip(paths, map(TreeEntry, oids, modes)))
+    delta.update(dict.fromkeys(removed))
+    for path in removed:
+        files.pop(path, None)
+    files.update(zip(paths, map(TreeEntry, oids, modes)))
+    cache.listings[tree] = (base, delta, syncs)
     return files
 
 
@@ -493,34 +496,37 @@ def _keep_listings(cache: EstateCache, trees) -> None:
     """Keep the file listings of the trees just built (and of the last ones, in case this snapshot is not
     published: a dry run) for the next sync. ``trees``: (last tree, its files, new tree, its files, what changed
     from the last files to the new: path -> entry, or None for a path removed; None when not known). A new
-    listing is kept as those changes (a few entries for a week's sync) while the chain back to a listing kept whole
-    stays short and small; a listing kept whole goes to the cache's stable file, written only when one is."""
+    listing is kept as what changed since the listing the last one was kept against (a few entries a week) while
+    that stays short; a listing kept whole goes to the cache's stable file, which is written only when one is."""
     for old, old_files, new, files, delta in trees:
         known = cache.listings.get(old) if old is not None else None
         if old is not None:
-            if known is not None and (known[1] or cache.is_stable(LISTING, old)):
-                cache.touch([(LISTING, tree) for tree in known[0]])
+            base = known[0] if known is not None else None
+            if known is not None and (base != old or cache.is_stable(LISTING, old)):
+                cache.touch([(LISTING, old), (LISTING, base)] if base != old else [(LISTING, old)])
             else:   # listed from git, or kept whole in the per-sync file (by an older glue2lakehouse)
                 _keep_whole(cache, old, old_files)
-                known = ([old], 0, 0)
+                known = (old, {}, 0)
         if new == old:
             continue
         if known is not None and delta is not None:
-            depth, total = known[1] + 1, known[2] + len(delta)
-            if depth <= CHAIN and total <= max(len(files) // SHARE, FEW):
-                changed = {path: entry for path, entry in delta.items() if entry is not None}
-                removed = tuple(path for path, entry in delta.items() if entry is None)
-                cache.put(LISTING, new, ("changes", old, depth, total, tuple(changed),
+            base, changes, syncs = known
+            changes = {**changes, **delta}
+            if syncs < CHAIN and len(changes) <= max(len(files) // SHARE, FEW):
+                changed = {path: entry for path, entry in changes.items() if entry is not None}
+                cache.put(LISTING, new, ("changes", base, syncs + 1, tuple(changed),
                                          tuple(e.oid for e in changed.values()),
-                                         tuple(e.mode for e in changed.values()), removed))
-                cache.listings[new] = ([new, *known[0]], depth, total)
+                                         tuple(e.mode for e in changed.values()),
+                                         tuple(path for path, entry in changes.items() if entry is None)))
+                cache.touch([(LISTING, base)])
+                cache.listings[new] = (base, changes, syncs + 1)
                 continue
         _keep_whole(cache, new, files)
 
 
 def _keep_whole(cache: EstateCache, tree: str, files: dict[str, TreeEntry]) -> None:
     cache.put_stable(LISTING, tree, _packed(files), cid=f"listing-{tree}")   # a tree id names its files
-    cache.listings[tree] = ([tree], 0, 0)
+    cache.listings[tree] = (tree, {}, 0)
 
 
 def _packed(files: dict[str, TreeEntry]) -> tuple:

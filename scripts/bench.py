@@ -399,12 +399,16 @@ def interleaved_sync_figures(cases: list[tuple[Path, Path, list[str]]], rounds: 
         _cpu([sys.executable, "-m", "glue2lakehouse", "sync", "--workers", "1", "--quiet"], dbx)
         if floor is None:
             floor = {"git_merge_cpu_s": statistics.median(run["merges"]),
-                     "transform_process_cpu_s": statistics.median(run["transforms"])}
+                     "transform_process_cpu_s": statistics.median(run["transforms"]),
+                     "git_merge_best_s": min(run["merges"]), "transform_process_best_s": min(run["transforms"])}
         total = floor["git_merge_cpu_s"] + floor["transform_process_cpu_s"]
         sync_cpu = statistics.median(run["ours"])
+        # Beside the medians, the best runs: what the work costs when nothing else slowed it (on a shared or
+        # virtual machine a run's CPU time is now and then a third higher, a state that lasts seconds).
+        best = min(run["ours"]) / (floor["git_merge_best_s"] + floor["transform_process_best_s"])
         figures.append({"changed": len(changed), "python_changed": len([p for p in changed if p.endswith(".py")]),
                         "sync_cpu_s": sync_cpu, "sync_cpu_runs_s": run["ours"], **floor, "ratio": sync_cpu / total,
-                        "target": "<= 1.5"})
+                        "ratio_best": best, "target": "<= 1.5"})
     return figures
 
 
@@ -418,14 +422,16 @@ def sync_figures(estates: dict, cases: list[tuple[Path, Path, list[str]]], seed:
         figure["files"] = len(estates[size][1])
     small = sizes[0]
     estate, names = estates[small]
-    floor = {"git_merge_cpu_s": syncs[0]["git_merge_cpu_s"],
-             "transform_process_cpu_s": syncs[0]["transform_process_cpu_s"]}
+    floor = {key: syncs[0][key] for key in ("git_merge_cpu_s", "transform_process_cpu_s", "git_merge_best_s",
+                                            "transform_process_best_s")}
     terraform = estate_sync_figures(estate, cases[0][1], change_estate(estate, names, 1, seed + 2,
                                                                                  terraform=True), rounds, floor)
     terraform["files"] = len(names)
     out = {"sync": syncs, "sync_terraform": terraform}
     if len(syncs) > 1:
-        out["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"], "target": "<= 1.2",
+        out["sync_growth"] = {"ratio": syncs[-1]["sync_cpu_s"] / syncs[0]["sync_cpu_s"],
+                              "ratio_best": min(syncs[-1]["sync_cpu_runs_s"]) / min(syncs[0]["sync_cpu_runs_s"]),
+                              "target": "<= 1.2",
                               "from_files": syncs[0]["files"], "to_files": syncs[-1]["files"]}
     return out
 
@@ -469,6 +475,7 @@ def convert_process_figure(seed: int, variants: int, rounds: int) -> dict:
         # Every run and the load average are kept: on a shared machine the spread says how far to trust the median.
         return {"files": len(files), "lines": lines, "convert_cpu_s": statistics.median(ours),
                 "libcst_cpu_s": statistics.median(floor), "ratio": statistics.median(ours) / statistics.median(floor),
+                "ratio_best": min(ours) / min(floor),
                 "libcst_without_write_cpu_s": statistics.median(bare),
                 "ratio_without_write": statistics.median(ours) / statistics.median(bare),
                 "convert_runs_s": [round(x, 3) for x in ours], "libcst_runs_s": [round(x, 3) for x in floor],
@@ -718,24 +725,30 @@ def _cpu_seconds(resource) -> float:
 
 
 def _cpu_rows(results: dict, unit: str, meter: str) -> list[tuple]:
-    """The rows of the figures measured in CPU time (``unit`` " s", ``meter`` " (CPU)") or in instructions."""
+    """The rows of the figures measured in CPU time (``unit`` " s", ``meter`` " (CPU)") or in instructions. In CPU
+    time a ratio of medians is followed by the ratio of the best runs."""
+    def ratio(figure: dict) -> str:
+        text = f"{figure['ratio']:.2f}x"
+        if unit == " s" and "ratio_best" in figure and results.get("cpu_rounds", 1) > 1:
+            text += f" (best runs {figure['ratio_best']:.2f}x)"
+        return text
+
     rows = []
     for s in results["sync"]:
         rows.append((f"sync, {s['changed']} changed scripts of {s['files']} files{meter}",
                      f"{s['sync_cpu_s']:.2f}{unit}",
                      f"git merge {s['git_merge_cpu_s']:.2f}{unit} + transform process "
-                     f"{s['transform_process_cpu_s']:.2f}{unit}", f"{s['ratio']:.2f}x", s["target"]))
+                     f"{s['transform_process_cpu_s']:.2f}{unit}", ratio(s), s["target"]))
     if "sync_growth" in results:
         g = results["sync_growth"]
-        rows.append((f"the same sync on {g['to_files']} files vs {g['from_files']}", "", "", f"{g['ratio']:.2f}x",
-                     g["target"]))
+        rows.append((f"the same sync on {g['to_files']} files vs {g['from_files']}", "", "", ratio(g), g["target"]))
     tf, c = results["sync_terraform"], results["convert_process"]
     rows.append((f"sync of one Terraform file, {tf['files']} files{meter}", f"{tf['sync_cpu_s']:.2f}{unit}",
-                 "the same floor", f"{tf['ratio']:.2f}x", tf["target"]))
+                 "the same floor", ratio(tf), tf["target"]))
     bare = (f"; {c['ratio_without_write']:.2f}x the floor without its writing"
             if "ratio_without_write" in c else "")
     rows.append((f"g2l convert, Glue-heavy jobs, whole process{meter}", f"{c['convert_cpu_s']:.2f}{unit}",
-                 f"libcst parse + codegen + write process {c['libcst_cpu_s']:.2f}{unit}{bare}", f"{c['ratio']:.2f}x",
+                 f"libcst parse + codegen + write process {c['libcst_cpu_s']:.2f}{unit}{bare}", ratio(c),
                  c["target"]))
     return rows
 

@@ -483,12 +483,11 @@ def _listing(repo: GitRepo, cache: EstateCache, tree: str | None) -> dict[str, T
         cache.listings[tree] = (tree, {}, 0)
         return files
     _, base, syncs, paths, oids, modes, removed = changes
-    delta: dict[str, TreeEntry | None] = dict(zip(paths, map(TreeEntry, oids, modes)))
-    delta.update(dict.fromkeys(removed))
+    changed = dict(zip(paths, map(TreeEntry, oids, modes)))
     for path in removed:
         files.pop(path, None)
-    files.update(zip(paths, map(TreeEntry, oids, modes)))
-    cache.listings[tree] = (base, delta, syncs)
+    files.update(changed)
+    cache.listings[tree] = (base, {**changed, **dict.fromkeys(removed)}, syncs)
     return files
 
 
@@ -503,7 +502,7 @@ def _keep_listings(cache: EstateCache, trees) -> None:
         if old is not None:
             base = known[0] if known is not None else None
             if known is not None and (base != old or cache.is_stable(LISTING, old)):
-                cache.touch([(LISTING, old), (LISTING, base)] if base != old else [(LISTING, old)])
+                cache.touch([(LISTING, old), (LISTING, base)])   # base is old when old is kept whole
             else:   # listed from git, or kept whole in the per-sync file (by an older glue2lakehouse)
                 _keep_whole(cache, old, old_files)
                 known = (old, {}, 0)
@@ -518,7 +517,6 @@ def _keep_listings(cache: EstateCache, trees) -> None:
                                          tuple(e.oid for e in changed.values()),
                                          tuple(e.mode for e in changed.values()),
                                          tuple(path for path, entry in changes.items() if entry is None)))
-                cache.touch([(LISTING, base)])
                 cache.listings[new] = (base, changes, syncs + 1)
                 continue
         _keep_whole(cache, new, files)

@@ -274,16 +274,20 @@ class EstateCache:
         gone: unpickling it fails, as for a damaged entry)."""
         if not data.startswith(_REF):
             return data
-        cid = data[len(_REF):].decode("ascii", "replace")
+        found = self._stable_data(data[len(_REF):].decode("ascii", "replace"))
+        if found is None:
+            self.stable_gone = True
+            return b""
+        return found
+
+    def _stable_data(self, cid: str) -> bytes | None:
+        """The pickled value held under ``cid``: put this run, else in the stable file (loaded the first time)."""
         found = self.stable_new.get(cid)
         if found is None:
             if self.stable is None:
                 self.stable = _load(self.stable_file)
             found = self.stable.get(cid)
-        if not isinstance(found, bytes):
-            self.stable_gone = True
-            return b""
-        return found
+        return found if isinstance(found, bytes) else None
 
     def carry(self, namespace: str, old_key, new_key) -> bool:
         """Keep the entry stored under ``old_key`` under ``new_key`` as well, as it was pickled (a value carried
@@ -343,15 +347,7 @@ class EstateCache:
         if self.stable_gone or refs != _refs({s: d for s, d in self.stored.items() if per_sync(s)}):
             # Before the per-sync file that names them: a run stopped between the two finds a reference whose
             # content is gone, which reads as an entry missing.
-            stable = {}
-            for cid in sorted(refs):
-                data = self.stable_new.get(cid)
-                if data is None:
-                    if self.stable is None:
-                        self.stable = _load(self.stable_file)
-                    data = self.stable.get(cid)
-                if isinstance(data, bytes):
-                    stable[cid] = data
+            stable = {cid: data for cid in sorted(refs) if (data := self._stable_data(cid)) is not None}
             if self.stable_file is not None:
                 _write(self.stable_file, stable)
             self.stable = stable

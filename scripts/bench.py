@@ -784,15 +784,26 @@ def table(results: dict) -> str:
     return _markdown(("figure", "measured", "floor", "ratio", "target"), rows)
 
 
+def _positive(text: str) -> int:
+    """An argparse type: a whole number of runs, at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of runs: give a whole number, 1 or more")
+    return value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, under a minute (CI)")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--json", dest="json_out", help="write the results as JSON to this file")
     parser.add_argument("--doc", help="write the table into this Markdown file")
-    parser.add_argument("--cpu-rounds", type=int, help="runs of each figure in CPU time (the syncs, growth, the "
+    parser.add_argument("--cpu-rounds", type=_positive, help="runs of each figure in CPU time (the syncs, growth, the "
                                                        "Terraform sync, convert; medians); default 9, 1 with --quick")
-    parser.add_argument("--rounds", type=int, help="runs of each initial migration (medians); default 3, 1 "
+    parser.add_argument("--rounds", type=_positive, help="runs of each initial migration (medians); default 3, 1 "
                                                    "with --quick")
     parser.add_argument("--verify", type=int, metavar="COPIES",
                         help="only the verify figure: g2l verify over COPIES copies of fixtures/glue_jobs")
